@@ -1,0 +1,1 @@
+"""Observatoire des clauses sociales: shared product code (settings, identifiers, demo tooling)."""

@@ -1,0 +1,60 @@
+"""The one place where paths and run settings are read.
+
+Every path can be overridden by an environment variable, so nothing is tied to one machine:
+
+| variable                      | default                               | what                                   |
+|-------------------------------|---------------------------------------|----------------------------------------|
+| ``OBSERVATOIRE_DATA_DIR``     | ``<repo>/data``                       | root of everything the pipeline writes |
+| ``OBSERVATOIRE_INBOX_DIR``    | ``$DATA_DIR/inbox``                   | files dropped per source               |
+| ``OBSERVATOIRE_WAREHOUSE``    | ``$DATA_DIR/warehouse.duckdb``        | the DuckDB warehouse (one writer)      |
+| ``OBSERVATOIRE_PUBLISHED_DIR``| ``$DATA_DIR/published``               | what users read                        |
+| ``OBSERVATOIRE_REFERENCE_DIR``| ``<repo>/demo_data/ref``              | reference files (COG, CPV, ...)        |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEMO_DATA_DIR = REPO_ROOT / "demo_data"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    inbox_dir: Path
+    warehouse_path: Path
+    published_dir: Path
+    reference_dir: Path
+    dlt_pipelines_dir: Path
+
+    @property
+    def decp_inbox(self) -> Path:
+        return self.inbox_dir / "decp"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.decp_inbox, self.published_dir, self.dlt_pipelines_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        # The warehouse holds data about people: owner-only access to everything under data/.
+        self.data_dir.chmod(0o700)
+
+
+def load_settings() -> Settings:
+    data_dir = _path_from_env("OBSERVATOIRE_DATA_DIR", REPO_ROOT / "data")
+    return Settings(
+        data_dir=data_dir,
+        inbox_dir=_path_from_env("OBSERVATOIRE_INBOX_DIR", data_dir / "inbox"),
+        warehouse_path=_path_from_env("OBSERVATOIRE_WAREHOUSE", data_dir / "warehouse.duckdb"),
+        published_dir=_path_from_env("OBSERVATOIRE_PUBLISHED_DIR", data_dir / "published"),
+        reference_dir=_path_from_env("OBSERVATOIRE_REFERENCE_DIR", DEMO_DATA_DIR / "ref"),
+        dlt_pipelines_dir=data_dir / "dlt_pipelines",
+    )
