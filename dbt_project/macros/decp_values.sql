@@ -1,0 +1,42 @@
+{#- Parsing helpers for DECP values published as text. Invalid values become NULL; the staging models
+    keep a validity flag next to each parsed value so nothing is silently dropped. -#}
+
+{#- ISO date, possibly with a time or a timezone suffix ("2018-08-30+02:00", "2019-01-22T00:00:00"). -#}
+{% macro decp_date(value) -%}
+    try_cast(left(trim(cast({{ value }} as varchar)), 10) as date)
+{%- endmacro %}
+
+{#- Number written with a dot or a decimal comma, possibly with spaces as thousands separators. -#}
+{% macro decp_number(value) -%}
+    try_cast(replace(regexp_replace(trim(cast({{ value }} as varchar)), '[\s' || chr(160) || ']', '', 'g'), ',', '.') as double)
+{%- endmacro %}
+
+{#- Lower-case, accent-free, single-spaced label: the key used to recognise enum spellings. -#}
+{% macro enum_key(value) -%}
+    nullif(regexp_replace(lower(strip_accents(trim(cast({{ value }} as varchar)))), '\s+', ' ', 'g'), '')
+{%- endmacro %}
+
+{#- Canonical label of an enum value through the seed decp_enum_labels (field, published_key, label).
+    Unknown spellings keep their published text (trimmed); the staging model flags them. -#}
+{% macro canonical_enum(field, value) -%}
+    coalesce(
+        (select labels.label from {{ ref('decp_enum_labels') }} as labels
+         where labels.field = '{{ field }}' and labels.published_key = {{ enum_key(value) }}),
+        nullif(trim(cast({{ value }} as varchar)), '')
+    )
+{%- endmacro %}
+
+{#- Montant anomaly rules of the Ministry's consolidation pipeline (shared/data/decp/README.md):
+    rejected if > 3 bn €, < 1 €, starting with 123456789, or one repeated digit above 100 M€. -#}
+{% macro amount_anomaly_reason(amount) -%}
+    case
+        when {{ amount }} is null then 'montant absent ou non numérique'
+        when {{ amount }} > 3e9 then 'montant supérieur à 3 milliards'
+        when {{ amount }} < 1 then 'montant inférieur à 1 euro'
+        when cast(floor({{ amount }}) as bigint)::varchar like '123456789%' then 'montant de remplissage 123456789'
+        when {{ amount }} >= 1e8
+             and length(replace(cast(floor({{ amount }}) as bigint)::varchar,
+                                left(cast(floor({{ amount }}) as bigint)::varchar, 1), '')) = 0
+            then 'montant fait d''un seul chiffre répété'
+    end
+{%- endmacro %}

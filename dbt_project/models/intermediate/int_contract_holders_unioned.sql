@@ -1,0 +1,46 @@
+-- Holders of every published record, JSON/XML and tabular alike, keyed by record_key.
+with json_xml_holders as (
+
+    select
+        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        holder_position,
+        is_well_formed,
+        holder_id,
+        holder_id_type,
+        holder_name_published
+    from {{ ref('stg_decp__holders') }}
+
+),
+
+tabular_rows as (
+
+    select
+        source_sha256,
+        buyer_id,
+        contract_id,
+        row_index,
+        holder_id,
+        holder_name_published,
+        min(row_index) over (partition by source_sha256, buyer_id, contract_id) as first_row_index
+    from {{ ref('stg_decp__tabular_rows') }}
+
+),
+
+tabular_holders as (
+
+    select
+        source_sha256 || ':tabular:' || first_row_index as record_key,
+        cast(row_number() over (
+            partition by source_sha256, first_row_index, buyer_id, contract_id order by row_index
+        ) as integer) as holder_position,
+        holder_id is not null as is_well_formed,
+        holder_id,
+        case when regexp_full_match(holder_id, '[0-9]{14}') then 'SIRET' end as holder_id_type,
+        holder_name_published
+    from tabular_rows
+
+)
+
+select * from json_xml_holders
+union all
+select * from tabular_holders

@@ -1,0 +1,57 @@
+-- The fate of every published record (nothing is lost):
+--   * rejected   — no usable key: the contract id or the buyer SIRET is missing;
+--   * retained   — the record that represents its contract;
+--   * superseded — another record of the same contract was chosen.
+-- Deduplication rule (deterministic): one contract = one (buyer SIRET, contract id) pair, across files,
+-- formats and sources. The retained record is the one with the latest `datePublicationDonnees`, then the
+-- most complete (completeness_score), then JSON/XML before tabular, then the first by file path and position.
+with records as (
+
+    select * from {{ ref('int_contract_records_unioned') }}
+
+),
+
+keyed as (
+
+    select
+        *,
+        case
+            when contract_id is null then 'identifiant du contrat (id) absent'
+            when buyer_id is null then 'identifiant de l''acheteur (acheteur.id) absent'
+        end as rejection_reason
+    from records
+
+),
+
+ranked as (
+
+    select
+        *,
+        case when rejection_reason is null then md5(buyer_id || '|' || contract_id) end as contract_key,
+        case when rejection_reason is null then row_number() over (
+            partition by buyer_id, contract_id, rejection_reason is null
+            order by
+                publication_date desc nulls last,
+                completeness_score desc,
+                source_kind = 'tabular',
+                source_file,
+                record_type,
+                record_index
+        ) end as version_rank
+    from keyed
+
+)
+
+select
+    *,
+    case
+        when rejection_reason is not null then 'rejected'
+        when version_rank = 1 then 'retained'
+        else 'superseded'
+    end as record_fate,
+    case when rejection_reason is null then
+        first_value(record_key) over (
+            partition by contract_key order by version_rank
+        )
+    end as retained_record_key
+from ranked

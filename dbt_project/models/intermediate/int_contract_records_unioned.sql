@@ -1,0 +1,111 @@
+-- Every published contract record in one shape, whatever its source: JSON/XML records as published, and
+-- contracts rebuilt from the tabular file (one record per file × buyer × contract id, its rows being
+-- one per holder). Social considerations are flags, NULL when the record does not say (2019 format,
+-- tabular file): unknown is not "no".
+with json_xml_records as (
+
+    select
+        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        source_kind,
+        source_file,
+        source_sha256,
+        record_type,
+        record_index,
+        format_version,
+        load_id,
+        contract_id,
+        buyer_id,
+        buyer_name_published,
+        nature,
+        contract_object,
+        cpv_code,
+        procedure,
+        execution_place_code,
+        execution_place_code_type,
+        duration_months,
+        notification_date,
+        publication_date,
+        amount_eur,
+        amount_published,
+        price_form,
+        list_has_any(
+            social_consideration_keys,
+            ['clause sociale', 'critere social', 'marche reserve', 'concession reservee', 'pas de consideration sociale']
+        ) as social_considerations_known,
+        has_environmental_consideration,
+        social_consideration_keys
+    from {{ ref('stg_decp__records') }}
+
+),
+
+json_xml_flagged as (
+
+    select
+        * exclude (social_consideration_keys),
+        case when social_considerations_known
+            then list_contains(social_consideration_keys, 'clause sociale') end as has_social_clause,
+        case when social_considerations_known
+            then list_contains(social_consideration_keys, 'critere social') end as has_social_criterion,
+        case when social_considerations_known
+            then list_has_any(social_consideration_keys, ['marche reserve', 'concession reservee']) end
+            as is_reserved_contract
+    from json_xml_records
+
+),
+
+tabular_contracts as (
+
+    select
+        source_sha256 || ':tabular:' || min(row_index) as record_key,
+        'tabular' as source_kind,
+        any_value(source_file) as source_file,
+        source_sha256,
+        'marche' as record_type,
+        min(row_index) as record_index,
+        'tabular' as format_version,
+        any_value(load_id) as load_id,
+        contract_id,
+        buyer_id,
+        max(buyer_name_published) as buyer_name_published,
+        cast(null as varchar) as nature,
+        cast(null as varchar) as contract_object,
+        max(cpv_code) as cpv_code,
+        max(procedure) as procedure,
+        cast(null as varchar) as execution_place_code,
+        cast(null as varchar) as execution_place_code_type,
+        max(duration_months) as duration_months,
+        max(notification_date) as notification_date,
+        cast(null as date) as publication_date,
+        max(amount_eur) as amount_eur,
+        max(amount_published) as amount_published,
+        cast(null as varchar) as price_form,
+        false as social_considerations_known,
+        cast(null as boolean) as has_environmental_consideration
+    from {{ ref('stg_decp__tabular_rows') }}
+    group by source_sha256, buyer_id, contract_id
+
+),
+
+unioned as (
+
+    select * from json_xml_flagged
+
+    union all by name
+
+    select
+        *,
+        cast(null as boolean) as has_social_clause,
+        cast(null as boolean) as has_social_criterion,
+        cast(null as boolean) as is_reserved_contract
+    from tabular_contracts
+
+)
+
+select
+    *,
+    -- Completeness: the number of core fields present, used to choose between equally recent duplicates.
+    (contract_object is not null)::integer + (cpv_code is not null)::integer + (procedure is not null)::integer
+    + (duration_months is not null)::integer + (notification_date is not null)::integer
+    + (amount_eur is not null)::integer + (nature is not null)::integer
+    + (execution_place_code is not null)::integer + social_considerations_known::integer as completeness_score
+from unioned

@@ -1,0 +1,46 @@
+-- Retained contract records with their modifications applied: the current montant and duration are
+-- those of the latest modification that sets them (by modification date, then published position);
+-- the current holders are those of the latest modification that lists holders, else the initial ones.
+with retained as (
+
+    select * from {{ ref('int_contract_records_ranked') }}
+    where record_fate = 'retained'
+
+),
+
+modifications as (
+
+    select
+        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        *
+    from {{ ref('stg_decp__modifications') }}
+    where is_well_formed
+
+),
+
+latest_values as (
+
+    select
+        record_key,
+        count(*) as modification_count,
+        arg_max(amount_eur, (modification_date, modification_position))
+            filter (where amount_eur is not null) as modified_amount_eur,
+        arg_max(duration_months, (modification_date, modification_position))
+            filter (where duration_months is not null) as modified_duration_months,
+        arg_max(modification_position, (modification_date, modification_position))
+            filter (where holders_json is not null) as holders_modification_position,
+        max(modification_date) as last_modification_date
+    from modifications
+    group by record_key
+
+)
+
+select
+    retained.*,
+    coalesce(latest_values.modification_count, 0) as modification_count,
+    coalesce(latest_values.modified_amount_eur, retained.amount_eur) as current_amount_eur,
+    coalesce(latest_values.modified_duration_months, retained.duration_months) as current_duration_months,
+    latest_values.holders_modification_position,
+    latest_values.last_modification_date
+from retained
+left join latest_values using (record_key)

@@ -1,0 +1,69 @@
+-- Contract × holder bridge: the holders (titulaires, concessionnaires) published with the retained record
+-- and with each of its modifications. `is_current_holder` marks the set in force today: the holders of
+-- the latest modification that lists holders, else the initial holders.
+with contracts as (
+
+    select contract_key, record_key, source_sha256, record_type, record_index, holders_modification_position
+    from {{ ref('int_contracts_modified') }}
+
+),
+
+initial_holders as (
+
+    select
+        contracts.contract_key,
+        0 as modification_position,
+        holders.holder_position,
+        holders.holder_id,
+        holders.holder_id_type,
+        holders.holder_name_published,
+        contracts.holders_modification_position is null as is_current_holder
+    from contracts
+    inner join {{ ref('int_contract_holders_unioned') }} as holders using (record_key)
+    where holders.is_well_formed and holders.holder_id is not null
+
+),
+
+modification_holder_items as (
+
+    select
+        contracts.contract_key,
+        modifications.modification_position,
+        modifications.modification_position = contracts.holders_modification_position as is_current_holder,
+        unnest(json_extract(modifications.holders_json, '$[*]')) as holder_json,
+        generate_subscripts(json_extract(modifications.holders_json, '$[*]'), 1) as holder_position
+    from contracts
+    inner join {{ ref('stg_decp__modifications') }} as modifications
+        using (source_sha256, record_type, record_index)
+    where modifications.holders_json is not null
+
+),
+
+modification_holders as (
+
+    select
+        contract_key,
+        modification_position,
+        holder_position,
+        {{ clean_siret("holder_json ->> 'id'") }} as holder_id,
+        upper(nullif(trim(holder_json ->> 'typeIdentifiant'), '')) as holder_id_type,
+        nullif(trim(holder_json ->> 'denominationSociale'), '') as holder_name_published,
+        is_current_holder
+    from modification_holder_items
+    where json_type(holder_json) = 'OBJECT' and holder_json ->> 'id' is not null
+
+)
+
+select
+    contract_key,
+    cast(modification_position as integer) as modification_position,
+    cast(holder_position as integer) as holder_position,
+    holder_id,
+    coalesce(holder_id_type, case when regexp_full_match(holder_id, '[0-9]{14}') then 'SIRET' end) as holder_id_type,
+    holder_name_published,
+    is_current_holder
+from (
+    select * from initial_holders
+    union all by name
+    select * from modification_holders
+)

@@ -1,0 +1,15 @@
+-- One row per modification (avenant) of a retained contract record: the history behind the current state.
+select
+    contracts.contract_key,
+    cast(modifications.modification_position as integer) as modification_position,
+    modifications.modification_id,
+    modifications.modification_object,
+    modifications.modification_date,
+    modifications.modification_publication_date,
+    modifications.amount_eur,
+    modifications.duration_months,
+    modifications.holders_json is not null as changes_holders,
+    modifications.is_well_formed
+from {{ ref('int_contracts_modified') }} as contracts
+inner join {{ ref('stg_decp__modifications') }} as modifications
+    using (source_sha256, record_type, record_index)

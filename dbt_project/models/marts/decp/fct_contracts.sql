@@ -1,0 +1,72 @@
+-- One row per public contract (marché or concession), in its current state after modifications.
+with contracts as (
+
+    select * from {{ ref('int_contracts_modified') }}
+
+),
+
+holder_counts as (
+
+    select contract_key, count(*) as holder_count
+    from {{ ref('fct_contract_holders') }}
+    where is_current_holder
+    group by contract_key
+
+),
+
+superseded_counts as (
+
+    select contract_key, count(*) - 1 as duplicate_record_count
+    from {{ ref('int_contract_records_ranked') }}
+    where record_fate in ('retained', 'superseded')
+    group by contract_key
+
+)
+
+select
+    contracts.contract_key,
+    contracts.contract_id,
+    contracts.buyer_id as buyer_siret,
+    contracts.record_type,
+    contracts.format_version,
+    contracts.source_kind,
+    contracts.nature,
+    contracts.contract_object,
+    contracts.cpv_code,
+    contracts.procedure,
+    contracts.execution_place_code,
+    contracts.execution_place_code_type,
+    contracts.price_form,
+    contracts.notification_date,
+    cast(extract(year from contracts.notification_date) as integer) as notification_year,
+    contracts.publication_date,
+    contracts.amount_eur as initial_amount_eur,
+    contracts.current_amount_eur,
+    contracts.duration_months as initial_duration_months,
+    contracts.current_duration_months,
+    cast(contracts.modification_count as integer) as modification_count,
+    contracts.last_modification_date,
+    cast(coalesce(holder_counts.holder_count, 0) as integer) as holder_count,
+    contracts.social_considerations_known,
+    contracts.has_social_clause,
+    contracts.has_social_criterion,
+    contracts.is_reserved_contract,
+    case when contracts.social_considerations_known
+        then contracts.has_social_clause or contracts.has_social_criterion or contracts.is_reserved_contract
+    end as has_social_consideration,
+    contracts.has_environmental_consideration,
+    {{ is_valid_siret('contracts.buyer_id') }} as is_buyer_siret_valid,
+    {{ amount_anomaly_reason('contracts.amount_eur') }} as amount_anomaly_reason,
+    {{ amount_anomaly_reason('contracts.amount_eur') }} is not null as is_amount_anomalous,
+    coalesce(
+        contracts.notification_date between date '1990-01-01' and current_date, false
+    ) as is_notification_date_valid,
+    coalesce(contracts.current_duration_months between 1 and 180, false) as is_duration_valid,
+    cast(coalesce(superseded_counts.duplicate_record_count, 0) as integer) as duplicate_record_count,
+    contracts.source_file,
+    contracts.record_index as source_record_index,
+    contracts.record_key as source_record_key,
+    contracts.load_id
+from contracts
+left join holder_counts using (contract_key)
+left join superseded_counts using (contract_key)

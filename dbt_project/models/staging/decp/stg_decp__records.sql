@@ -1,0 +1,91 @@
+-- One row per published JSON/XML DECP record, fields extracted and typed; nothing filtered.
+with source as (
+
+    select * from {{ source('raw_decp', 'decp_records') }}
+
+),
+
+extracted as (
+
+    select
+        source_file,
+        source_sha256,
+        record_index,
+        record_type,
+        format_version,
+        _dlt_load_id as load_id,
+        record::json as record_json,
+        nullif(trim(record::json ->> 'id'), '') as contract_id,
+        {{ clean_siret("coalesce(record::json ->> '$.acheteur.id', record::json ->> '$.autoriteConcedante.id')") }}
+            as buyer_id,
+        nullif(trim(coalesce(record::json ->> '$.acheteur.nom', record::json ->> '$.autoriteConcedante.nom')), '')
+            as buyer_name_published,
+        record::json ->> 'nature' as nature_published,
+        nullif(trim(record::json ->> 'objet'), '') as contract_object,
+        record::json ->> 'codeCPV' as cpv_published,
+        record::json ->> 'procedure' as procedure_published,
+        nullif(trim(record::json ->> '$.lieuExecution.code'), '') as execution_place_code,
+        nullif(trim(record::json ->> '$.lieuExecution.typeCode'), '') as execution_place_code_type,
+        record::json ->> 'dureeMois' as duration_published,
+        coalesce(record::json ->> 'dateNotification', record::json ->> 'dateSignature') as notification_date_published,
+        record::json ->> 'datePublicationDonnees' as publication_date_published,
+        coalesce(record::json ->> 'montant', record::json ->> 'valeurGlobale') as amount_published,
+        record::json ->> 'formePrix' as price_form_published,
+        coalesce(record::json -> 'titulaires', record::json -> 'concessionnaires') as holders_json,
+        record::json -> 'modifications' as modifications_json,
+        json_extract_string(record, '$.considerationsSociales[*]') as social_considerations_published,
+        json_array_length(record::json -> 'considerationsEnvironnementales') > 0 as has_environmental_consideration
+    from source
+
+),
+
+typed as (
+
+    select
+        *,
+        {{ canonical_enum('nature', 'nature_published') }} as nature,
+        {{ canonical_enum('procedure', 'procedure_published') }} as procedure,
+        {{ canonical_enum('forme_prix', 'price_form_published') }} as price_form,
+        nullif(regexp_extract(trim(cpv_published), '^([0-9]{8})', 1), '') as cpv_code,
+        cast(round({{ decp_number('duration_published') }}) as integer) as duration_months,
+        {{ decp_date('notification_date_published') }} as notification_date,
+        {{ decp_date('publication_date_published') }} as publication_date,
+        {{ decp_number('amount_published') }} as amount_eur,
+        list_transform(social_considerations_published, lambda label: {{ enum_key('label') }})
+            as social_consideration_keys
+    from extracted
+
+)
+
+select
+    source_file,
+    source_sha256,
+    record_index,
+    record_type,
+    format_version,
+    load_id,
+    'json_xml' as source_kind,
+    contract_id,
+    buyer_id,
+    buyer_name_published,
+    nature,
+    contract_object,
+    cpv_code,
+    cpv_published,
+    procedure,
+    execution_place_code,
+    execution_place_code_type,
+    duration_months,
+    duration_published,
+    notification_date,
+    notification_date_published,
+    publication_date,
+    amount_eur,
+    amount_published,
+    price_form,
+    social_considerations_published,
+    social_consideration_keys,
+    has_environmental_consideration,
+    holders_json,
+    modifications_json
+from typed
