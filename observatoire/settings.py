@@ -9,6 +9,7 @@ Every path can be overridden by an environment variable, so nothing is tied to o
 | ``OBSERVATOIRE_WAREHOUSE``    | ``$DATA_DIR/warehouse.duckdb``        | the DuckDB warehouse (one writer)      |
 | ``OBSERVATOIRE_PUBLISHED_DIR``| ``$DATA_DIR/published``               | what users read                        |
 | ``OBSERVATOIRE_REFERENCE_DIR``| ``<repo>/demo_data/ref``              | reference files (COG, CPV, ...)        |
+| ``OBSERVATOIRE_DECP_PATHS``   | (none)                                | more DECP files, folders or URLs, ``;``-separated |
 """
 
 from __future__ import annotations
@@ -36,10 +37,16 @@ class Settings:
     published_dir: Path
     reference_dir: Path
     dlt_pipelines_dir: Path
+    decp_extra_paths: tuple[str, ...] = ()
 
     @property
     def decp_inbox(self) -> Path:
         return self.inbox_dir / "decp"
+
+    @property
+    def decp_paths(self) -> list[str]:
+        """Where the DECP source looks: the inbox folder, then any configured path or URL."""
+        return [str(self.decp_inbox), *self.decp_extra_paths]
 
     def ensure_dirs(self) -> None:
         for path in (self.data_dir, self.decp_inbox, self.published_dir, self.dlt_pipelines_dir):
@@ -57,4 +64,5 @@ def load_settings() -> Settings:
         published_dir=_path_from_env("OBSERVATOIRE_PUBLISHED_DIR", data_dir / "published"),
         reference_dir=_path_from_env("OBSERVATOIRE_REFERENCE_DIR", DEMO_DATA_DIR / "ref"),
         dlt_pipelines_dir=data_dir / "dlt_pipelines",
+        decp_extra_paths=tuple(p for p in os.environ.get("OBSERVATOIRE_DECP_PATHS", "").split(";") if p.strip()),
     )

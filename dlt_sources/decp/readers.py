@@ -209,6 +209,8 @@ def _iter_xml(doc: Document) -> Iterator[ParsedRecord]:
 
 def iter_records(doc: Document) -> Iterator[ParsedRecord]:
     """Records of a JSON or XML document (tabular documents are read by :mod:`.tabular`)."""
+    if doc.size_bytes == 0:
+        raise RecordParseError("empty document (0 bytes): re-export or re-download the file")
     if doc.suffix == ".json":
         yield from _iter_json(doc)
     elif doc.suffix == ".xml":

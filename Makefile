@@ -1,0 +1,38 @@
+# Observatoire des clauses sociales — the commands of the README.
+# Everything runs from the virtual environment .venv, created on first use with the pinned versions.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+.PHONY: install dbt-parse demo test dev lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+# The dbt manifest that Dagster reads at load time (the code location never parses dbt itself).
+dbt-parse: install
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+
+demo: dbt-parse
+	$(BIN)/python -m observatoire.demo
+
+test: dbt-parse
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+dev: dbt-parse
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs

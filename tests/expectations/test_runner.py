@@ -1,0 +1,503 @@
+"""Tests of expectations/runner.py: suites as JSON, GX 1.x on pandas frames read from DuckDB.
+
+Every DuckDB file is built in tmp_path from 20 real DECP 2019 records. Expected unexpected_counts are
+computed independently (SQL or plain Python), never read back from GX. ``import great_expectations``
+is slow (6-13 s): the module shares one GX context, and the ``xdist_group`` mark keeps the module on
+one worker under ``pytest -n auto --dist loadgroup`` so GX is imported once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from expectations.runner import (
+    SUITES_DIR,
+    SUPPORTED_EXPECTATIONS,
+    SchemaMismatchError,
+    Suite,
+    SuiteError,
+    TableNotFoundError,
+    ValidationReport,
+    get_gx_context,
+    list_suites,
+    load_suite,
+    validate_table,
+)
+
+pytestmark = pytest.mark.xdist_group("great_expectations")
+
+REPO = Path(__file__).resolve().parents[2]
+DECP_2019 = REPO / "demo_data/decp/real_2019_format/decp-json_marches-publics.info_2019-03-07.json"
+SOURCE_FILE = DECP_2019.relative_to(REPO).as_posix()
+N_RECORDS = 20
+
+RAW_DDL = """
+create schema if not exists raw_decp;
+create table raw_decp.decp_records (
+    source_file varchar, source_sha256 varchar, record_type varchar, format_version varchar,
+    record_index bigint, record varchar, _dlt_load_id varchar, _dlt_id varchar
+)"""
+FCT_DDL = """
+create schema if not exists marts;
+create table marts.fct_contracts (
+    contract_key varchar, contract_id varchar, buyer_siret varchar, record_type varchar,
+    format_version varchar, notification_date date, publication_date date,
+    initial_amount_eur double, current_amount_eur double, initial_duration_months integer,
+    current_duration_months integer, modification_count integer, holder_count integer,
+    social_considerations_known boolean, has_social_clause boolean, has_social_criterion boolean,
+    is_reserved_contract boolean, is_buyer_siret_valid boolean, is_amount_anomalous boolean,
+    amount_anomaly_reason varchar, is_notification_date_valid boolean, is_duration_valid boolean,
+    source_file varchar, source_record_index bigint
+)"""
+
+
+# ------------------------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def decp_records() -> list[dict[str, Any]]:
+    return json.loads(DECP_2019.read_text(encoding="utf-8"))["marches"][:N_RECORDS]
+
+
+@pytest.fixture(scope="module")
+def raw_rows(decp_records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    sha = hashlib.sha256(DECP_2019.read_bytes()).hexdigest()
+    return [
+        (
+            SOURCE_FILE,
+            sha,
+            "marche",
+            "2019",
+            i,
+            json.dumps(rec, ensure_ascii=False),
+            "1732790000.1234",
+            f"id{i}",
+        )
+        for i, rec in enumerate(decp_records)
+    ]
+
+
+@pytest.fixture(scope="module")
+def fct_rows(decp_records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    rows = []
+    for i, rec in enumerate(decp_records):
+        notified = rec["dateNotification"][:10]
+        rows.append(
+            (
+                hashlib.md5(f"{SOURCE_FILE}:{i}".encode()).hexdigest(),
+                rec["id"],
+                rec["acheteur"]["id"],
+                "marche",
+                "2019",
+                notified,
+                rec["datePublicationDonnees"][:10],
+                float(rec["montant"]),
+                float(rec["montant"]),
+                rec["dureeMois"],
+                rec["dureeMois"],
+                len(rec["modifications"]),
+                len(rec["titulaires"]),
+                False,
+                None,
+                None,
+                None,
+                True,
+                False,
+                None,
+                True,
+                True,
+                SOURCE_FILE,
+                i,
+            )
+        )
+    return rows
+
+
+@pytest.fixture(scope="module")
+def gx_context() -> Any:
+    """One GX context for the module (the GX import is the slow part)."""
+    return get_gx_context()
+
+
+@pytest.fixture
+def make_db(tmp_path: Path, raw_rows: list[tuple[Any, ...]], fct_rows: list[tuple[Any, ...]]):
+    """Build a DuckDB file with both tables, then run an optional SQL defect on it."""
+
+    def build(*defects: str, name: str = "warehouse.duckdb") -> Path:
+        path = tmp_path / name
+        con = duckdb.connect(str(path))
+        try:
+            con.execute(RAW_DDL)
+            con.executemany(f"insert into raw_decp.decp_records values ({', '.join('?' * 8)})", raw_rows)
+            con.execute(FCT_DDL)
+            con.executemany(f"insert into marts.fct_contracts values ({', '.join('?' * 24)})", fct_rows)
+            for sql in defects:
+                con.execute(sql)
+        finally:
+            con.close()
+        return path
+
+    return build
+
+
+def _scalar(path: Path, sql: str) -> Any:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def _failed(report: ValidationReport) -> set[tuple[str, str]]:
+    return {(r.type, r.column) for r in report.failed}
+
+
+RAW = "raw_decp.decp_records"
+FCT = "marts.fct_contracts"
+
+
+# --------------------------------------------------------------------------------- suite files
+def test_suite_files_load_and_are_named_after_their_relation() -> None:
+    files = list_suites()
+    assert {p.name for p in files} >= {f"{RAW}.json", f"{FCT}.json"}
+    for path in files:
+        suite = load_suite(path)
+        assert path.stem == suite.table == suite.name
+        assert suite.expectations and all(e.severity in ("error", "warning") for e in suite.expectations)
+    assert load_suite(RAW).path == SUITES_DIR / f"{RAW}.json"  # lookup by relation name
+
+
+def test_supported_types_map_one_to_one_to_gx_classes(gx_context: Any) -> None:
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    for type_, (class_name, _) in SUPPORTED_EXPECTATIONS.items():
+        assert get_expectation_impl(type_).__name__ == class_name
+
+
+def test_importing_the_runner_and_loading_suites_does_not_import_gx() -> None:
+    code = (
+        "import sys; from expectations.runner import load_suite; load_suite('marts.fct_contracts');"
+        "assert 'great_expectations' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+# --------------------------------------------------------------------------------- raw table
+def test_clean_raw_table_passes(make_db: Callable[..., Path], gx_context: Any) -> None:
+    report = validate_table(make_db(), load_suite(RAW), context=gx_context)
+    assert report.success, report.to_markdown()
+    assert report.failed == []
+    assert report.row_count == N_RECORDS
+    assert len(report.results) == len(load_suite(RAW).expectations)
+    assert all(r.unexpected_count in (0, None) and r.error is None for r in report.results)
+    assert [r.index for r in report.results] == list(range(len(report.results)))
+    assert report.elapsed_seconds > 0
+
+
+@pytest.mark.parametrize(
+    ("defect", "expected_failures", "count_sql"),
+    [
+        pytest.param(
+            "update raw_decp.decp_records set source_file = null where record_index % 7 = 0",
+            {("expect_column_values_to_not_be_null", "source_file")},
+            "select count(*) from raw_decp.decp_records where source_file is null",
+            id="null-source_file",
+        ),
+        pytest.param(
+            "update raw_decp.decp_records set _dlt_load_id = null where record_index in (3, 4)",
+            {("expect_column_values_to_not_be_null", "_dlt_load_id")},
+            "select count(*) from raw_decp.decp_records where _dlt_load_id is null",
+            id="null-_dlt_load_id",
+        ),
+        pytest.param(
+            "insert into raw_decp.decp_records select * from raw_decp.decp_records where record_index < 3",
+            {("expect_compound_columns_to_be_unique", "source_sha256, record_type, record_index")},
+            # every row of a duplicated key is unexpected (GX semantics: 3 keys x 2 rows)
+            """select sum(n) from (select count(*) n from raw_decp.decp_records
+                group by source_sha256, record_type, record_index having count(*) > 1)""",
+            id="duplicate-key",
+        ),
+        pytest.param(
+            "update raw_decp.decp_records set record_type = 'lot' where record_index in (1, 2, 5)",
+            {("expect_column_values_to_be_in_set", "record_type")},
+            "select count(*) from raw_decp.decp_records where record_type not in ('marche', 'concession')",
+            id="bad-enum-record_type",
+        ),
+        pytest.param(
+            "update raw_decp.decp_records set format_version = '1.5.0' where record_index = 9",
+            {("expect_column_values_to_be_in_set", "format_version")},
+            "select count(*) from raw_decp.decp_records where format_version not in ('2019', '2024')",
+            id="bad-enum-format_version",
+        ),
+        pytest.param(
+            "update raw_decp.decp_records set record = '[' || record || ']' where record_index % 5 = 1",
+            {("expect_column_values_to_match_regex", "record")},
+            "select count(*) from raw_decp.decp_records where left(record, 1) <> '{'",
+            id="bad-regex-record",
+        ),
+        pytest.param(
+            "update raw_decp.decp_records set source_sha256 = upper(source_sha256) where record_index < 4",
+            {("expect_column_values_to_match_regex", "source_sha256")},
+            "select count(*) from raw_decp.decp_records where source_sha256 <> lower(source_sha256)",
+            id="bad-regex-sha256",
+        ),
+        pytest.param(
+            "update raw_decp.decp_records set record_index = -record_index - 100"
+            " where record_index in (0, 10)",
+            {("expect_column_values_to_be_between", "record_index")},
+            "select count(*) from raw_decp.decp_records where record_index < 0",
+            id="negative-record_index",
+        ),
+    ],
+)
+def test_each_raw_defect_fails_its_expectation(
+    make_db: Callable[..., Path],
+    gx_context: Any,
+    defect: str,
+    expected_failures: set[tuple[str, str]],
+    count_sql: str,
+) -> None:
+    db = make_db(defect)
+    expected_count = _scalar(db, count_sql)
+    assert expected_count > 0
+    report = validate_table(db, load_suite(RAW), context=gx_context)
+    assert not report.success
+    assert _failed(report) == expected_failures
+    (result,) = report.failed
+    assert result.severity == "error" and result.error is None
+    assert result.unexpected_count == expected_count
+    assert result.element_count == _scalar(db, "select count(*) from raw_decp.decp_records")
+    assert 0 < len(result.partial_unexpected) <= min(5, expected_count)
+
+
+def test_partial_unexpected_values_are_plain_json(make_db: Callable[..., Path], gx_context: Any) -> None:
+    db = make_db("update raw_decp.decp_records set record_type = 'lot' where record_index in (1, 2)")
+    report = validate_table(db, RAW, context=gx_context)
+    assert report.result_for("expect_column_values_to_be_in_set", "record_type").partial_unexpected == (
+        "lot",
+        "lot",
+    )
+
+
+def test_empty_table_passes_with_zero_rows(make_db: Callable[..., Path], gx_context: Any) -> None:
+    db = make_db("delete from raw_decp.decp_records")
+    report = validate_table(db, load_suite(RAW), context=gx_context)
+    assert report.success
+    assert report.row_count == 0
+    assert all(r.unexpected_count in (0, None) for r in report.results)
+    assert report.to_metadata()["row_count"] == 0
+
+
+# --------------------------------------------------------------------------------- fact table
+def test_clean_fact_table_passes(make_db: Callable[..., Path], gx_context: Any) -> None:
+    report = validate_table(make_db(), load_suite(FCT), context=gx_context)
+    assert report.success, report.to_markdown()
+    assert report.failed == []
+
+
+def test_warning_failure_is_reported_but_does_not_block(
+    make_db: Callable[..., Path], gx_context: Any
+) -> None:
+    # 2 invalid SIRETs out of 20 = 90 % valid < mostly 0.95; a 2034 date is inside the range.
+    db = make_db(
+        "update marts.fct_contracts set is_buyer_siret_valid = false where source_record_index in (3, 8)",
+        "update marts.fct_contracts set notification_date = date '2034-06-30' where source_record_index = 4",
+    )
+    report = validate_table(db, FCT, context=gx_context)
+    assert report.success
+    assert report.failed_errors == []
+    (warning,) = report.failed_warnings
+    assert (warning.type, warning.column) == ("expect_column_values_to_be_in_set", "is_buyer_siret_valid")
+    assert warning.unexpected_count == _scalar(
+        db, "select count(*) from marts.fct_contracts where not is_buyer_siret_valid"
+    )
+    assert warning.mostly == 0.95
+    meta = report.to_metadata()
+    assert meta["success"] is True and meta["failed_warning_count"] == 1 and meta["failed_error_count"] == 0
+
+
+def test_date_bounds_from_json_apply_to_date_columns(make_db: Callable[..., Path], gx_context: Any) -> None:
+    db = make_db(
+        "update marts.fct_contracts set notification_date = date '1899-12-31' where source_record_index = 2"
+    )
+    report = validate_table(db, FCT, context=gx_context)
+    result = report.result_for("expect_column_values_to_be_between", "notification_date")
+    assert result.error is None
+    assert not result.success and result.severity == "warning"  # 1/20 = 5 % > 1 % tolerated
+    assert result.unexpected_count == _scalar(
+        db,
+        "select count(*) from marts.fct_contracts"
+        " where notification_date not between '2000-01-01' and '2035-12-31'",
+    )
+    assert result.partial_unexpected == ("1899-12-31T00:00:00",)
+    assert report.success
+
+
+@pytest.mark.parametrize(
+    ("defect", "expected_failures", "count_sql"),
+    [
+        pytest.param(
+            "insert into marts.fct_contracts select * from marts.fct_contracts"
+            " where source_record_index in (0, 1)",
+            {("expect_column_values_to_be_unique", "contract_key")},
+            """select sum(n) from (select count(*) n from marts.fct_contracts
+                group by contract_key having count(*) > 1)""",
+            id="duplicate-contract_key",
+        ),
+        pytest.param(
+            "update marts.fct_contracts set buyer_siret = null where source_record_index > 16",
+            {("expect_column_values_to_not_be_null", "buyer_siret")},
+            "select count(*) from marts.fct_contracts where buyer_siret is null",
+            id="null-buyer_siret",
+        ),
+        pytest.param(
+            "update marts.fct_contracts set holder_count = -1 where source_record_index = 5",
+            {("expect_column_values_to_be_between", "holder_count")},
+            "select count(*) from marts.fct_contracts where holder_count < 0",
+            id="negative-holder_count",
+        ),
+        pytest.param(
+            "update marts.fct_contracts set social_considerations_known = null where source_record_index < 2",
+            {("expect_column_values_to_not_be_null", "social_considerations_known")},
+            "select count(*) from marts.fct_contracts where social_considerations_known is null",
+            id="null-boolean",
+        ),
+    ],
+)
+def test_each_fact_defect_fails_its_error_expectation(
+    make_db: Callable[..., Path],
+    gx_context: Any,
+    defect: str,
+    expected_failures: set[tuple[str, str]],
+    count_sql: str,
+) -> None:
+    db = make_db(defect)
+    report = validate_table(db, FCT, context=gx_context)
+    assert not report.success
+    assert _failed(report) == expected_failures
+    assert report.failed[0].unexpected_count == _scalar(db, count_sql) > 0
+
+
+# ----------------------------------------------------------------------------- error handling
+def test_missing_table_names_the_table_and_says_run_the_load(tmp_path: Path, gx_context: Any) -> None:
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
+    with pytest.raises(TableNotFoundError, match=r"raw_decp\.decp_records.*run the load first"):
+        validate_table(db, RAW, context=gx_context)
+    with pytest.raises(TableNotFoundError, match=r"marts\.fct_contracts.*does not exist.*run the load first"):
+        validate_table(tmp_path / "never_built.duckdb", FCT, context=gx_context)
+    assert not (tmp_path / "never_built.duckdb").exists()  # read-only: nothing created
+
+
+def test_missing_column_is_a_schema_error(make_db: Callable[..., Path], gx_context: Any) -> None:
+    db = make_db("alter table raw_decp.decp_records drop column _dlt_load_id")
+    with pytest.raises(SchemaMismatchError, match=r"raw_decp\.decp_records.*_dlt_load_id"):
+        validate_table(db, RAW, context=gx_context)
+
+
+def _write_suite(tmp_path: Path, content: Any, name: str = "raw_decp.decp_records.json") -> Path:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return path
+
+
+def _suite(expectation: dict[str, Any]) -> dict[str, Any]:
+    return {"name": "t", "table": RAW, "expectations": [expectation]}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param('{"name": "t", "table": ', "not valid JSON", id="bad-json"),
+        pytest.param(
+            _suite({"type": "expect_column_values_to_be_purple", "kwargs": {"column": "record"}}),
+            "unsupported expectation type 'expect_column_values_to_be_purple'",
+            id="unknown-type",
+        ),
+        pytest.param(
+            _suite(
+                {
+                    "type": "expect_column_values_to_not_be_null",
+                    "kwargs": {"column": "record"},
+                    "severity": "fatal",
+                }
+            ),
+            "severity must be one of",
+            id="bad-severity",
+        ),
+        pytest.param(
+            _suite({"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "record_type"}}),
+            "lacks required kwargs ['value_set']",
+            id="missing-kwarg",
+        ),
+        pytest.param(
+            _suite(
+                {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "record", "regex": "(["}}
+            ),
+            "invalid regex",
+            id="bad-regex",
+        ),
+        pytest.param(
+            {"name": "t", "table": "drop table x;", "expectations": []}, "'table' must be", id="bad-table"
+        ),
+    ],
+)
+def test_invalid_suite_file_error_names_the_file(tmp_path: Path, content: Any, message: str) -> None:
+    path = _write_suite(tmp_path, content)
+    with pytest.raises(SuiteError) as excinfo:
+        load_suite(path)
+    assert str(path) in str(excinfo.value)
+    assert message in str(excinfo.value)
+
+
+def test_missing_suite_file_is_a_suite_error(tmp_path: Path) -> None:
+    with pytest.raises(SuiteError, match=r"marts\.nope\.json does not exist"):
+        load_suite("marts.nope")
+
+
+def test_kwargs_rejected_by_gx_name_the_file(
+    make_db: Callable[..., Path], tmp_path: Path, gx_context: Any
+) -> None:
+    path = _write_suite(
+        tmp_path,
+        _suite({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "record", "mostly": 2}}),
+        name="bad_mostly.json",
+    )
+    suite = load_suite(path)  # structurally fine; GX's own validation rejects mostly > 1
+    with pytest.raises(SuiteError, match=re.escape(str(path))):
+        validate_table(make_db(), suite, context=gx_context)
+
+
+# --------------------------------------------------------------------------------- publishing
+def test_metadata_is_flat_and_json_is_written(
+    make_db: Callable[..., Path], tmp_path: Path, gx_context: Any
+) -> None:
+    db = make_db("update raw_decp.decp_records set record_type = 'lot' where record_index = 1")
+    report = validate_table(db, RAW)  # no shared context: exercises the default path too
+    meta = report.to_metadata()
+    assert all(isinstance(v, int | float | str | bool) for v in meta.values())
+    assert meta["success"] is False and meta["failed_error_count"] == 1 and meta["row_count"] == N_RECORDS
+    assert meta["failed_errors"] == "expect_column_values_to_be_in_set(record_type)"
+    assert meta["unexpected_count[expect_column_values_to_be_in_set(record_type)]"] == 1
+    assert meta["results_markdown"].startswith("| status |")
+    assert meta["results_markdown"].count("\n") == len(report.results) + 1
+
+    out = report.write_json(tmp_path / "published")
+    assert out.name == f"{RAW}.json"
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    assert payload["summary"]["success"] is False
+    assert payload["gx_result"]["success"] is False
+    assert len(payload["gx_result"]["results"]) == len(report.results)
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temp file left behind
+
+
+def test_suite_objects_can_be_built_in_code(make_db: Callable[..., Path], gx_context: Any) -> None:
+    base = load_suite(RAW)
+    subset = Suite(name="subset", table=RAW, expectations=base.expectations[:2])
+    report = validate_table(make_db(), subset, context=gx_context)
+    assert report.success and len(report.results) == 2
