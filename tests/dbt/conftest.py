@@ -11,27 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from observatoire.settings import DBT_PROJECT_DIR, DEMO_DATA_DIR
+from support import run_dbt
 
-DBT = Path(sys.executable).with_name("dbt")
-
-
-def run_dbt(args: list[str], env: dict[str, str], work_dir: Path) -> subprocess.CompletedProcess[str]:
-    """dbt in the project folder, with its own target and log folders so parallel runs do not collide."""
-    command = [
-        str(DBT),
-        *args,
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-    ]
-    result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.fail(f"{' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
-    return result
+from observatoire.settings import DEMO_DATA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
 -- One row per published JSON/XML DECP record, fields extracted and typed; nothing filtered.
 with source as (
 
-    select * from {{ source('raw_decp', 'decp_records') }}
+    select * from {{ source_or_empty('raw_decp', 'decp_records', [
+        'source_file', 'source_sha256', 'record_type', 'format_version', 'record_index', 'record', '_dlt_load_id'
+    ]) }}
 
 ),
 
@@ -80,6 +82,7 @@ select
     notification_date,
     notification_date_published,
     publication_date,
+    publication_date_published,
     amount_eur,
     amount_published,
     price_form,

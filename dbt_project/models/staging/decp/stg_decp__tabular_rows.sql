@@ -1,7 +1,12 @@
 -- One row per row of a consolidated tabular DECP file (decp.info: one row per marché × titulaire).
 with source as (
 
-    select * from {{ source('raw_decp', 'decp_tabular_rows') }}
+    select * from {{ source_or_empty('raw_decp', 'decp_tabular_rows', [
+        'uid', 'id', 'type', 'code_cpv', 'acheteur_id', 'acheteur_nom', 'titulaire_id', 'titulaire_nom', 'montant',
+        'date_notification', 'procedure', 'duree_mois', 'offres_recues', 'acheteur_departement_code',
+        'titulaire_departement_code', 'acheteur_region_code', 'titulaire_region_code', 'source_file',
+        'source_sha256', 'row_index', '_dlt_load_id'
+    ]) }}
 
 )
 

@@ -1,0 +1,178 @@
+-- Every value of a published DECP record that could not be used as published, one row per record × field,
+-- with the published value and the reason in French (for the data stewards and the data-quality page).
+-- The record itself is kept (fct_contracts carries validity flags); this table says what was wrong.
+with records as (
+
+    select
+        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        source_file,
+        record_index,
+        buyer_id,
+        notification_date_published,
+        notification_date,
+        publication_date_published,
+        publication_date,
+        amount_published,
+        amount_eur,
+        duration_published,
+        duration_months,
+        cpv_published,
+        cpv_code,
+        nature,
+        procedure,
+        social_considerations_published,
+        social_consideration_keys
+    from {{ ref('stg_decp__records') }}
+
+),
+
+tabular_rows as (
+
+    select
+        source_sha256 || ':tabular:' || row_index as record_key,
+        source_file,
+        row_index as record_index,
+        buyer_id,
+        notification_date_published,
+        notification_date,
+        cast(null as varchar) as publication_date_published,
+        cast(null as date) as publication_date,
+        amount_published,
+        amount_eur,
+        duration_published,
+        duration_months,
+        cpv_published,
+        cpv_code,
+        cast(null as varchar) as nature,
+        procedure,
+        cast(null as varchar[]) as social_considerations_published,
+        cast(null as varchar[]) as social_consideration_keys
+    from {{ ref('stg_decp__tabular_rows') }}
+
+),
+
+all_records as (
+
+    select * from records
+    union all
+    select * from tabular_rows
+
+),
+
+known_labels as (
+
+    select field, label from {{ ref('decp_enum_labels') }}
+
+),
+
+issues as (
+
+    select record_key, source_file, record_index, 'dateNotification' as field,
+        notification_date_published as published_value,
+        case
+            when notification_date_published is null then 'date de notification absente'
+            when notification_date is null then 'date de notification illisible'
+            when notification_date < date '1990-01-01' then 'date de notification antérieure à 1990'
+            when notification_date > current_date then 'date de notification dans le futur'
+        end as issue
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'datePublicationDonnees', publication_date_published,
+        case
+            when publication_date_published is not null and publication_date is null
+                then 'date de publication illisible'
+            when publication_date > current_date then 'date de publication dans le futur'
+        end
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'montant', amount_published,
+        {{ amount_anomaly_reason('amount_eur') }}
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'dureeMois', duration_published,
+        case
+            when duration_published is null then 'durée absente'
+            when duration_months is null then 'durée illisible'
+            when duration_months not between 1 and 180 then 'durée hors de 1 à 180 mois'
+        end
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'acheteur.id', buyer_id,
+        case
+            when buyer_id is null then 'identifiant de l''acheteur absent'
+            when not {{ is_valid_siret('buyer_id') }} then 'SIRET de l''acheteur invalide (14 chiffres et clé de Luhn)'
+        end
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'codeCPV', cpv_published,
+        case
+            when cpv_published is null then 'code CPV absent'
+            when cpv_code is null then 'code CPV illisible'
+        end
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'nature', nature,
+        case when nature is not null and nature not in (select label from known_labels where field = 'nature')
+            then 'nature inconnue de la nomenclature' end
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'procedure', procedure,
+        case when procedure is not null and procedure not in (select label from known_labels where field = 'procedure')
+            then 'procédure inconnue de la nomenclature' end
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'considerationsSociales',
+        array_to_string(social_considerations_published, ' | '),
+        case when len(social_consideration_keys) > 0 and not list_has_any(
+                social_consideration_keys,
+                ['clause sociale', 'critere social', 'marche reserve', 'concession reservee', 'pas de consideration sociale']
+            ) then 'considérations sociales illisibles: information inconnue' end
+    from all_records
+
+    union all
+
+    select
+        holders.source_sha256 || ':' || holders.record_type || ':' || holders.record_index,
+        records.source_file, holders.record_index, 'titulaires[' || holders.holder_position || ']',
+        cast(null as varchar),
+        case
+            when not holders.is_well_formed then 'titulaire mal formé (pas un objet): ignoré'
+            when holders.holder_id is null then 'titulaire sans identifiant: ignoré'
+        end
+    from {{ ref('stg_decp__holders') }} as holders
+    inner join {{ ref('stg_decp__records') }} as records
+        using (source_sha256, record_type, record_index)
+
+    union all
+
+    select
+        modifications.source_sha256 || ':' || modifications.record_type || ':' || modifications.record_index,
+        records.source_file, modifications.record_index,
+        'modifications[' || modifications.modification_position || ']',
+        cast(null as varchar),
+        case when not modifications.is_well_formed then 'modification mal formée (pas un objet): ignorée' end
+    from {{ ref('stg_decp__modifications') }} as modifications
+    inner join {{ ref('stg_decp__records') }} as records
+        using (source_sha256, record_type, record_index)
+
+)
+
+select record_key, source_file, record_index, field, published_value, issue
+from issues
+where issue is not null

@@ -1,0 +1,59 @@
+"""Test helpers (importable as ``support``): isolated warehouses built by the real dlt sources and dbt project."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from observatoire.settings import DBT_PROJECT_DIR, DEMO_DATA_DIR
+
+DBT = Path(sys.executable).with_name("dbt")
+DECP_DEMO = DEMO_DATA_DIR / "decp"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run_dbt(args: list[str], env: dict[str, str], work_dir: Path) -> subprocess.CompletedProcess[str]:
+    """dbt in the project folder, with its own target and log folders so parallel runs do not collide."""
+    command = [
+        str(DBT), *args,
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(work_dir / "target"),
+        "--log-path", str(work_dir / "logs"),
+    ]
+    result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+    return result
+
+
+def warehouse_env(work_dir: Path) -> dict[str, str]:
+    """Environment variables that point every path of the product into ``work_dir``."""
+    return {
+        "OBSERVATOIRE_DATA_DIR": str(work_dir / "data"),
+        "OBSERVATOIRE_WAREHOUSE": str(work_dir / "warehouse.duckdb"),
+        "OBSERVATOIRE_REFERENCE_DIR": str(DEMO_DATA_DIR / "ref"),
+    }
+
+
+def load_decp(files: list[Path], work_dir: Path) -> Path:
+    """Copy ``files`` into a fresh inbox and run the DECP dlt source; return the warehouse path."""
+    env = warehouse_env(work_dir)
+    inbox = work_dir / "data" / "inbox" / "decp"
+    inbox.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        shutil.copyfile(file, inbox / file.name)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        from dlt_sources.decp import decp_source
+        from dlt_sources.pipelines import warehouse_pipeline
+
+        warehouse_pipeline("decp").run(decp_source(paths=[str(inbox)]))
+    return Path(env["OBSERVATOIRE_WAREHOUSE"])
+
+
