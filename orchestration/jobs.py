@@ -19,7 +19,8 @@ from dagster import (
 
 from .resources import SETTINGS
 
-DECP_RAW = AssetKey(["raw_decp", "decp_records"])
+#: The three tables the DECP dlt asset writes in one step (it cannot be split).
+DECP_RAW_TABLES = [AssetKey(["raw_decp", table]) for table in ("decp_records", "decp_tabular_rows", "decp_load_audit")]
 
 full_refresh_job = define_asset_job(
     name="full_refresh",
@@ -29,7 +30,7 @@ full_refresh_job = define_asset_job(
 
 decp_refresh_job = define_asset_job(
     name="decp_refresh",
-    selection=AssetSelection.keys(DECP_RAW).downstream(),
+    selection=AssetSelection.keys(*DECP_RAW_TABLES).downstream(),
     description="DECP ingestion and everything downstream of it; started when files land in the DECP inbox.",
 )
 
@@ -60,10 +61,11 @@ def inbox_fingerprint(folder: Path) -> tuple[str, int]:
     description="Starts a DECP refresh when files are added to or changed in the DECP inbox folder.",
 )
 def decp_inbox_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
-    fingerprint, count = inbox_fingerprint(SETTINGS.decp_inbox)
+    inbox = SETTINGS.decp_inbox
+    fingerprint, count = inbox_fingerprint(inbox)
     if count == 0:
-        return SkipReason(f"no file in {SETTINGS.decp_inbox}")
+        return SkipReason(f"no file in {inbox}")
     if fingerprint == context.cursor:
-        return SkipReason(f"{count} file(s) in {SETTINGS.decp_inbox}, unchanged since the last run request")
+        return SkipReason(f"{count} file(s) in {inbox}, unchanged since the last run request")
     context.update_cursor(fingerprint)
     return RunRequest(run_key=fingerprint, tags={"trigger": "decp_inbox"})
