@@ -24,6 +24,7 @@ demo: dbt-parse
 	$(BIN)/python -m observatoire.demo
 
 test: dbt-parse
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 dev: dbt-parse

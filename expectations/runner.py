@@ -473,8 +473,7 @@ def _build_gx_suite(suite: Suite, frame: pd.DataFrame) -> Any:
             ).to_domain_obj()
         except Exception as exc:  # pydantic validation of the GX class
             raise SuiteError(
-                f"suite file {suite.path or suite.name}: expectation #{index} ({spec.type}) "
-                f"is rejected by GX: {exc}"
+                f"suite file {suite.path or suite.name}: expectation #{index} ({spec.type}) is rejected by GX: {exc}"
             ) from exc
         gx_suite.add_expectation(expectation)
     return gx_suite
@@ -518,8 +517,7 @@ def _read_frame(duckdb_path: Path, suite: Suite) -> tuple[pd.DataFrame, int]:
     schema, name = suite.schema_and_name
     if not duckdb_path.exists():
         raise TableNotFoundError(
-            f"table {suite.table} cannot be validated: DuckDB file {duckdb_path} does not exist "
-            "(run the load first)"
+            f"table {suite.table} cannot be validated: DuckDB file {duckdb_path} does not exist (run the load first)"
         )
     try:
         con = connect_reader(duckdb_path)
@@ -556,9 +554,7 @@ def _read_frame(duckdb_path: Path, suite: Suite) -> tuple[pd.DataFrame, int]:
 
 
 # ------------------------------------------------------------------------------------------ public
-def validate_table(
-    duckdb_path: str | Path, suite: Suite | str | Path, *, context: Any = None
-) -> ValidationReport:
+def validate_table(duckdb_path: str | Path, suite: Suite | str | Path, *, context: Any = None) -> ValidationReport:
     """Validate ``suite.table`` of the DuckDB file ``duckdb_path`` with GX 1.x on pandas.
 
     ``suite`` may be a :class:`Suite` or anything :func:`load_suite` accepts. ``context`` is an

@@ -66,9 +66,7 @@ def run_full_refresh() -> bool:
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     failed_checks = [
-        evaluation.check_name
-        for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed
+        evaluation.check_name for evaluation in result.get_asset_check_evaluations() if not evaluation.passed
     ]
     if failed_checks:
         print(f"Failed checks: {', '.join(sorted(failed_checks))}", file=sys.stderr)
@@ -83,7 +81,9 @@ def print_summary(settings: Settings) -> None:
             "raw_decp.decp_records": "select count(*) from raw_decp.decp_records",
             "raw_decp.decp_tabular_rows": "select count(*) from raw_decp.decp_tabular_rows",
             "marts.fct_contracts": "select count(*) from marts.fct_contracts",
-            "  with a known social consideration": "select count(*) from marts.fct_contracts where social_considerations_known",
+            "  with a known social consideration": (
+                "select count(*) from marts.fct_contracts where social_considerations_known"
+            ),
             "  with a social clause": "select count(*) from marts.fct_contracts where has_social_clause",
             "marts.rejected_contract_records": "select count(*) from marts.rejected_contract_records",
             "input documents by status": (
@@ -99,8 +99,9 @@ def print_summary(settings: Settings) -> None:
     print(f"  DuckDB warehouse        {settings.warehouse_path}")
     print(f"  published outputs       {settings.published_dir}")
     print(f"  Dagster runs (UI)       make dev, then http://127.0.0.1:3000 (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
-    print("  data quality            raw_decp.decp_load_audit, marts.rejected_contract_records, "
-          "marts.decp_record_issues;")
+    print(
+        "  data quality            raw_decp.decp_load_audit, marts.rejected_contract_records, marts.decp_record_issues;"
+    )
     print(f"                          Great Expectations results in {settings.published_dir / 'quality'}")
 
 

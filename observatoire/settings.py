@@ -9,7 +9,7 @@ Every path can be overridden by an environment variable, so nothing is tied to o
 | ``OBSERVATOIRE_WAREHOUSE``    | ``$DATA_DIR/warehouse.duckdb``        | the DuckDB warehouse (one writer)      |
 | ``OBSERVATOIRE_PUBLISHED_DIR``| ``$DATA_DIR/published``               | what users read                        |
 | ``OBSERVATOIRE_REFERENCE_DIR``| ``<repo>/demo_data/ref``              | reference files (COG, CPV, ...)        |
-| ``OBSERVATOIRE_DECP_PATHS``   | (none)                                | more DECP files, folders or URLs, ``;``-separated |
+| ``OBSERVATOIRE_DECP_PATHS``   | (none)                                | more DECP paths or URLs, ``;``-sep.    |
 """
 
 from __future__ import annotations

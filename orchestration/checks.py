@@ -5,7 +5,6 @@ the check, and since checks are blocking the downstream assets of the same run d
 Great Expectations is imported only when a check runs (it takes seconds to import).
 """
 
-
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from observatoire.settings import EXPECTATIONS_DIR
@@ -26,16 +25,22 @@ def _run_suite(context: AssetCheckExecutionContext, suite_file: str) -> AssetChe
 
 
 @asset_check(
-    asset=AssetKey(["raw_decp", "decp_records"]), name="great_expectations_raw_decp_records", blocking=True,
-    pool=WAREHOUSE_POOL, description="Great Expectations suite expectations/suites/raw_decp.decp_records.json",
+    asset=AssetKey(["raw_decp", "decp_records"]),
+    name="great_expectations_raw_decp_records",
+    blocking=True,
+    pool=WAREHOUSE_POOL,
+    description="Great Expectations suite expectations/suites/raw_decp.decp_records.json",
 )
 def raw_decp_records_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
     return _run_suite(context, "raw_decp.decp_records.json")
 
 
 @asset_check(
-    asset=AssetKey(["marts", "fct_contracts"]), name="great_expectations_fct_contracts", blocking=True,
-    pool=WAREHOUSE_POOL, description="Great Expectations suite expectations/suites/marts.fct_contracts.json",
+    asset=AssetKey(["marts", "fct_contracts"]),
+    name="great_expectations_fct_contracts",
+    blocking=True,
+    pool=WAREHOUSE_POOL,
+    description="Great Expectations suite expectations/suites/marts.fct_contracts.json",
 )
 def fct_contracts_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
     return _run_suite(context, "marts.fct_contracts.json")

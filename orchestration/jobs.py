@@ -1,6 +1,5 @@
 """Jobs with the schedule and the sensor that start them."""
 
-
 import hashlib
 from pathlib import Path
 
@@ -46,10 +45,15 @@ monthly_refresh_schedule = ScheduleDefinition(
 
 def inbox_fingerprint(folder: Path) -> tuple[str, int]:
     """A fingerprint of the files in ``folder`` (names, sizes, modification times) and their count."""
-    entries = sorted(
-        f"{p.relative_to(folder)}|{p.stat().st_size}|{p.stat().st_mtime_ns}"
-        for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
-    ) if folder.exists() else []
+    entries = (
+        sorted(
+            f"{p.relative_to(folder)}|{p.stat().st_size}|{p.stat().st_mtime_ns}"
+            for p in folder.rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        )
+        if folder.exists()
+        else []
+    )
     return hashlib.sha256("\n".join(entries).encode()).hexdigest(), len(entries)
 
 

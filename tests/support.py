@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -20,10 +19,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def run_dbt(args: list[str], env: dict[str, str], work_dir: Path) -> subprocess.CompletedProcess[str]:
     """dbt in the project folder, with its own target and log folders so parallel runs do not collide."""
     command = [
-        str(DBT), *args,
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work_dir / "target"),
-        "--log-path", str(work_dir / "logs"),
+        str(DBT),
+        *args,
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
     ]
     result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     if result.returncode != 0:
@@ -55,5 +58,3 @@ def load_decp(files: list[Path], work_dir: Path) -> Path:
 
         warehouse_pipeline("decp").run(decp_source(paths=[str(inbox)]))
     return Path(env["OBSERVATOIRE_WAREHOUSE"])
-
-

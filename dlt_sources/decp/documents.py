@@ -98,7 +98,8 @@ def _zip_documents(archive: Path) -> Iterator[Document | tuple[str, str]]:
             if suffix not in DECP_SUFFIXES:
                 continue
             if info.file_size > MAX_MEMBER_BYTES or (
-                info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO
+                info.compress_size
+                and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO
                 and info.file_size > 100 * 1024**2
             ):
                 yield (label, f"member too large or too compressed ({info.file_size} bytes): possible zip bomb")

@@ -27,10 +27,24 @@ from .shape import canonical_record
 #: Keys that exist only in the 2024 format (arrêtés du 22/12/2022).
 FORMAT_2024_KEYS = frozenset(
     {
-        "considerationsSociales", "considerationsEnvironnementales", "typesPrix", "techniques",
-        "modalitesExecution", "offresRecues", "marcheInnovant", "ccag", "attributionAvance",
-        "tauxAvance", "typeGroupementOperateurs", "sousTraitanceDeclaree", "origineUE", "origineFrance",
-        "idAccordCadre", "actesSousTraitance", "modificationsActesSousTraitance", "autoriteConcedante",
+        "considerationsSociales",
+        "considerationsEnvironnementales",
+        "typesPrix",
+        "techniques",
+        "modalitesExecution",
+        "offresRecues",
+        "marcheInnovant",
+        "ccag",
+        "attributionAvance",
+        "tauxAvance",
+        "typeGroupementOperateurs",
+        "sousTraitanceDeclaree",
+        "origineUE",
+        "origineFrance",
+        "idAccordCadre",
+        "actesSousTraitance",
+        "modificationsActesSousTraitance",
+        "autoriteConcedante",
     }
 )
 #: Files above this size are not re-read with the lenient (in-memory) JSON parser.
@@ -69,7 +83,7 @@ def _json_layout(doc: Document) -> str:
             prefix, event, _ = next(events)
             if event == "start_array":
                 raise RecordParseError(
-                    "top-level JSON array: expected an object {\"marches\": ...} (DECP 2019 or 2024 layout)"
+                    'top-level JSON array: expected an object {"marches": ...} (DECP 2019 or 2024 layout)'
                 )
             if event != "start_map":
                 raise RecordParseError(f"top-level JSON {event}: expected an object with a 'marches' key")
@@ -173,7 +187,11 @@ def _iter_xml(doc: Document) -> Iterator[ParsedRecord]:
     emitted = 0
     with doc.open() as stream:
         parser = etree.iterparse(
-            stream, events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=True,
+            stream,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=True,
             load_dtd=False,
         )
         depth = 0
@@ -195,7 +213,9 @@ def _iter_xml(doc: Document) -> Iterator[ParsedRecord]:
                     value = _element_value(element)
                     record = value if isinstance(value, dict) else {}
                     yield ParsedRecord(
-                        record_type, _format_version(record, None), counters[record_type],
+                        record_type,
+                        _format_version(record, None),
+                        counters[record_type],
                         canonical_record(record),
                     )
                     counters[record_type] += 1

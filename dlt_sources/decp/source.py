@@ -73,13 +73,23 @@ class _RecordBuffer:
 
 
 def _audit_row(
-    display_path: str, sha256: str | None, size: int | None, layout: str, status: str, read: int,
+    display_path: str,
+    sha256: str | None,
+    size: int | None,
+    layout: str,
+    status: str,
+    read: int,
     error: str | None,
 ) -> Any:
     table = pa.table(
         {
-            "source_file": [display_path], "source_sha256": [sha256], "size_bytes": [size],
-            "layout": [layout], "status": [status], "records_read": [read], "error": [error],
+            "source_file": [display_path],
+            "source_sha256": [sha256],
+            "size_bytes": [size],
+            "layout": [layout],
+            "status": [status],
+            "records_read": [read],
+            "error": [error],
             "processed_at": [datetime.now(UTC)],
         },
         schema=AUDIT_SCHEMA,

@@ -19,9 +19,23 @@ REQUIRED_TABULAR_COLUMNS = ("id", "acheteur_id", "titulaire_id", "montant", "dat
 #: The decp.info layout read by staging; optional columns missing from a file are loaded as NULL so the raw
 #: table always has them. Columns beyond these are loaded too (as text) and left to analysts.
 TABULAR_COLUMNS = (
-    "uid", "id", "type", "codeCPV", "acheteur_id", "acheteur_nom", "titulaire_id", "titulaire_nom", "montant",
-    "dateNotification", "procedure", "dureeMois", "offresRecues", "acheteur_departement_code",
-    "titulaire_departement_code", "acheteur_region_code", "titulaire_region_code",
+    "uid",
+    "id",
+    "type",
+    "codeCPV",
+    "acheteur_id",
+    "acheteur_nom",
+    "titulaire_id",
+    "titulaire_nom",
+    "montant",
+    "dateNotification",
+    "procedure",
+    "dureeMois",
+    "offresRecues",
+    "acheteur_departement_code",
+    "titulaire_departement_code",
+    "acheteur_region_code",
+    "titulaire_region_code",
 )
 BATCH_ROWS = 50_000
 

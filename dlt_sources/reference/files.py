@@ -36,9 +36,7 @@ REFERENCE_FILES: tuple[ReferenceFile, ...] = (
         "cog/ept_mgp_2025.csv",
         "Établissements publics territoriaux of the Métropole du Grand Paris.",
     ),
-    ReferenceFile(
-        "epci_idf", "cog/epci_idf_2025.csv", "EPCI à fiscalité propre having Île-de-France communes."
-    ),
+    ReferenceFile("epci_idf", "cog/epci_idf_2025.csv", "EPCI à fiscalité propre having Île-de-France communes."),
     ReferenceFile("cpv", "nomenclatures/cpv2008_fr.csv", "CPV 2008 main vocabulary, French labels."),
     ReferenceFile(
         "naf", "nomenclatures/naf_rev2_sous_classes_hierarchie.csv", "NAF rév. 2 sous-classes with hierarchy."

@@ -42,9 +42,12 @@ def _rows_by_table(load_ids: list[str]) -> dict[str, dict[str, Any]]:
     if not load_ids:
         return metadata
     with connect_reader(SETTINGS.warehouse_path) as con:
-        existing = {row[0] for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw_decp'"
-        ).fetchall()}
+        existing = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw_decp'"
+            ).fetchall()
+        }
         for table in DECP_TABLE_DESCRIPTIONS:
             if table in existing:
                 count = con.execute(
@@ -79,7 +82,9 @@ def decp_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterato
     pipeline = warehouse_pipeline("decp", SETTINGS)
     dlt_metadata: dict[str, Any] = {}
     for result in dlt.run(
-        context=context, dlt_source=decp_source(paths=SETTINGS.decp_paths), dlt_pipeline=pipeline,
+        context=context,
+        dlt_source=decp_source(paths=SETTINGS.decp_paths),
+        dlt_pipeline=pipeline,
         dagster_dlt_translator=RawLayerTranslator(),
     ):
         dlt_metadata.update(result.metadata or {})

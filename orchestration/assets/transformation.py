@@ -1,6 +1,5 @@
 """Staging, intermediate and mart layers: the dbt project as Dagster assets (dbt tests become asset checks)."""
 
-
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -10,7 +9,6 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from observatoire.warehouse import connect_reader
 
 from ..resources import DBT_PROJECT, SETTINGS, WAREHOUSE_POOL
-
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):

@@ -76,13 +76,16 @@ def test_invalid_buyer_sirets_are_flagged_not_dropped(big_2019: Path) -> None:
     records_with_invalid_buyer = [r for r in published_2019() if not siret.is_valid(buyer_of(r) or "")]
     invalid = {buyer_of(r) for r in records_with_invalid_buyer}
     assert len(records_with_invalid_buyer) == 8  # 8 records, 5 distinct SIRETs (python-stdnum's rule)
-    flagged = {row[0] for row in query(big_2019, "select buyer_siret from marts.fct_contracts where not is_buyer_siret_valid")}
+    flagged = {
+        row[0] for row in query(big_2019, "select buyer_siret from marts.fct_contracts where not is_buyer_siret_valid")
+    }
     assert flagged == invalid
     issues = query(big_2019, "select published_value from marts.decp_record_issues where field = 'acheteur.id'")
     assert sorted(row[0] for row in issues) == sorted(buyer_of(r) for r in records_with_invalid_buyer)
     [(kept,)] = query(
-        big_2019, "select count(*) from marts.contract_record_lineage l join marts.decp_record_issues i "
-        "using (record_key) where i.field = 'acheteur.id' and l.record_fate in ('retained', 'superseded')"
+        big_2019,
+        "select count(*) from marts.contract_record_lineage l join marts.decp_record_issues i "
+        "using (record_key) where i.field = 'acheteur.id' and l.record_fate in ('retained', 'superseded')",
     )
     assert kept == 8
 
@@ -92,10 +95,13 @@ def test_amounts_below_one_euro_are_flagged(big_2019: Path) -> None:
         return float(record["montant"] if "montant" in record else record["valeurGlobale"])
 
     expected = {(buyer_of(r), r["id"]) for r in published_2019() if amount(r) < 1}
-    flagged = set(query(
-        big_2019, "select buyer_siret, contract_id from marts.fct_contracts "
-        "where amount_anomaly_reason = 'montant inférieur à 1 euro'"
-    ))
+    flagged = set(
+        query(
+            big_2019,
+            "select buyer_siret, contract_id from marts.fct_contracts "
+            "where amount_anomaly_reason = 'montant inférieur à 1 euro'",
+        )
+    )
     assert flagged == expected and len(expected) == 55
 
 
@@ -114,8 +120,9 @@ def expected_contract(record: dict[str, Any], record_type: str) -> dict[str, Any
     """The mart row a published 2024 record must give, computed from the JSON itself."""
     modifications = [m["modification"] for m in record.get("modifications", [])]
     amount_key = "montant" if record_type == "marche" else "valeurGlobale"
-    holders_key, holder_wrapper = ("titulaires", "titulaire") if record_type == "marche" else (
-        "concessionnaires", "concessionnaire")
+    holders_key, holder_wrapper = (
+        ("titulaires", "titulaire") if record_type == "marche" else ("concessionnaires", "concessionnaire")
+    )
     holders = [h[holder_wrapper]["id"] for h in record[holders_key]]
     for modification in modifications:
         if modification.get("titulaires"):
@@ -150,10 +157,14 @@ def mart_contract(warehouse: Path, buyer: str, contract_id: str) -> dict[str, An
         frame = con.execute(
             "select * from marts.fct_contracts where buyer_siret = ? and contract_id = ?", [buyer, contract_id]
         ).df()
-        holders = sorted(r[0] for r in con.execute(
-            "select holder_id from marts.fct_contract_holders h join marts.fct_contracts c using (contract_key) "
-            "where c.buyer_siret = ? and c.contract_id = ? and is_current_holder", [buyer, contract_id]
-        ).fetchall())
+        holders = sorted(
+            r[0]
+            for r in con.execute(
+                "select holder_id from marts.fct_contract_holders h join marts.fct_contracts c using (contract_key) "
+                "where c.buyer_siret = ? and c.contract_id = ? and is_current_holder",
+                [buyer, contract_id],
+            ).fetchall()
+        )
     assert len(frame) == 1, f"{buyer}/{contract_id}: {len(frame)} rows"
     row = frame.iloc[0].to_dict()
     row["current_holders"] = holders
@@ -215,11 +226,13 @@ def test_same_contract_in_json_and_xml_gives_the_same_mart_row(build_decp_wareho
 def test_per_buyer_zip_loads_all_110_files(mixed_2024: Path) -> None:
     with zipfile.ZipFile(PER_BUYER_ZIP) as zf:
         published = {m: len(json.loads(zf.read(m))["marches"]) for m in zf.namelist() if m.endswith(".json")}
-    audit = dict(query(
-        mixed_2024,
-        "select split_part(source_file, '!', 2), records_read from raw_decp.decp_load_audit "
-        "where source_file like '%per-buyer-files.zip!%' and status = 'loaded'",
-    ))
+    audit = dict(
+        query(
+            mixed_2024,
+            "select split_part(source_file, '!', 2), records_read from raw_decp.decp_load_audit "
+            "where source_file like '%per-buyer-files.zip!%' and status = 'loaded'",
+        )
+    )
     assert audit == published and len(audit) == 110
 
 

@@ -73,9 +73,7 @@ def test_paris_and_its_arrondissements_form_the_territory_paris(con) -> None:
 def test_ile_de_france_counts_match_the_cog_file(con) -> None:
     idf_file = csv_rows("cog/cog2026_communes_idf_enriched.csv")
     expected_com = sum(1 for row in idf_file if row["typecom"] == "COM")
-    expected_population = sum(
-        int(row["population_municipale"]) for row in idf_file if row["typecom"] == "COM"
-    )
+    expected_population = sum(int(row["population_municipale"]) for row in idf_file if row["typecom"] == "COM")
     assert expected_com == 1_266
     count, population, mgp = one(
         con,
@@ -91,9 +89,7 @@ def test_dim_geography_has_one_row_per_commune_code_plus_unknown(con) -> None:
     distinct_codes = {row["COM"] for row in france}
     rows, codes = one(con, "select count(*), count(distinct commune_code) from marts.dim_geography")
     assert rows == codes == len(distinct_codes) + 1
-    assert one(
-        con, "select commune_name, commune_type from marts.dim_geography where commune_code = '00000'"
-    ) == (
+    assert one(con, "select commune_name, commune_type from marts.dim_geography where commune_code = '00000'") == (
         "Commune inconnue",
         "UNKNOWN",
     )

@@ -50,11 +50,13 @@ def test_2024_json_reads_marches_and_concessions() -> None:
 def test_xml_and_json_of_the_same_contract_give_the_same_canonical_record() -> None:
     [from_xml] = list(iter_records(document(FIXTURES / "TEST2022_marche_from_official_json.xml")))
     from_json = [
-        r for r in iter_records(document(DECP / "official_examples/v2.0/marches_avec_modifications.json"))
+        r
+        for r in iter_records(document(DECP / "official_examples/v2.0/marches_avec_modifications.json"))
         if r.record["id"] == "TEST2022"
     ][0]
 
     assert from_xml.record["id"] == "TEST2022" and from_xml.format_version == "2024"
+
     # XML carries text where JSON has numbers and booleans: compare the values as text.
     def as_text(value: object) -> object:
         if isinstance(value, dict):

@@ -82,9 +82,7 @@ def test_unchanged_files_are_skipped_and_keep_their_rows(
     assert table_counts(warehouse) == first
     assert sum("unchanged" in message for message in caplog.messages) == len(REFERENCE_FILES)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        loads = con.execute("select count(distinct _dlt_load_id) from raw_reference.cog_regions").fetchone()[
-            0
-        ]
+        loads = con.execute("select count(distinct _dlt_load_id) from raw_reference.cog_regions").fetchone()[0]
     assert loads == 1
 
 

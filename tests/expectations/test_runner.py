@@ -247,8 +247,7 @@ def test_clean_raw_table_passes(make_db: Callable[..., Path], gx_context: Any) -
             id="bad-regex-sha256",
         ),
         pytest.param(
-            "update raw_decp.decp_records set record_index = -record_index - 100"
-            " where record_index in (0, 10)",
+            "update raw_decp.decp_records set record_index = -record_index - 100 where record_index in (0, 10)",
             {("expect_column_values_to_be_between", "record_index")},
             "select count(*) from raw_decp.decp_records where record_index < 0",
             id="negative-record_index",
@@ -300,9 +299,7 @@ def test_clean_fact_table_passes(make_db: Callable[..., Path], gx_context: Any) 
     assert report.failed == []
 
 
-def test_warning_failure_is_reported_but_does_not_block(
-    make_db: Callable[..., Path], gx_context: Any
-) -> None:
+def test_warning_failure_is_reported_but_does_not_block(make_db: Callable[..., Path], gx_context: Any) -> None:
     # 2 invalid SIRETs out of 20 = 90 % valid < mostly 0.95; a 2034 date is inside the range.
     db = make_db(
         "update marts.fct_contracts set is_buyer_siret_valid = false where source_record_index in (3, 8)",
@@ -322,17 +319,14 @@ def test_warning_failure_is_reported_but_does_not_block(
 
 
 def test_date_bounds_from_json_apply_to_date_columns(make_db: Callable[..., Path], gx_context: Any) -> None:
-    db = make_db(
-        "update marts.fct_contracts set notification_date = date '1899-12-31' where source_record_index = 2"
-    )
+    db = make_db("update marts.fct_contracts set notification_date = date '1899-12-31' where source_record_index = 2")
     report = validate_table(db, FCT, context=gx_context)
     result = report.result_for("expect_column_values_to_be_between", "notification_date")
     assert result.error is None
     assert not result.success and result.severity == "warning"  # 1/20 = 5 % > 1 % tolerated
     assert result.unexpected_count == _scalar(
         db,
-        "select count(*) from marts.fct_contracts"
-        " where notification_date not between '2000-01-01' and '2035-12-31'",
+        "select count(*) from marts.fct_contracts where notification_date not between '2000-01-01' and '2035-12-31'",
     )
     assert result.partial_unexpected == ("1899-12-31T00:00:00",)
     assert report.success
@@ -342,8 +336,7 @@ def test_date_bounds_from_json_apply_to_date_columns(make_db: Callable[..., Path
     ("defect", "expected_failures", "count_sql"),
     [
         pytest.param(
-            "insert into marts.fct_contracts select * from marts.fct_contracts"
-            " where source_record_index in (0, 1)",
+            "insert into marts.fct_contracts select * from marts.fct_contracts where source_record_index in (0, 1)",
             {("expect_column_values_to_be_unique", "contract_key")},
             """select sum(n) from (select count(*) n from marts.fct_contracts
                 group by contract_key having count(*) > 1)""",
@@ -436,15 +429,11 @@ def _suite(expectation: dict[str, Any]) -> dict[str, Any]:
             id="missing-kwarg",
         ),
         pytest.param(
-            _suite(
-                {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "record", "regex": "(["}}
-            ),
+            _suite({"type": "expect_column_values_to_match_regex", "kwargs": {"column": "record", "regex": "(["}}),
             "invalid regex",
             id="bad-regex",
         ),
-        pytest.param(
-            {"name": "t", "table": "drop table x;", "expectations": []}, "'table' must be", id="bad-table"
-        ),
+        pytest.param({"name": "t", "table": "drop table x;", "expectations": []}, "'table' must be", id="bad-table"),
     ],
 )
 def test_invalid_suite_file_error_names_the_file(tmp_path: Path, content: Any, message: str) -> None:
@@ -460,9 +449,7 @@ def test_missing_suite_file_is_a_suite_error(tmp_path: Path) -> None:
         load_suite("marts.nope")
 
 
-def test_kwargs_rejected_by_gx_name_the_file(
-    make_db: Callable[..., Path], tmp_path: Path, gx_context: Any
-) -> None:
+def test_kwargs_rejected_by_gx_name_the_file(make_db: Callable[..., Path], tmp_path: Path, gx_context: Any) -> None:
     path = _write_suite(
         tmp_path,
         _suite({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "record", "mostly": 2}}),
@@ -474,9 +461,7 @@ def test_kwargs_rejected_by_gx_name_the_file(
 
 
 # --------------------------------------------------------------------------------- publishing
-def test_metadata_is_flat_and_json_is_written(
-    make_db: Callable[..., Path], tmp_path: Path, gx_context: Any
-) -> None:
+def test_metadata_is_flat_and_json_is_written(make_db: Callable[..., Path], tmp_path: Path, gx_context: Any) -> None:
     db = make_db("update raw_decp.decp_records set record_type = 'lot' where record_index = 1")
     report = validate_table(db, RAW)  # no shared context: exercises the default path too
     meta = report.to_metadata()

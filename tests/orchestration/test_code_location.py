@@ -74,9 +74,20 @@ def webserver(tmp_path_factory: pytest.TempPathFactory):
     env = {**os.environ, **warehouse_env(work_dir), "DAGSTER_HOME": str(work_dir / "dagster_home")}
     (work_dir / "dagster_home").mkdir()
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", "workspace.yaml",
-         "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).with_name("dagster-webserver")),
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -107,15 +118,24 @@ def test_code_location_loads_with_assets_checks_schedule_and_sensor(webserver: i
 
     nodes = {"/".join(n["assetKey"]["path"]): n for n in repository["assetNodes"]}
     # dlt assets
-    for key in ("raw_decp/decp_records", "raw_decp/decp_tabular_rows", "raw_decp/decp_load_audit",
-                "raw_reference/cog_communes", "raw_reference/cpv"):
+    for key in (
+        "raw_decp/decp_records",
+        "raw_decp/decp_tabular_rows",
+        "raw_decp/decp_load_audit",
+        "raw_reference/cog_communes",
+        "raw_reference/cpv",
+    ):
         assert nodes[key]["groupName"] == "raw", key
     # dbt assets, connected to the dlt assets that load their sources
-    assert {"raw_decp/decp_records"} <= {"/".join(d["path"]) for d in nodes["staging/stg_decp__records"]["dependencyKeys"]}
+    assert {"raw_decp/decp_records"} <= {
+        "/".join(d["path"]) for d in nodes["staging/stg_decp__records"]["dependencyKeys"]
+    }
     assert {"raw_decp/decp_tabular_rows"} <= {
         "/".join(d["path"]) for d in nodes["staging/stg_decp__tabular_rows"]["dependencyKeys"]
     }
-    assert {"raw_reference/cpv"} <= {"/".join(d["path"]) for d in nodes["staging/stg_reference__cpv_codes"]["dependencyKeys"]}
+    assert {"raw_reference/cpv"} <= {
+        "/".join(d["path"]) for d in nodes["staging/stg_reference__cpv_codes"]["dependencyKeys"]
+    }
     for key in ("marts/fct_contracts", "marts/dim_buyer", "marts/dim_cpv", "marts/dim_geography"):
         assert nodes[key]["groupName"] == "marts", key
     # no dangling source asset: every dependency is itself a defined asset

@@ -27,9 +27,12 @@ def run_demo(work_dir: Path) -> subprocess.CompletedProcess[str]:
 def mart_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent checksum of every mart table."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         return {
             table: con.execute(
                 f"select count(*), md5(coalesce(string_agg(md5(t::varchar), '' order by md5(t::varchar)), '')) "
@@ -53,8 +56,18 @@ def test_demo_builds_every_asset_and_prints_where_results_are(demo_twice) -> Non
     warehouse, stdout, before, _ = demo_twice
     assert "full_refresh succeeded" in stdout
     assert str(warehouse) in stdout
-    for table in ("fct_contracts", "fct_contract_holders", "fct_contract_modifications", "dim_buyer", "dim_company",
-                  "dim_cpv", "dim_date", "dim_geography", "rejected_contract_records", "contract_record_lineage"):
+    for table in (
+        "fct_contracts",
+        "fct_contract_holders",
+        "fct_contract_modifications",
+        "dim_buyer",
+        "dim_company",
+        "dim_cpv",
+        "dim_date",
+        "dim_geography",
+        "rejected_contract_records",
+        "contract_record_lineage",
+    ):
         assert table in before, table
     assert before["fct_contracts"][0] > 9000
     with duckdb.connect(str(warehouse), read_only=True) as con:
