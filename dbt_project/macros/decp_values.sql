@@ -40,3 +40,9 @@
             then 'montant fait d''un seul chiffre répété'
     end
 {%- endmacro %}
+
+{#- Normalised (enum_key) values of considerationsSociales that say something. A record whose list holds
+    none of them does not tell whether the contract has a social consideration: unknown, not "no". -#}
+{% macro social_consideration_keys() -%}
+    ['clause sociale', 'critere social', 'marche reserve', 'concession reservee', 'pas de consideration sociale']
+{%- endmacro %}

@@ -11,12 +11,13 @@ through a byte budget so a zip bomb is stopped instead of filling memory or disk
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
+
+from ..common import stream_sha256
 
 DECP_SUFFIXES = (".json", ".xml", ".csv", ".parquet")
 #: Largest uncompressed member accepted from an archive, and largest compression ratio.
@@ -38,11 +39,8 @@ class Document:
     disk_path: Path | None = None
 
     def sha256(self) -> str:
-        digest = hashlib.sha256()
         with self.open() as stream:
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
+            return stream_sha256(stream)
 
 
 class _BudgetedReader:

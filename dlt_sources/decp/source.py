@@ -13,6 +13,7 @@ import dlt
 import orjson
 import pyarrow as pa
 
+from ..common import with_constant_columns
 from .documents import Document, DocumentError, discover_documents
 from .download import fetch_remote
 from .readers import RecordParseError, iter_records
@@ -109,11 +110,8 @@ def _read_document(doc: Document, sha256: str) -> Iterator[Any]:
             if doc.disk_path is None:
                 raise RecordParseError("tabular files inside an archive are not supported: unzip them first")
             for batch in iter_tabular_batches(doc.disk_path):
-                positions = pa.array(range(read, read + batch.num_rows), type=pa.int64())
-                table = pa.Table.from_batches([batch])
-                table = table.append_column("source_file", pa.array([doc.display_path] * batch.num_rows))
-                table = table.append_column("source_sha256", pa.array([sha256] * batch.num_rows))
-                table = table.append_column("row_index", positions)
+                table = with_constant_columns(batch, {"source_file": doc.display_path, "source_sha256": sha256})
+                table = table.append_column("row_index", pa.array(range(read, read + batch.num_rows), pa.int64()))
                 read += batch.num_rows
                 yield dlt.mark.with_table_name(table, TABULAR_TABLE)
         else:

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ..common import duckdb_arrow_batches, sql_literal
 from .readers import RecordParseError
 
 #: Columns without which a row cannot become a contract.
@@ -37,37 +38,34 @@ TABULAR_COLUMNS = (
     "acheteur_region_code",
     "titulaire_region_code",
 )
-BATCH_ROWS = 50_000
 
 
 def _scan_sql(path: Path) -> str:
-    quoted = str(path).replace("'", "''")
     if path.suffix.lower() == ".parquet":
-        return f"select * from read_parquet('{quoted}')"
-    return f"select * from read_csv('{quoted}', all_varchar = true, header = true)"
+        return f"select * from read_parquet({sql_literal(str(path))})"
+    return f"select * from read_csv({sql_literal(str(path))}, all_varchar = true, header = true)"
+
+
+def _columns(path: Path) -> list[str]:
+    with duckdb.connect() as con:
+        return list(con.sql(_scan_sql(path)).columns)
 
 
 def iter_tabular_batches(path: Path) -> Iterator[pa.RecordBatch]:
     """Arrow batches of the file's rows, all columns as text, in file order."""
-    con = duckdb.connect()
     try:
-        relation = con.sql(_scan_sql(path))
-        missing = [column for column in REQUIRED_TABULAR_COLUMNS if column not in relation.columns]
+        present = _columns(path)
+        missing = [column for column in REQUIRED_TABULAR_COLUMNS if column not in present]
         if missing:
             raise RecordParseError(
                 f"not a DECP tabular file: missing column(s) {', '.join(missing)} "
                 f"(expected the decp.info layout: {', '.join(REQUIRED_TABULAR_COLUMNS)}, ...)"
             )
-        present = set(relation.columns)
         expected = [
             f'cast("{name}" as varchar) as "{name}"' if name in present else f'cast(null as varchar) as "{name}"'
             for name in TABULAR_COLUMNS
         ]
-        extra = [f'cast("{name}" as varchar) as "{name}"' for name in relation.columns if name not in TABULAR_COLUMNS]
-        text_columns = ", ".join(expected + extra)
-        reader = con.sql(f"select {text_columns} from ({_scan_sql(path)})").to_arrow_reader(BATCH_ROWS)
-        yield from reader
+        extra = [f'cast("{name}" as varchar) as "{name}"' for name in present if name not in TABULAR_COLUMNS]
+        yield from duckdb_arrow_batches(f"select {', '.join(expected + extra)} from ({_scan_sql(path)})")
     except duckdb.Error as exc:
         raise RecordParseError(f"unreadable tabular file: {exc}") from exc
-    finally:
-        con.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +56,3 @@ def resolve_reference_file(reference_dir: Path, relative_path: str) -> Path:
             f"set {REFERENCE_DIR_ENV} to the folder holding cog/ and nomenclatures/)"
         )
     return path
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()

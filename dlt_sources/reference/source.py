@@ -13,8 +13,9 @@ from dlt.extract.resource import DltResource
 
 from observatoire.settings import load_settings
 
-from .files import REFERENCE_FILES, ReferenceFile, file_sha256, resolve_reference_file
-from .readers import iter_csv_batches, with_provenance
+from ..common import file_sha256, with_constant_columns
+from .files import REFERENCE_FILES, ReferenceFile, resolve_reference_file
+from .readers import iter_csv_batches
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def _read_reference_file(spec: ReferenceFile, reference_dir: Path, force: bool) 
     rows = 0
     for batch in iter_csv_batches(path):
         rows += batch.num_rows
-        yield with_provenance(batch, provenance)
+        yield with_constant_columns(batch, provenance)
     if rows == 0:
         raise ValueError(f"reference file {path} has no data row: refusing to empty {spec.table}")
     state["loaded"] = {"source_file": spec.relative_path, "source_sha256": sha256}

@@ -30,7 +30,7 @@ with json_xml_records as (
         price_form,
         list_has_any(
             social_consideration_keys,
-            ['clause sociale', 'critere social', 'marche reserve', 'concession reservee', 'pas de consideration sociale']
+            {{ social_consideration_keys() }}
         ) as social_considerations_known,
         has_environmental_consideration,
         social_consideration_keys

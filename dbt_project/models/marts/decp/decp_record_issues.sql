@@ -141,7 +141,7 @@ issues as (
         array_to_string(social_considerations_published, ' | '),
         case when len(social_consideration_keys) > 0 and not list_has_any(
                 social_consideration_keys,
-                ['clause sociale', 'critere social', 'marche reserve', 'concession reservee', 'pas de consideration sociale']
+                {{ social_consideration_keys() }}
             ) then 'considérations sociales illisibles: information inconnue' end
     from all_records
 
