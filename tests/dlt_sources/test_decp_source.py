@@ -91,3 +91,35 @@ def test_a_broken_file_is_reported_and_does_not_stop_the_others(tmp_path: Path) 
     assert "missing column(s) id, acheteur_id, titulaire_id, montant, dateNotification" in seen["bad_table.csv"][2]
     assert seen["paquet.xml"][0] == "loaded"
     assert rows(warehouse, "select count(*) from raw_decp.decp_records where source_file like '%broken.json'") == [(1,)]
+
+
+def test_a_configured_url_is_downloaded_once_and_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copyfile(SMALL_2019, served / SMALL_2019.name)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{SMALL_2019.name}"
+        monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("OBSERVATOIRE_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+        from dlt_sources.decp import decp_source
+        from dlt_sources.pipelines import warehouse_pipeline
+
+        warehouse_pipeline("decp").run(decp_source(paths=[url]))
+    finally:
+        server.shutdown()
+    warehouse = tmp_path / "warehouse.duckdb"
+    [(source_file, status, read)] = rows(
+        warehouse, "select source_file, status, records_read from raw_decp.decp_load_audit"
+    )
+    assert status == "loaded" and read == 2
+    assert source_file.startswith(str(tmp_path / "data" / "downloads" / "decp")) and source_file.endswith(
+        SMALL_2019.name
+    )
