@@ -9,6 +9,7 @@ Every path can be overridden by an environment variable, so nothing is tied to o
 | ``OBSERVATOIRE_WAREHOUSE``    | ``$DATA_DIR/warehouse.duckdb``        | the DuckDB warehouse (one writer)      |
 | ``OBSERVATOIRE_PUBLISHED_DIR``| ``$DATA_DIR/published``               | what users read                        |
 | ``OBSERVATOIRE_REFERENCE_DIR``| ``<repo>/demo_data/ref``              | reference files (COG, CPV, ...)        |
+| ``OBSERVATOIRE_MAPPINGS_DIR``| ``<repo>/exchange_format/mappings``   | column mappings of tracking exports    |
 | ``OBSERVATOIRE_DECP_PATHS``   | (none)                                | more DECP paths or URLs, ``;``-sep.    |
 """
 
@@ -37,6 +38,7 @@ class Settings:
     published_dir: Path
     reference_dir: Path
     dlt_pipelines_dir: Path
+    mappings_dir: Path = REPO_ROOT / "exchange_format" / "mappings"
     decp_extra_paths: tuple[str, ...] = ()
 
     @property
@@ -48,8 +50,13 @@ class Settings:
         """Where the DECP source looks: the inbox folder, then any configured path or URL."""
         return [str(self.decp_inbox), *self.decp_extra_paths]
 
+    @property
+    def tracking_inbox(self) -> Path:
+        """Clause-tracking exports, one folder per source (coordination, facilitator's tool export)."""
+        return self.inbox_dir / "suivi_clauses"
+
     def ensure_dirs(self) -> None:
-        for path in (self.data_dir, self.decp_inbox, self.published_dir, self.dlt_pipelines_dir):
+        for path in (self.data_dir, self.decp_inbox, self.tracking_inbox, self.published_dir, self.dlt_pipelines_dir):
             path.mkdir(parents=True, exist_ok=True)
         # The warehouse holds data about people: owner-only access to everything under data/.
         self.data_dir.chmod(0o700)
@@ -64,5 +71,6 @@ def load_settings() -> Settings:
         published_dir=_path_from_env("OBSERVATOIRE_PUBLISHED_DIR", data_dir / "published"),
         reference_dir=_path_from_env("OBSERVATOIRE_REFERENCE_DIR", DEMO_DATA_DIR / "ref"),
         dlt_pipelines_dir=data_dir / "dlt_pipelines",
+        mappings_dir=_path_from_env("OBSERVATOIRE_MAPPINGS_DIR", REPO_ROOT / "exchange_format" / "mappings"),
         decp_extra_paths=tuple(p for p in os.environ.get("OBSERVATOIRE_DECP_PATHS", "").split(";") if p.strip()),
     )

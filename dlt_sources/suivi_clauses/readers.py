@@ -1,0 +1,130 @@
+"""Reading tracking exports as they come: CSV in UTF-8 (with or without BOM) or Windows-1252, with `;`,
+`,`, tab or `|` separators, and XLSX (first sheet or a named one, header row possibly below a title).
+
+Readers only return text cells with their line number; mapping and validation happen elsewhere."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+CSV_SEPARATORS = ";,\t|"
+SNIFF_BYTES = 64 * 1024
+#: An XLSX header row is searched in the first rows (exports often carry a title above it).
+XLSX_HEADER_SEARCH_ROWS = 15
+
+
+class ExportReadError(ValueError):
+    """The file cannot be read as a table; the message says why."""
+
+
+@dataclass
+class Sheet:
+    header: list[str]
+    header_line: int
+    rows: Iterator[tuple[int, list[Any]]]  # (line number, cells)
+    encoding: str | None = None
+    separator: str | None = None
+
+
+def detect_encoding(path: Path) -> str:
+    """'utf-8-sig' with a BOM, 'utf-8' when the whole file decodes, else 'cp1252' (Windows exports)."""
+    with path.open("rb") as handle:
+        if handle.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            return "cp1252"
+
+
+def detect_separator(sample: str) -> str:
+    header = sample.splitlines()[0] if sample else ""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=CSV_SEPARATORS).delimiter
+    except csv.Error:
+        counts = {sep: header.count(sep) for sep in CSV_SEPARATORS}
+        best = max(counts, key=counts.get)  # type: ignore[arg-type]
+        if counts[best] == 0:
+            raise ExportReadError("no column separator found in the header line (expected ; , tab or |)") from None
+        return best
+
+
+def read_csv(path: Path, encoding: str | None = None) -> Sheet:
+    encoding = encoding or detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    if not sample.strip():
+        raise ExportReadError("empty file")
+    separator = detect_separator(sample)
+    handle = path.open(encoding=encoding, newline="")
+    reader = csv.reader(handle, delimiter=separator)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        raise ExportReadError("empty file") from None
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        with handle:
+            for cells in reader:
+                if any(cell.strip() for cell in cells):
+                    yield reader.line_num, cells
+
+    return Sheet(header=header, header_line=1, rows=rows(), encoding=encoding, separator=separator)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date() if value.time() == datetime.min.time() else value
+    return value
+
+
+def read_xlsx(path: Path, sheet_name: str | None, expected_headers: set[str], header_key) -> Sheet:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise ExportReadError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+    if sheet_name and sheet_name not in workbook.sheetnames:
+        workbook.close()
+        raise ExportReadError(f"sheet {sheet_name!r} not found (sheets: {', '.join(workbook.sheetnames)})")
+    worksheet = workbook[sheet_name] if sheet_name else workbook.worksheets[0]
+    iterator = worksheet.iter_rows(values_only=True)
+    header: list[str] | None = None
+    header_line = 0
+    for line, cells in enumerate(iterator, start=1):
+        texts = [str(c).strip() if c is not None else "" for c in cells]
+        if sum(1 for t in texts if t and header_key(t) in expected_headers) >= 2:
+            header, header_line = texts, line
+            break
+        if line >= XLSX_HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        workbook.close()
+        raise ExportReadError(
+            f"no header row found in the first {XLSX_HEADER_SEARCH_ROWS} rows of sheet {worksheet.title!r}"
+        )
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for line, cells in enumerate(iterator, start=header_line + 1):
+                values = [_cell(c) for c in cells]
+                if any(v not in (None, "") for v in values):
+                    yield line, values
+        finally:
+            workbook.close()
+
+    return Sheet(header=header, header_line=header_line, rows=rows())
+

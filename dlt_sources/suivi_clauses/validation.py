@@ -1,0 +1,134 @@
+"""Typing and validating one exported value against its exchange-format field.
+
+Each parser returns the typed value or raises ``InvalidValue`` with a reason in French (what the data
+steward reads in the rejects table). Accepted spellings are those of real exports: dd/mm/yyyy and ISO
+dates, Excel dates, decimal commas and spaces as thousands separators, codes in any case."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from .exchange_format import Field, nomenclature_codes
+
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+YEARMONTH_FORMATS = ("%m/%Y", "%Y-%m", "%m-%Y")
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+class InvalidValue(ValueError):
+    """A value that does not fit its field; ``str()`` is the reason."""
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            raise InvalidValue(f"date hors de {MIN_YEAR}-{MAX_YEAR}: {text!r}")
+        return parsed
+    raise InvalidValue(f"date illisible {text!r} (attendu JJ/MM/AAAA)")
+
+
+def parse_yearmonth(value: Any) -> date:
+    if isinstance(value, date):
+        return (value.date() if isinstance(value, datetime) else value).replace(day=1)
+    text = str(value).strip()
+    for fmt in YEARMONTH_FORMATS:
+        try:
+            parsed = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            raise InvalidValue(f"mois hors de {MIN_YEAR}-{MAX_YEAR}: {text!r}")
+        return parsed
+    try:
+        return parse_date(text).replace(day=1)
+    except InvalidValue:
+        raise InvalidValue(f"mois illisible {text!r} (attendu MM/AAAA)") from None
+
+
+def parse_number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise InvalidValue(f"nombre attendu, pas {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    text = re.sub(r"[\s\u00a0\u202f]", "", str(value)).replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidValue(f"nombre illisible {str(value).strip()!r}") from None
+
+
+def parse_integer(value: Any) -> int:
+    number = parse_number(value)
+    if not number.is_integer():
+        raise InvalidValue(f"entier attendu: {str(value).strip()!r}")
+    return int(number)
+
+
+def _code(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip()).upper()
+
+
+def parse_field(field: Field, raw: Any) -> Any:
+    """The typed, validated value of ``raw`` for ``field`` (None when absent and optional)."""
+    if isinstance(raw, str) or raw is None:
+        if _text(raw) is None:
+            if field.required:
+                raise InvalidValue("valeur obligatoire absente")
+            return None
+    if field.type == "date":
+        value: Any = parse_date(raw)
+    elif field.type == "yearmonth":
+        value = parse_yearmonth(raw)
+    elif field.type == "number":
+        value = parse_number(raw)
+    elif field.type == "integer":
+        value = parse_integer(raw)
+    else:
+        value = _text(raw)
+        if isinstance(raw, float) and raw.is_integer():  # spreadsheet numbers used as codes ("75056.0")
+            value = str(int(raw))
+    if field.minimum is not None and value < field.minimum:
+        raise InvalidValue(f"valeur {value} inférieure au minimum {field.minimum:g}")
+    if field.maximum is not None and value > field.maximum:
+        raise InvalidValue(f"valeur {value:g} supérieure au maximum {field.maximum:g}")
+    if field.pattern and isinstance(value, str):
+        if field.pattern.startswith("[0-9]{14}"):  # SIRET: spaces and dots are common in exports
+            value = re.sub(r"[\s.]", "", value)
+        if not re.fullmatch(field.pattern, value):
+            raise InvalidValue(f"format invalide {value!r} (attendu {field.pattern})")
+    if field.enum and isinstance(value, str):
+        matches = [option for option in field.enum if option.lower() == value.lower()]
+        if not matches:
+            raise InvalidValue(f"valeur {value!r} hors de la liste ({', '.join(field.enum)})")
+        value = matches[0]
+    if field.nomenclature:
+        codes = nomenclature_codes(field.nomenclature)
+        items = [value] if not field.separator else re.split(r"[|;,]", str(value))
+        normalised = [_code(str(item)) for item in items if str(item).strip()]
+        unknown = [item for item in normalised if item not in codes]
+        if unknown:
+            raise InvalidValue(f"code inconnu de la nomenclature {field.nomenclature}: {', '.join(unknown)}")
+        if field.separator:
+            value = field.separator.join(normalised)
+        elif field.type == "string":
+            value = normalised[0]
+        # integer nomenclatures (niveau_formation) keep their integer value
+    return value
