@@ -77,7 +77,9 @@ class Pseudonymiser:
 
     def beneficiary(self, last_name: str, first_name: str, birth_date: date) -> str:
         """Same person, same pseudonym, whatever the source and the spelling of accents/case/hyphens."""
-        return self._digest("beneficiary", normalise_name(last_name), normalise_name(first_name), birth_date.isoformat())
+        return self._digest(
+            "beneficiary", normalise_name(last_name), normalise_name(first_name), birth_date.isoformat()
+        )
 
     def participant(self, source_name: str, participant_id: str) -> str:
         """A source's own participant id, pseudonymised (it links that source's contracts and exits)."""

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from .assets.ingestion import decp_raw, reference_raw
+from .assets.ingestion import decp_raw, reference_raw, tracking_raw
 from .assets.transformation import warehouse_dbt_models
 from .checks import GX_CHECKS
-from .jobs import decp_inbox_sensor, decp_refresh_job, full_refresh_job, monthly_refresh_schedule
+from .jobs import (
+    decp_inbox_sensor,
+    decp_refresh_job,
+    full_refresh_job,
+    monthly_refresh_schedule,
+    tracking_inbox_sensor,
+    tracking_refresh_job,
+)
 from .resources import RESOURCES
 
 defs = Definitions(
-    assets=[decp_raw, reference_raw, warehouse_dbt_models],
+    assets=[decp_raw, tracking_raw, reference_raw, warehouse_dbt_models],
     asset_checks=GX_CHECKS,
-    jobs=[full_refresh_job, decp_refresh_job],
+    jobs=[full_refresh_job, decp_refresh_job, tracking_refresh_job],
     schedules=[monthly_refresh_schedule],
-    sensors=[decp_inbox_sensor],
+    sensors=[decp_inbox_sensor, tracking_inbox_sensor],
     resources=RESOURCES,
     # One process per run: steps that open the DuckDB warehouse never overlap inside a run.
     executor=in_process_executor,

@@ -1,6 +1,7 @@
 """Jobs with the schedule and the sensor that start them."""
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from dagster import (
@@ -10,11 +11,15 @@ from dagster import (
     DefaultSensorStatus,
     RunRequest,
     ScheduleDefinition,
+    SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
     define_asset_job,
     sensor,
 )
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from dlt_sources.suivi_clauses.exchange_format import TABLE_NAMES
 
 from .resources import SETTINGS
 
@@ -31,6 +36,17 @@ decp_refresh_job = define_asset_job(
     name="decp_refresh",
     selection=AssetSelection.keys(*DECP_RAW_TABLES).downstream(),
     description="DECP ingestion and everything downstream of it; started when files land in the DECP inbox.",
+)
+
+#: The tables the clause-tracking dlt asset writes in one step.
+TRACKING_RAW_TABLES = [
+    AssetKey(["raw_suivi_clauses", table]) for table in (*TABLE_NAMES, "tracking_rejects", "tracking_load_audit")
+]
+
+tracking_refresh_job = define_asset_job(
+    name="tracking_refresh",
+    selection=AssetSelection.keys(*TRACKING_RAW_TABLES).downstream(),
+    description="Clause-tracking ingestion and everything downstream; started when exports land in the inbox.",
 )
 
 monthly_refresh_schedule = ScheduleDefinition(
@@ -57,19 +73,28 @@ def inbox_fingerprint(folder: Path) -> tuple[str, int]:
     return hashlib.sha256("\n".join(entries).encode()).hexdigest(), len(entries)
 
 
-@sensor(
-    name="decp_inbox_sensor",
-    job=decp_refresh_job,
-    minimum_interval_seconds=60,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Starts a DECP refresh when files are added to or changed in the DECP inbox folder.",
-)
-def decp_inbox_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
-    inbox = SETTINGS.decp_inbox
-    fingerprint, count = inbox_fingerprint(inbox)
-    if count == 0:
-        return SkipReason(f"no file in {inbox}")
-    if fingerprint == context.cursor:
-        return SkipReason(f"{count} file(s) in {inbox}, unchanged since the last run request")
-    context.update_cursor(fingerprint)
-    return RunRequest(run_key=fingerprint, tags={"trigger": "decp_inbox"})
+def inbox_sensor(name: str, inbox: Callable[[], Path], job: UnresolvedAssetJobDefinition) -> SensorDefinition:
+    """A sensor that asks for a run of ``job`` when files are added to or changed in the inbox folder."""
+
+    @sensor(
+        name=name,
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=f"Starts {job.name} when files are added to or changed in its inbox folder.",
+    )
+    def _sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
+        folder = inbox()
+        fingerprint, count = inbox_fingerprint(folder)
+        if count == 0:
+            return SkipReason(f"no file in {folder}")
+        if fingerprint == context.cursor:
+            return SkipReason(f"{count} file(s) in {folder}, unchanged since the last run request")
+        context.update_cursor(fingerprint)
+        return RunRequest(run_key=fingerprint, tags={"trigger": name})
+
+    return _sensor
+
+
+decp_inbox_sensor = inbox_sensor("decp_inbox_sensor", lambda: SETTINGS.decp_inbox, decp_refresh_job)
+tracking_inbox_sensor = inbox_sensor("tracking_inbox_sensor", lambda: SETTINGS.tracking_inbox, tracking_refresh_job)

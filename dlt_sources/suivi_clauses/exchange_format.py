@@ -16,7 +16,13 @@ SCHEMAS_DIR = REPO_ROOT / "exchange_format" / "schemas"
 NOMENCLATURES_DIR = DBT_PROJECT_DIR / "seeds" / "clauses"
 #: Order in which tables are listed (and matched against file names: longest names first).
 TABLE_NAMES = (
-    "operations", "marches", "entreprises", "participants", "contrats_travail", "heures", "sorties",
+    "operations",
+    "marches",
+    "entreprises",
+    "participants",
+    "contrats_travail",
+    "heures",
+    "sorties",
     "engagements_moa",
 )
 

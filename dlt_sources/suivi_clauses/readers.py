@@ -127,4 +127,3 @@ def read_xlsx(path: Path, sheet_name: str | None, expected_headers: set[str], he
             workbook.close()
 
     return Sheet(header=header, header_line=header_line, rows=rows())
-

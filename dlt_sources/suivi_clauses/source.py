@@ -28,19 +28,43 @@ BATCH_ROWS = 20_000
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
 MIN_AGE, MAX_AGE = 14, 80
 
-ARROW_TYPES = {"string": pa.string(), "date": pa.date32(), "yearmonth": pa.date32(),
-               "number": pa.float64(), "integer": pa.int64()}
-METADATA_FIELDS = [("source_name", pa.string()), ("source_file", pa.string()), ("source_sha256", pa.string()),
-                   ("line_number", pa.int64())]
+ARROW_TYPES = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "yearmonth": pa.date32(),
+    "number": pa.float64(),
+    "integer": pa.int64(),
+}
+METADATA_FIELDS = [
+    ("source_name", pa.string()),
+    ("source_file", pa.string()),
+    ("source_sha256", pa.string()),
+    ("line_number", pa.int64()),
+]
 REJECTS_SCHEMA = pa.schema(
-    [*METADATA_FIELDS[:3], ("table_name", pa.string()), ("line_number", pa.int64()),
-     ("column_name", pa.string()), ("reason", pa.string()), ("published_value", pa.string())]
+    [
+        *METADATA_FIELDS[:3],
+        ("table_name", pa.string()),
+        ("line_number", pa.int64()),
+        ("column_name", pa.string()),
+        ("reason", pa.string()),
+        ("published_value", pa.string()),
+    ]
 )
 AUDIT_SCHEMA = pa.schema(
-    [("source_name", pa.string()), ("source_file", pa.string()), ("source_sha256", pa.string()),
-     ("table_name", pa.string()), ("status", pa.string()), ("rows_read", pa.int64()), ("rows_loaded", pa.int64()),
-     ("rows_rejected", pa.int64()), ("error", pa.string()), ("mapping_file", pa.string()),
-     ("processed_at", pa.timestamp("us", tz="UTC"))]
+    [
+        ("source_name", pa.string()),
+        ("source_file", pa.string()),
+        ("source_sha256", pa.string()),
+        ("table_name", pa.string()),
+        ("status", pa.string()),
+        ("rows_read", pa.int64()),
+        ("rows_loaded", pa.int64()),
+        ("rows_rejected", pa.int64()),
+        ("error", pa.string()),
+        ("mapping_file", pa.string()),
+        ("processed_at", pa.timestamp("us", tz="UTC")),
+    ]
 )
 
 
@@ -86,13 +110,22 @@ class _FileLoader:
     def __init__(self, path: Path, source: str, mapping: SourceMapping, pseudonymiser: Pseudonymiser | None):
         self.path, self.source, self.mapping, self.pseudonymiser = path, source, mapping, pseudonymiser
         self.sha256 = file_sha256(path)
+        self.status: str | None = None
         self.provenance = {"source_name": source, "source_file": str(path), "source_sha256": self.sha256}
 
     def _audit(self, table: str | None, status: str, read: int, loaded: int, rejected: int, error: str | None) -> Any:
-        row = {**self.provenance, "table_name": table, "status": status, "rows_read": read, "rows_loaded": loaded,
-               "rows_rejected": rejected, "error": error,
-               "mapping_file": str(self.mapping.path) if self.mapping.path else None,
-               "processed_at": datetime.now(UTC)}
+        self.status = status
+        row = {
+            **self.provenance,
+            "table_name": table,
+            "status": status,
+            "rows_read": read,
+            "rows_loaded": loaded,
+            "rows_rejected": rejected,
+            "error": error,
+            "mapping_file": str(self.mapping.path) if self.mapping.path else None,
+            "processed_at": datetime.now(UTC),
+        }
         return dlt.mark.with_table_name(pa.Table.from_pylist([row], schema=AUDIT_SCHEMA), AUDIT_TABLE)
 
     def _open(self, table: Table, sheet_name: str | None, columns: dict[str, str]) -> Sheet:
@@ -101,7 +134,9 @@ class _FileLoader:
             return read_xlsx(self.path, sheet_name, expected, header_key)
         return read_csv(self.path)
 
-    def _column_fields(self, table: Table, header: list[str], columns: dict[str, str]) -> tuple[dict[int, Field], list[str]]:
+    def _column_fields(
+        self, table: Table, header: list[str], columns: dict[str, str]
+    ) -> tuple[dict[int, Field], list[str]]:
         fields = {f.name: f for f in table.fields}
         by_index: dict[int, Field] = {}
         unknown: list[str] = []
@@ -118,10 +153,16 @@ class _FileLoader:
     def load(self) -> Iterator[Any]:
         table_mapping = self.mapping.table_for(self.path.name)
         if table_mapping is None:
-            yield self._audit(None, "failed", 0, 0, 0,
-                              f"cannot tell which exchange-format table {self.path.name} holds: name the file after "
-                              f"its table (participants.csv, heures_2024.xlsx...) or add a 'files' pattern in "
-                              f"exchange_format/mappings/{self.source}.yaml")
+            yield self._audit(
+                None,
+                "failed",
+                0,
+                0,
+                0,
+                f"cannot tell which exchange-format table {self.path.name} holds: name the file after "
+                f"its table (participants.csv, heures_2024.xlsx...) or add a 'files' pattern in "
+                f"exchange_format/mappings/{self.source}.yaml",
+            )
             return
         table = exchange_tables()[table_mapping.table]
         try:
@@ -134,12 +175,19 @@ class _FileLoader:
         missing = [name for name in table.required if name not in present]
         if missing:
             inverse = {v: k for k, v in table_mapping.columns.items()}
-            expected = ", ".join(f"{name}" + (f" (en-tête {inverse[name]!r})" if name in inverse else "")
-                                 for name in missing)
-            yield self._audit(table.name, "failed", 0, 0, 0,
-                              f"{self.path}: colonnes obligatoires absentes de la table {table.name}: {expected}; "
-                              f"en-têtes lus: {', '.join(h for h in sheet.header if h)}. Renommez les colonnes ou "
-                              f"déclarez-les dans exchange_format/mappings/{self.source}.yaml")
+            expected = ", ".join(
+                f"{name}" + (f" (en-tête {inverse[name]!r})" if name in inverse else "") for name in missing
+            )
+            yield self._audit(
+                table.name,
+                "failed",
+                0,
+                0,
+                0,
+                f"{self.path}: colonnes obligatoires absentes de la table {table.name}: {expected}; "
+                f"en-têtes lus: {', '.join(h for h in sheet.header if h)}. Renommez les colonnes ou "
+                f"déclarez-les dans exchange_format/mappings/{self.source}.yaml",
+            )
             return
         if unknown:
             log.info("%s: unknown columns ignored: %s", self.path, ", ".join(unknown))
@@ -154,8 +202,16 @@ class _FileLoader:
             if errors:
                 rejected += 1
                 for column, reason, value in errors:
-                    rejects.add({**self.provenance, "table_name": table.name, "line_number": line,
-                                 "column_name": column, "reason": reason, "published_value": value})
+                    rejects.add(
+                        {
+                            **self.provenance,
+                            "table_name": table.name,
+                            "line_number": line,
+                            "column_name": column,
+                            "reason": reason,
+                            "published_value": value,
+                        }
+                    )
             else:
                 loaded += 1
                 rows.add({**record, **self.provenance, "line_number": line})
@@ -239,16 +295,22 @@ def tracking_exports(inbox: str, mappings_dir: str) -> Iterator[Any]:
                 log.error("%s", exc)
                 mappings[source] = exc  # type: ignore[assignment]
         mapping = mappings[source]
-        loader = _FileLoader(path, source, mapping if isinstance(mapping, SourceMapping) else
-                             SourceMapping(source, None, ()), pseudonymiser)
+        loader = _FileLoader(
+            path,
+            source,
+            mapping if isinstance(mapping, SourceMapping) else SourceMapping(source, None, ()),
+            pseudonymiser,
+        )
         if loader.sha256 in seen:
             continue
         if isinstance(mapping, MappingError):
             yield loader._audit(None, "failed", 0, 0, 0, f"mapping unusable, file not read: {mapping}")
             continue  # not marked as seen: it is read again once the mapping is fixed
-        seen[loader.sha256] = str(path)
         yield from loader.load()
         pseudonymiser = loader.pseudonymiser
+        if loader.status in ("loaded", "empty"):
+            # Failed files are not remembered: a mapping added later, or a fixed file, gets them read.
+            seen[loader.sha256] = str(path)
 
 
 @dlt.source(name="suivi_clauses", max_table_nesting=0)

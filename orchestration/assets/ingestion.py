@@ -1,20 +1,26 @@
 """Raw layer: dlt loads into DuckDB ``raw_*`` datasets.
 
 Asset keys are ``[dataset, table]``, exactly the keys dbt gives to ``source('<dataset>', '<table>')``, so
-the dbt models hang off the assets that load them.
+the dbt models hang off the assets that load them. A dlt source whose one resource dispatches rows to
+several tables (DECP, clause tracking) is one Dagster multi-asset with a key per table.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, MaterializeResult, multi_asset
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.extract.source import DltSource
 
 from dlt_sources.decp import decp_source
 from dlt_sources.decp.source import AUDIT_TABLE, RECORDS_TABLE, TABULAR_TABLE
 from dlt_sources.pipelines import warehouse_pipeline
 from dlt_sources.reference import reference_source
+from dlt_sources.suivi_clauses import suivi_clauses_source
+from dlt_sources.suivi_clauses.exchange_format import TABLE_NAMES, exchange_tables
+from dlt_sources.suivi_clauses.source import AUDIT_TABLE as TRACKING_AUDIT_TABLE
+from dlt_sources.suivi_clauses.source import REJECTS_TABLE as TRACKING_REJECTS_TABLE
 from observatoire.warehouse import connect_reader
 
 from ..resources import SETTINGS, WAREHOUSE_POOL
@@ -29,71 +35,90 @@ class RawLayerTranslator(DagsterDltTranslator):
         return spec.replace_attributes(key=AssetKey([dataset, data.resource.name]), deps=[], group_name="raw")
 
 
-DECP_TABLE_DESCRIPTIONS = {
-    RECORDS_TABLE: "One row per published DECP marché or concession (JSON/XML, 2019/2024 formats), as published.",
-    TABULAR_TABLE: "One row per row of a consolidated tabular DECP file (decp.info CSV/Parquet), as text.",
-    AUDIT_TABLE: "One row per DECP input document seen for the first time: status, records read, reason.",
-}
-
-
-def _rows_by_table(load_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Rows written by these loads in each DECP table, and the audit summary by status."""
-    metadata: dict[str, dict[str, Any]] = {table: {"rows_loaded": 0} for table in DECP_TABLE_DESCRIPTIONS}
+def _rows_loaded(dataset: str, tables: list[str], load_ids: list[str]) -> dict[str, int]:
+    """Rows written by these loads in each table of ``dataset`` (0 for a table not created yet)."""
+    counts = dict.fromkeys(tables, 0)
     if not load_ids:
-        return metadata
+        return counts
     with connect_reader(SETTINGS.warehouse_path) as con:
         existing = {
             row[0]
             for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'raw_decp'"
+                "select table_name from information_schema.tables where table_schema = ?", [dataset]
             ).fetchall()
         }
-        for table in DECP_TABLE_DESCRIPTIONS:
+        for table in tables:
             if table in existing:
-                count = con.execute(
-                    f"select count(*) from raw_decp.{table} where _dlt_load_id in (select unnest(?))", [load_ids]
+                row = con.execute(
+                    f"select count(*) from {dataset}.{table} where _dlt_load_id in (select unnest(?))", [load_ids]
                 ).fetchone()
-                metadata[table]["rows_loaded"] = int(count[0]) if count else 0
-        if AUDIT_TABLE in existing:
-            for status, documents, records in con.execute(
-                f"select status, count(*), sum(records_read) from raw_decp.{AUDIT_TABLE} "
-                "where _dlt_load_id in (select unnest(?)) group by status",
-                [load_ids],
-            ).fetchall():
-                metadata[AUDIT_TABLE][f"documents_{status}"] = int(documents)
-                metadata[AUDIT_TABLE][f"records_read_{status}"] = int(records or 0)
-    return metadata
+                counts[table] = int(row[0]) if row else 0
+    return counts
 
 
-@multi_asset(
-    name="decp",
-    specs=[
-        AssetSpec(AssetKey(["raw_decp", table]), description=description, group_name="raw", kinds={"dlt", "duckdb"})
-        for table, description in DECP_TABLE_DESCRIPTIONS.items()
-    ],
-    can_subset=False,
-    pool=WAREHOUSE_POOL,
+def dispatching_dlt_asset(
+    name: str, source_family: str, tables: dict[str, str], make_source: Callable[[], DltSource], description: str
+) -> AssetsDefinition:
+    """A multi-asset running one dlt source whose resource writes every table in ``tables`` (name → description)."""
+    dataset = f"raw_{source_family}"
+
+    @multi_asset(
+        name=name,
+        specs=[
+            AssetSpec(AssetKey([dataset, table]), description=text, group_name="raw", kinds={"dlt", "duckdb"})
+            for table, text in tables.items()
+        ],
+        can_subset=False,
+        pool=WAREHOUSE_POOL,
+        description=description,
+    )
+    def _asset(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[MaterializeResult]:
+        pipeline = warehouse_pipeline(source_family, SETTINGS)
+        dlt_metadata: dict[str, Any] = {}
+        for result in dlt.run(
+            context=context,
+            dlt_source=make_source(),
+            dlt_pipeline=pipeline,
+            dagster_dlt_translator=RawLayerTranslator(),
+        ):
+            dlt_metadata.update(result.metadata or {})
+        trace = pipeline.last_trace
+        load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
+        counts = _rows_loaded(dataset, list(tables), load_ids)
+        context.log.info(f"{dataset}: rows loaded by this run: {counts}")
+        for index, table in enumerate(tables):
+            metadata = {"rows_loaded": counts[table], **(dlt_metadata if index == 0 else {})}
+            yield MaterializeResult(asset_key=AssetKey([dataset, table]), metadata=metadata)
+
+    return _asset
+
+
+decp_raw = dispatching_dlt_asset(
+    "decp",
+    "decp",
+    {
+        RECORDS_TABLE: "One row per published DECP marché or concession (JSON/XML, 2019/2024 formats), as published.",
+        TABULAR_TABLE: "One row per row of a consolidated tabular DECP file (decp.info CSV/Parquet), as text.",
+        AUDIT_TABLE: "One row per DECP input document seen for the first time: status, records read, reason.",
+    },
+    lambda: decp_source(paths=SETTINGS.decp_paths),
+    "DECP files of the inbox (and configured paths or URLs) → raw_decp, through the dlt source.",
 )
-def decp_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[MaterializeResult]:
-    """DECP files of the inbox (and configured paths or URLs) → raw_decp tables, through the dlt source.
 
-    One dlt resource reads every document once and dispatches its rows to the three tables.
-    """
-    pipeline = warehouse_pipeline("decp", SETTINGS)
-    dlt_metadata: dict[str, Any] = {}
-    for result in dlt.run(
-        context=context,
-        dlt_source=decp_source(paths=SETTINGS.decp_paths),
-        dlt_pipeline=pipeline,
-        dagster_dlt_translator=RawLayerTranslator(),
-    ):
-        dlt_metadata.update(result.metadata or {})
-    trace = pipeline.last_trace
-    load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
-    for table, metadata in _rows_by_table(load_ids).items():
-        context.log.info(f"raw_decp.{table}: {metadata}")
-        extra = dlt_metadata if table == RECORDS_TABLE else {}
-        yield MaterializeResult(asset_key=AssetKey(["raw_decp", table]), metadata={**extra, **metadata})
+tracking_raw = dispatching_dlt_asset(
+    "suivi_clauses",
+    "suivi_clauses",
+    {
+        **{
+            table: f"Exchange-format table « {exchange_tables()[table].title} », validated and pseudonymised."
+            for table in TABLE_NAMES
+        },
+        TRACKING_REJECTS_TABLE: "Rows refused by validation: file, line, column and reason (no personal value).",
+        TRACKING_AUDIT_TABLE: "One row per tracking export: rows read = rows loaded + rows rejected.",
+    },
+    lambda: suivi_clauses_source(inbox=str(SETTINGS.tracking_inbox), mappings_dir=str(SETTINGS.mappings_dir)),
+    "Clause-tracking exports of the inbox (one folder per source) → raw_suivi_clauses, pseudonymised at extraction.",
+)
 
 
 @dlt_assets(
