@@ -119,7 +119,8 @@ def test_unknown_headers_fail_naming_the_missing_columns_then_load_with_a_mappin
     warehouse = load(inbox, tmp_path, monkeypatch, mappings=mappings)
     [(status, error)] = query(
         warehouse,
-        "select status, error from raw_suivi_clauses.tracking_load_audit where source_file like '%contrats_travail.csv'",
+        "select status, error from raw_suivi_clauses.tracking_load_audit "
+        "where source_file like '%contrats_travail.csv'",
     )
     assert status == "failed"
     assert (
