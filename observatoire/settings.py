@@ -10,6 +10,8 @@ Every path can be overridden by an environment variable, so nothing is tied to o
 | ``OBSERVATOIRE_PUBLISHED_DIR``| ``$DATA_DIR/published``               | what users read                        |
 | ``OBSERVATOIRE_REFERENCE_DIR``| ``<repo>/demo_data/ref``              | reference files (COG, CPV, ...)        |
 | ``OBSERVATOIRE_MAPPINGS_DIR``| ``<repo>/exchange_format/mappings``   | column mappings of tracking exports    |
+| ``OBSERVATOIRE_REGISTRIES_DIR``| ``$REFERENCE_DIR/registries``      | SIRENE, EA, FINESS files               |
+| ``OBSERVATOIRE_INCLUSION_API_URL``| (none: API not called)          | emplois de l'inclusion base URL        |
 | ``OBSERVATOIRE_DECP_PATHS``   | (none)                                | more DECP paths or URLs, ``;``-sep.    |
 """
 
@@ -39,6 +41,8 @@ class Settings:
     reference_dir: Path
     dlt_pipelines_dir: Path
     mappings_dir: Path = REPO_ROOT / "exchange_format" / "mappings"
+    registries_dir: Path = DEMO_DATA_DIR / "ref" / "registries"
+    inclusion_api_url: str | None = None
     decp_extra_paths: tuple[str, ...] = ()
 
     @property
@@ -64,13 +68,16 @@ class Settings:
 
 def load_settings() -> Settings:
     data_dir = _path_from_env("OBSERVATOIRE_DATA_DIR", REPO_ROOT / "data")
+    reference_dir = _path_from_env("OBSERVATOIRE_REFERENCE_DIR", DEMO_DATA_DIR / "ref")
     return Settings(
         data_dir=data_dir,
         inbox_dir=_path_from_env("OBSERVATOIRE_INBOX_DIR", data_dir / "inbox"),
         warehouse_path=_path_from_env("OBSERVATOIRE_WAREHOUSE", data_dir / "warehouse.duckdb"),
         published_dir=_path_from_env("OBSERVATOIRE_PUBLISHED_DIR", data_dir / "published"),
-        reference_dir=_path_from_env("OBSERVATOIRE_REFERENCE_DIR", DEMO_DATA_DIR / "ref"),
+        reference_dir=reference_dir,
         dlt_pipelines_dir=data_dir / "dlt_pipelines",
+        registries_dir=_path_from_env("OBSERVATOIRE_REGISTRIES_DIR", reference_dir / "registries"),
+        inclusion_api_url=os.environ.get("OBSERVATOIRE_INCLUSION_API_URL") or None,
         mappings_dir=_path_from_env("OBSERVATOIRE_MAPPINGS_DIR", REPO_ROOT / "exchange_format" / "mappings"),
         decp_extra_paths=tuple(p for p in os.environ.get("OBSERVATOIRE_DECP_PATHS", "").split(";") if p.strip()),
     )

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from .assets.ingestion import decp_raw, reference_raw, tracking_raw
+from .assets.ingestion import (
+    decp_raw,
+    inclusion_api_raw,
+    reference_raw,
+    registry_files_raw,
+    sirene_raw,
+    tracking_raw,
+)
 from .assets.transformation import warehouse_dbt_models
 from .checks import GX_CHECKS
 from .jobs import (
@@ -22,7 +29,15 @@ from .jobs import (
 from .resources import RESOURCES
 
 defs = Definitions(
-    assets=[decp_raw, tracking_raw, reference_raw, warehouse_dbt_models],
+    assets=[
+        decp_raw,
+        tracking_raw,
+        reference_raw,
+        registry_files_raw,
+        inclusion_api_raw,
+        sirene_raw,
+        warehouse_dbt_models,
+    ],
     asset_checks=GX_CHECKS,
     jobs=[full_refresh_job, decp_refresh_job, tracking_refresh_job],
     schedules=[monthly_refresh_schedule],

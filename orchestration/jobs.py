@@ -26,9 +26,13 @@ from .resources import SETTINGS
 #: The three tables the DECP dlt asset writes in one step (it cannot be split).
 DECP_RAW_TABLES = [AssetKey(["raw_decp", table]) for table in ("decp_records", "decp_tabular_rows", "decp_load_audit")]
 
+#: The emplois de l'inclusion API is called only when its URL is configured (no network on the demo machine).
+INCLUSION_API = AssetSelection.keys(AssetKey(["raw_registries", "inclusion_api_siaes"]))
+REFRESHED = AssetSelection.all() if SETTINGS.inclusion_api_url else AssetSelection.all() - INCLUSION_API
+
 full_refresh_job = define_asset_job(
     name="full_refresh",
-    selection=AssetSelection.all(),
+    selection=REFRESHED,
     description="Every source loaded, every model built and checked: the monthly refresh and the demo.",
 )
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from .files import REGISTRY_FILES, RegistryFile, RegistryFileNotFoundError
 from .inclusion_api import DEFAULT_BASE_URL, IDF_DEPARTEMENTS
-from .referenced import REFERENCING_COLUMNS, referenced_identifiers
+from .referenced import REFERENCING_EXPRESSIONS, referenced_identifiers
 from .source import inclusion_api_source, registry_files_source, sirene_source
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "IDF_DEPARTEMENTS",
-    "REFERENCING_COLUMNS",
+    "REFERENCING_EXPRESSIONS",
     "REGISTRY_FILES",
     "RegistryFile",
     "RegistryFileNotFoundError",

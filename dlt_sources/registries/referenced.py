@@ -6,14 +6,22 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
+from observatoire.warehouse import connect_reader
 
 log = logging.getLogger(__name__)
 
-#: (schema, table, column) holding SIRETs to look up; tables not built yet are skipped.
-REFERENCING_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("marts", "fct_contract_holders", "holder_id"),
-    ("marts", "fct_contracts", "buyer_siret"),
+#: (schema, table, expression) giving the SIRETs to look up, read from the *raw* layer so the SIRENE load
+#: does not depend on the dbt models built from it (holders of modifications included: a superset is fine).
+#: Tables not loaded yet are skipped.
+REFERENCING_EXPRESSIONS: tuple[tuple[str, str, str], ...] = (
+    ("raw_decp", "decp_records", "json_extract_string(record, '$.acheteur.id')"),
+    ("raw_decp", "decp_records", "json_extract_string(record, '$.autoriteConcedante.id')"),
+    ("raw_decp", "decp_records", "unnest(json_extract_string(record, '$.titulaires[*].id'))"),
+    ("raw_decp", "decp_records", "unnest(json_extract_string(record, '$.concessionnaires[*].id'))"),
+    ("raw_decp", "decp_records", "unnest(json_extract_string(record, '$.modifications[*].titulaires[*].id'))"),
+    ("raw_decp", "decp_tabular_rows", "acheteur_id"),
+    ("raw_decp", "decp_tabular_rows", "titulaire_id"),
+    ("raw_suivi_clauses", "marches", "acheteur_siret"),
     ("raw_suivi_clauses", "contrats_travail", "employeur_siret"),
     ("raw_suivi_clauses", "entreprises", "siret"),
     ("raw_registries", "siae_asp", "siret"),
@@ -47,24 +55,19 @@ def split_identifiers(values: Iterable[str | None]) -> tuple[set[str], set[str]]
 
 
 def referenced_identifiers(
-    warehouse: Path, columns: tuple[tuple[str, str, str], ...] = REFERENCING_COLUMNS
+    warehouse: Path, expressions: tuple[tuple[str, str, str], ...] = REFERENCING_EXPRESSIONS
 ) -> tuple[set[str], set[str]]:
-    """SIRETs and SIRENs found in the existing ``columns`` of the warehouse (opened read-only)."""
+    """SIRETs and SIRENs found by ``expressions`` over the tables of the warehouse that exist."""
     if not warehouse.is_file():
         log.warning("warehouse %s does not exist: no referenced SIRET", warehouse)
         return set(), set()
     values: list[str | None] = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        existing = {
-            (schema, table, column)
-            for schema, table, column in con.execute(
-                "select table_schema, table_name, column_name from information_schema.columns"
-            ).fetchall()
-        }
-        for schema, table, column in columns:
-            if (schema, table, column) not in existing:
-                log.info("referenced SIRETs: %s.%s.%s absent, skipped", schema, table, column)
+    with connect_reader(warehouse) as con:
+        existing = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+        for schema, table, expression in expressions:
+            if (schema, table) not in existing:
+                log.info("referenced SIRETs: %s.%s absent, skipped", schema, table)
                 continue
-            rows = con.execute(f'select distinct "{column}" from "{schema}"."{table}"').fetchall()
+            rows = con.execute(f'select distinct {expression} from "{schema}"."{table}"').fetchall()
             values.extend(row[0] for row in rows)
     return split_identifiers(values)

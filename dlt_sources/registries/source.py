@@ -314,7 +314,7 @@ def sirene_source(
     ``sirene_etablissements`` and ``sirene_unites_legales``.
 
     The identifiers are ``sirets`` when given (14-digit SIRETs; 9-digit values only select unités
-    légales), else those found in the warehouse (:data:`.referenced.REFERENCING_COLUMNS`). The files
+    légales), else those found in the warehouse (:data:`.referenced.REFERENCING_EXPRESSIONS`). The files
     (CSV, CSV.gz or INSEE Parquet) default to ``StockEtablissement_utf8.csv``/``StockUniteLegale_utf8.csv``
     in ``registries_dir`` (default ``<reference folder>/registries``), or the demo fixtures there.
     ``[ND]`` values (non-diffusible) become null, listed in ``non_diffusible_columns``.

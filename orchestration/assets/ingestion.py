@@ -17,6 +17,7 @@ from dlt_sources.decp import decp_source
 from dlt_sources.decp.source import AUDIT_TABLE, RECORDS_TABLE, TABULAR_TABLE
 from dlt_sources.pipelines import warehouse_pipeline
 from dlt_sources.reference import reference_source
+from dlt_sources.registries import inclusion_api_source, registry_files_source, sirene_source
 from dlt_sources.suivi_clauses import suivi_clauses_source
 from dlt_sources.suivi_clauses.exchange_format import TABLE_NAMES, exchange_tables
 from dlt_sources.suivi_clauses.source import AUDIT_TABLE as TRACKING_AUDIT_TABLE
@@ -130,4 +131,56 @@ tracking_raw = dispatching_dlt_asset(
 )
 def reference_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
     """COG geography, CPV and NAF files → raw_reference tables; unchanged files are not reloaded."""
+    yield from dlt.run(context=context)
+
+
+@dlt_assets(
+    dlt_source=registry_files_source(reference_dir=str(SETTINGS.reference_dir)),
+    dlt_pipeline=warehouse_pipeline("registries", SETTINGS),
+    name="registry_files",
+    dagster_dlt_translator=RawLayerTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def registry_files_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+    """SIAE (ASP list), GEIQ, EA (DGEFP layout) and ESAT (FINESS) lists → raw_registries; unchanged files skipped."""
+    yield from dlt.run(context=context)
+
+
+@dlt_assets(
+    dlt_source=inclusion_api_source(base_url=SETTINGS.inclusion_api_url or "http://127.0.0.1:9"),
+    dlt_pipeline=warehouse_pipeline("registries", SETTINGS),
+    name="inclusion_api",
+    dagster_dlt_translator=RawLayerTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def inclusion_api_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+    """SIAE of the emplois de l'inclusion API (OBSERVATOIRE_INCLUSION_API_URL) → raw_registries.inclusion_api_siaes.
+
+    Only in the refresh jobs when the URL is configured (the machine running the demo has no network)."""
+    yield from dlt.run(context=context)
+
+
+#: The SIRENE load looks up the SIRETs these raw tables reference (dlt_sources/registries/referenced.py).
+SIRENE_UPSTREAM = [
+    AssetKey(["raw_decp", "decp_records"]),
+    AssetKey(["raw_decp", "decp_tabular_rows"]),
+    *(AssetKey(["raw_suivi_clauses", t]) for t in ("marches", "contrats_travail", "entreprises")),
+    *(AssetKey(["raw_registries", t]) for t in ("siae_asp", "geiq_list", "ea_dgefp", "finess_etablissements")),
+]
+
+
+class SireneTranslator(RawLayerTranslator):
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
+        return super().get_asset_spec(data).replace_attributes(deps=SIRENE_UPSTREAM)
+
+
+@dlt_assets(
+    dlt_source=sirene_source(registries_dir=str(SETTINGS.registries_dir)),
+    dlt_pipeline=warehouse_pipeline("registries", SETTINGS),
+    name="sirene",
+    dagster_dlt_translator=SireneTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def sirene_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+    """SIRENE établissements and unités légales of the SIRETs the warehouse references → raw_registries."""
     yield from dlt.run(context=context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import logging
 from pathlib import Path
 
@@ -79,16 +80,21 @@ def test_non_diffusible_values_become_null_with_a_flag_and_no_personal_name_is_l
     assert not values & {"NOMFICTIF", "PRENOMFICTIF", "[ND]"}
 
 
-def test_identifiers_are_read_from_the_warehouse_tables_that_exist(warehouse: Path) -> None:
+def test_identifiers_are_read_from_the_raw_tables_that_exist(warehouse: Path) -> None:
     rows = stock(ETABLISSEMENTS)
-    holder, buyer, employer = rows[0]["siret"], rows[1]["siret"], rows[2]["siret"]
+    holder, modified_holder, buyer, employer = (rows[i]["siret"] for i in range(4))
+    record = {
+        "id": "X1",
+        "acheteur": {"id": buyer},
+        "titulaires": [{"id": holder}, {"id": "not-a-siret"}],
+        "modifications": [{"titulaires": [{"id": modified_holder}]}],
+    }
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts; create schema raw_suivi_clauses")
-        con.execute(f"create table marts.fct_contract_holders as select '{holder}' as holder_id union all select 'X'")
-        con.execute(f"create table marts.fct_contracts as select '{buyer}' as buyer_siret")
+        con.execute("create schema raw_decp; create schema raw_suivi_clauses")
+        con.execute("create table raw_decp.decp_records as select ? as record", [json.dumps(record)])
         con.execute(f"create table raw_suivi_clauses.contrats_travail as select '{employer}' as employeur_siret")
     warehouse_pipeline("registries").run(sirene_source())
-    assert set(loaded(warehouse, "sirene_etablissements", "siret")) == {holder, buyer, employer}
+    assert set(loaded(warehouse, "sirene_etablissements", "siret")) == {holder, modified_holder, buyer, employer}
 
 
 def test_unchanged_file_and_identifiers_are_skipped_and_new_identifiers_reload(
