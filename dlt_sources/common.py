@@ -14,8 +14,13 @@ BATCH_ROWS = 50_000
 
 
 def stream_sha256(stream: IO[bytes]) -> str:
-    """SHA-256 of everything left in a binary stream (the identity of a file's content)."""
-    return hashlib.file_digest(stream, "sha256").hexdigest()  # type: ignore[arg-type]
+    """SHA-256 of everything left in a binary stream (the identity of a file's content).
+
+    Reads plain ``read()`` chunks, so it also works on archive members and other non-file streams."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def file_sha256(path: Path) -> str:

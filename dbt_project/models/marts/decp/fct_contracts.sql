@@ -21,6 +21,13 @@ superseded_counts as (
     where record_fate in ('retained', 'superseded')
     group by contract_key
 
+),
+
+tracked_hours as (
+
+    -- clause execution tracking linked to this contract (see int_tracked_contracts_linked)
+    select * from {{ ref('int_decp_contracts_tracked_hours') }}
+
 )
 
 select
@@ -55,6 +62,10 @@ select
         then contracts.has_social_clause or contracts.has_social_criterion or contracts.is_reserved_contract
     end as has_social_consideration,
     contracts.has_environmental_consideration,
+    tracked_hours.contract_key is not null as is_tracked,
+    cast(coalesce(tracked_hours.tracked_contract_count, 0) as integer) as tracked_contract_count,
+    tracked_hours.hours_planned,
+    tracked_hours.hours_worked,
     {{ is_valid_siret('contracts.buyer_id') }} as is_buyer_siret_valid,
     {{ amount_anomaly_reason('contracts.amount_eur') }} as amount_anomaly_reason,
     {{ amount_anomaly_reason('contracts.amount_eur') }} is not null as is_amount_anomalous,
@@ -70,3 +81,4 @@ select
 from contracts
 left join holder_counts using (contract_key)
 left join superseded_counts using (contract_key)
+left join tracked_hours using (contract_key)

@@ -1,0 +1,31 @@
+-- One row per participant of a tracking source. No identity ever reaches the warehouse: the participant is
+-- known by two keyed pseudonyms computed at extraction (see the source description).
+with source as (
+
+    select * from {{ source_or_empty('raw_suivi_clauses', 'participants', [
+        'participant_pseudonym', 'beneficiary_pseudonym', 'age_at_entry', 'sexe', 'commune_residence',
+        'code_qpv', 'niveau_formation', 'publics', 'prescripteur', 'date_entree',
+        'source_name', 'source_file', 'source_sha256', 'line_number', '_dlt_load_id'
+    ]) }}
+
+)
+
+select
+    participant_pseudonym as participant_key,
+    beneficiary_pseudonym as beneficiary_key,
+    source_name,
+    upper(trim(sexe)) as sex,
+    cast(age_at_entry as integer) as age_at_entry,
+    nullif(trim(commune_residence), '') as residence_commune_code,
+    nullif(upper(trim(code_qpv)), '') as qpv_code,
+    cast(niveau_formation as integer) as education_level,
+    list_filter(
+        list_transform(string_split(coalesce(publics, ''), '|'), lambda code: upper(trim(code))),
+        lambda code: code <> ''
+    ) as public_codes,
+    nullif(upper(trim(prescripteur)), '') as prescriber_code,
+    cast(date_entree as date) as entry_date,
+    source_file,
+    cast(line_number as bigint) as line_number,
+    _dlt_load_id as load_id
+from source

@@ -1,0 +1,30 @@
+-- One row per public contract or lot with a clause followed by a tracking source (table `marches`).
+with source as (
+
+    select * from {{ source_or_empty('raw_suivi_clauses', 'marches', [
+        'id_marche', 'id_operation', 'acheteur_siret', 'id_decp', 'objet', 'code_cpv', 'montant_ht',
+        'date_notification', 'base_juridique', 'heures_prevues', 'lot',
+        'source_name', 'source_file', 'source_sha256', 'line_number', '_dlt_load_id'
+    ]) }}
+
+)
+
+select
+    md5(source_name || '|' || trim(id_marche)) as tracked_contract_key,
+    source_name,
+    trim(id_marche) as source_contract_id,
+    case when nullif(trim(id_operation), '') is not null
+        then md5(source_name || '|' || trim(id_operation)) end as operation_key,
+    {{ clean_siret('acheteur_siret') }} as buyer_siret,
+    nullif(trim(id_decp), '') as decp_contract_id,
+    nullif(trim(objet), '') as contract_object,
+    nullif(regexp_extract(trim(code_cpv), '^([0-9]{8})', 1), '') as cpv_code,
+    cast(montant_ht as double) as amount_eur,
+    cast(date_notification as date) as notification_date,
+    upper(trim(base_juridique)) as legal_basis_code,
+    cast(heures_prevues as double) as planned_hours,
+    nullif(trim(lot), '') as lot,
+    source_file,
+    cast(line_number as bigint) as line_number,
+    _dlt_load_id as load_id
+from source
