@@ -1,0 +1,51 @@
+"""Mapping files (exchange_format/mappings/<source>.yaml) for the sources whose headers are not canonical."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from demo_generator.reference import REPO_ROOT
+from demo_generator.sources import FILE_STEMS, SHEETS, SOURCES, STYLES, TABLES, SourceSpec
+
+MAPPINGS_DIR = REPO_ROOT / "exchange_format" / "mappings"
+
+
+def mapping_for(spec: SourceSpec) -> dict:
+    tables = {}
+    names = [*TABLES, "engagements_moa"] if spec.engagements else list(TABLES)
+    if not spec.tracking:
+        names = ["engagements_moa"]
+    for table in names:
+        columns = STYLES[spec.style].get(table)
+        if columns is None:
+            continue
+        if spec.fmt == "xlsx" and table != "heures":
+            entry = {"files": ["*suivi_clauses_92*.xlsx"], "sheet": SHEETS[table]}
+        else:
+            stem = FILE_STEMS[spec.style][table].replace("{year}", "*")
+            entry = {"files": [f"{stem}.csv"]}
+        entry["columns"] = {header: field for field, header in columns.items()}
+        tables[table] = entry
+    return {"source": spec.name, "description": spec.description, "tables": tables}
+
+
+def render(spec: SourceSpec) -> str:
+    header = (
+        f"# Column mapping for the '{spec.name}' exports (written by `python -m demo_generator --write-mappings`).\n"
+        f"# Encoding: {spec.encoding if spec.fmt == 'csv' else 'XLSX (title row above the header row)'}; "
+        f"separator ';'.\n"
+    )
+    return header + yaml.safe_dump(mapping_for(spec), allow_unicode=True, sort_keys=False, width=200)
+
+
+def write_mappings(directory: Path = MAPPINGS_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for spec in SOURCES.values():
+        if spec.mapped:
+            path = directory / f"{spec.name}.yaml"
+            path.write_text(render(spec), encoding="utf-8")
+            written.append(path)
+    return written

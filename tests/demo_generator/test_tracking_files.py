@@ -1,0 +1,91 @@
+"""Every tracking export parses with its declared encoding and separator, and maps onto the exchange format."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dg_files import MAPPINGS, load_sources, manifest, read_canonical, read_rows, schema_fields
+
+from demo_generator.mappings import render
+from demo_generator.sources import SOURCES
+
+
+def test_mapping_files_are_up_to_date() -> None:
+    for spec in SOURCES.values():
+        path = MAPPINGS / f"{spec.name}.yaml"
+        if spec.mapped:
+            assert path.read_text(encoding="utf-8") == render(spec), "run python -m demo_generator --write-mappings"
+        else:
+            assert not path.exists(), f"{spec.name} uses canonical headers: no mapping expected"
+
+
+def test_files_parse_and_map_to_schema(demo_out: Path) -> None:
+    m = manifest(demo_out)
+    formats = {(f["format"], f.get("encoding")) for f in m["files"] if f["table"] != "decp"}
+    assert {("xlsx", None), ("csv", "cp1252"), ("csv", "utf-8-sig")} <= formats
+    for entry in m["files"]:
+        if entry["table"] == "decp":
+            continue
+        table, rows = read_canonical(demo_out, entry)
+        assert table == entry["table"]
+        fields = schema_fields(table)
+        names = set(rows[0]) if rows else set()
+        assert names <= set(fields), names - set(fields)
+        required = {n for n, f in fields.items() if f.get("constraints", {}).get("required")}
+        assert required <= names, (entry["path"], required - names)
+        assert len(rows) == entry["rows"]
+
+
+def test_manifest_counts(demo_out: Path) -> None:
+    m = manifest(demo_out)
+    totals: dict[str, int] = {}
+    for entry in m["files"]:
+        if entry["table"] != "decp":
+            _, rows = read_rows(demo_out, entry)
+            assert len(rows) == entry["rows"], entry["path"]
+        totals[entry["table"]] = totals.get(entry["table"], 0) + entry["rows"]
+    assert totals == m["counts"]
+    n_participants = sum(e["rows"] for e in m["files"] if e["table"] == "participants")
+    assert len(m["identities"]) == n_participants
+
+
+def test_values_follow_the_format(demo_out: Path) -> None:
+    """Dates dd/mm/yyyy, months MM/YYYY, decimal commas, SIRET digits, hours <= 300 except planted defects."""
+    sources = load_sources(demo_out)
+    defects = {(d["source"], d["kind"]) for d in manifest(demo_out)["defects"]}
+    date = re.compile(r"^\d{2}/\d{2}/\d{4}$")
+    for source, tables in sources.items():
+        for row in tables.get("participants", []):
+            assert date.match(row["date_naissance"]) and date.match(row["date_entree"])
+            assert row["sexe"] in ("F", "M")
+        for row in tables.get("heures", []):
+            assert re.match(r"^\d{2}/\d{4}$", row["mois"]), row
+            hours = float(row["heures"].replace(",", "."))
+            assert hours <= 300 or (source, "heures_above_300") in defects
+        for row in tables.get("contrats_travail", []):
+            assert re.match(r"^\d{14}$", row["employeur_siret"])
+
+
+def test_cross_source_duplicates_and_personal_data(idf_out: Path) -> None:
+    m = manifest(idf_out)
+    assert len(m["cross_source_duplicates"]) >= 10
+    sources = load_sources(idf_out)
+    assert any(r.get("nir") for r in sources["coordination_93"]["participants"])
+    assert any(r.get("courriel") for r in sources["coordination_75"]["participants"])
+    # arrondissement codes in the Paris export
+    assert any(r["commune_residence"].startswith("751") for r in sources["coordination_75"]["participants"])
+
+
+def test_planted_defects_are_where_the_manifest_says(demo_out: Path) -> None:
+    m = manifest(demo_out)
+    kinds = {d["kind"] for d in m["defects"]}
+    assert {"heures_above_300", "heures_duplicate_key", "heures_orphan_contract", "contrat_dates_inverted"} <= kinds
+    entries = {e["path"]: e for e in m["files"]}
+    for d in m["defects"]:
+        header, rows = read_rows(demo_out, entries[d["file"]])
+        row = dict(zip(header, rows[d["line"] - 2], strict=True))
+        if d["kind"] == "heures_above_300":
+            assert "320" in row.values()
+        if d["kind"] == "heures_orphan_contract":
+            assert "K9999999" in row.values()
