@@ -13,7 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from observatoire.pseudonymisation import DEMO_MODE_ENV
 from observatoire.settings import DEMO_DATA_DIR, REPO_ROOT, Settings, load_settings
+
+DEMO_SEED = 2024
 
 #: Demo DECP files (real published records and official examples; provenance in demo_data/decp/README.md).
 DEMO_DECP_FILES = (
@@ -47,6 +50,28 @@ def seed_decp_inbox(settings: Settings) -> int:
     return copied
 
 
+def generate_tracking_demo(settings: Settings) -> tuple[int, float]:
+    """Generate the demo preset (tracking exports and DECP 2024 files) and drop it into the inbox.
+
+    Generation is deterministic: rerunning writes the same bytes, which the loaders then skip. The manifest
+    (with the fake identities, for the audits) stays in data/generated/, outside the inbox."""
+    from demo_generator import generate
+
+    started = time.perf_counter()
+    out = settings.data_dir / "generated" / "demo"
+    generate(preset="demo", seed=DEMO_SEED, out=out)
+    copied = 0
+    for folder, inbox in (("suivi_clauses", settings.tracking_inbox), ("decp", settings.decp_inbox / "generated")):
+        for source in sorted((out / folder).rglob("*")):
+            if source.is_file():
+                target = inbox / source.relative_to(out / folder)
+                if not target.exists() or target.read_bytes() != source.read_bytes():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, target)
+                    copied += 1
+    return copied, time.perf_counter() - started
+
+
 def prepare_dagster_home(settings: Settings) -> Path:
     """$DAGSTER_HOME (default data/dagster_home) with the project's dagster.yaml."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster_home")))
@@ -65,12 +90,16 @@ def run_full_refresh() -> bool:
     job = defs.resolve_job_def("full_refresh")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
-    failed_checks = [
-        evaluation.check_name for evaluation in result.get_asset_check_evaluations() if not evaluation.passed
-    ]
-    if failed_checks:
-        print(f"Failed checks: {', '.join(sorted(failed_checks))}", file=sys.stderr)
-    return result.success and not failed_checks
+    from dagster import AssetCheckSeverity
+
+    evaluations = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    failed = sorted(e.check_name for e in evaluations if e.severity == AssetCheckSeverity.ERROR)
+    warned = sorted(e.check_name for e in evaluations if e.severity == AssetCheckSeverity.WARN)
+    if warned:
+        print(f"Checks with warnings (data problems listed in the quality tables): {', '.join(warned)}")
+    if failed:
+        print(f"Failed checks: {', '.join(failed)}", file=sys.stderr)
+    return result.success and not failed
 
 
 def print_summary(settings: Settings) -> None:
@@ -86,6 +115,13 @@ def print_summary(settings: Settings) -> None:
             ),
             "  with a social clause": "select count(*) from marts.fct_contracts where has_social_clause",
             "marts.rejected_contract_records": "select count(*) from marts.rejected_contract_records",
+            "tracking rows read / loaded / rejected": (
+                "select sum(rows_read) || ' / ' || sum(rows_loaded) || ' / ' || sum(rows_rejected) "
+                "from raw_suivi_clauses.tracking_load_audit"
+            ),
+            "marts.dim_beneficiary": "select count(*) from marts.dim_beneficiary",
+            "marts.fct_insertion_hours (hours)": "select round(sum(hours)) from marts.fct_insertion_hours",
+            "marts.clause_tracking_issues": "select count(*) from marts.clause_tracking_issues",
             "input documents by status": (
                 "select string_agg(s || ' ' || n, ', ' order by s) from (select status s, count(*) n "
                 "from raw_decp.decp_load_audit group by s)"
@@ -106,10 +142,14 @@ def print_summary(settings: Settings) -> None:
 
 
 def main() -> int:
+    # Demo data only: pseudonyms use the published demo key (a warning says so).
+    os.environ.setdefault(DEMO_MODE_ENV, "1")
     settings = load_settings()
     settings.ensure_dirs()
     copied = seed_decp_inbox(settings)
-    print(f"Demo DECP files: {copied} copied into {settings.decp_inbox}")
+    print(f"Real DECP samples: {copied} copied into {settings.decp_inbox}")
+    copied, seconds = generate_tracking_demo(settings)
+    print(f"Generated demo tracking exports and DECP files ({seconds:.1f} s): {copied} new file(s) in the inbox")
     home = prepare_dagster_home(settings)
     print(f"Dagster instance: {home}")
     started = time.perf_counter()

@@ -67,9 +67,10 @@ def participants_in_inbox(inbox: Path, mappings_dir: Path) -> Iterator[tuple[str
     for source_dir in sorted(p for p in inbox.iterdir() if p.is_dir()) if inbox.exists() else []:
         mapping = load_mapping(source_dir.name, mappings_dir)
         for path in sorted(source_dir.rglob("*")):
-            table_mapping = mapping.table_for(path.name) if path.is_file() else None
-            if table_mapping is None or table_mapping.table != "participants":
+            matches = [t for t in mapping.tables_for(path.name) if t.table == "participants"] if path.is_file() else []
+            if not matches:
                 continue
+            table_mapping = matches[0]
             try:
                 if path.suffix.lower() == ".xlsx":
                     expected = set(table_mapping.columns) | set(table.field_names)
@@ -111,8 +112,10 @@ def scan_duckdb(path: Path, patterns: dict[str, str]) -> list[Hit]:
 
 
 def scan_files(folder: Path, patterns: dict[str, str]) -> list[Hit]:
-    compiled = {kind: re.compile(pattern.replace("(?i)", ""), re.IGNORECASE if "(?i)" in pattern else 0)
-                for kind, pattern in patterns.items()}
+    compiled = {
+        kind: re.compile(pattern.replace("(?i)", ""), re.IGNORECASE if "(?i)" in pattern else 0)
+        for kind, pattern in patterns.items()
+    }
     hits = []
     for path in sorted(folder.rglob("*")) if folder.exists() else []:
         if not path.is_file():

@@ -45,17 +45,18 @@ class SourceMapping:
     path: Path | None
     tables: tuple[TableMapping, ...]
 
-    def table_for(self, file_name: str) -> TableMapping | None:
-        """The table a file holds: mapping patterns first, then the table name in the file name."""
+    def tables_for(self, file_name: str) -> list[TableMapping]:
+        """The tables a file holds: those whose mapping patterns match it (a workbook may hold one table per
+        sheet), else the one named in the file name; empty when neither tells."""
         lower = file_name.lower()
-        for table in self.tables:
-            if any(fnmatch.fnmatch(lower, pattern.lower()) for pattern in table.file_patterns):
-                return table
+        matched = [t for t in self.tables if any(fnmatch.fnmatch(lower, p.lower()) for p in t.file_patterns)]
+        if matched:
+            return matched
         stem = header_key(Path(file_name).stem)
         for name in sorted(TABLE_NAMES, key=len, reverse=True):
             if name in stem:
-                return next((t for t in self.tables if t.table == name), TableMapping(name, ()))
-        return None
+                return [next((t for t in self.tables if t.table == name), TableMapping(name, ()))]
+        return []
 
 
 def load_mapping(source: str, mappings_dir: Path) -> SourceMapping:

@@ -16,7 +16,7 @@ from observatoire.pseudonymisation import Pseudonymiser, load_key
 
 from ..common import file_sha256
 from .exchange_format import Field, Table, exchange_tables
-from .mapping import MappingError, SourceMapping, header_key, load_mapping
+from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
 from .readers import ExportReadError, Sheet, read_csv, read_xlsx
 from .validation import InvalidValue, parse_field
 
@@ -151,8 +151,8 @@ class _FileLoader:
         return by_index, unknown
 
     def load(self) -> Iterator[Any]:
-        table_mapping = self.mapping.table_for(self.path.name)
-        if table_mapping is None:
+        table_mappings = self.mapping.tables_for(self.path.name)
+        if not table_mappings:
             yield self._audit(
                 None,
                 "failed",
@@ -164,6 +164,15 @@ class _FileLoader:
                 f"exchange_format/mappings/{self.source}.yaml",
             )
             return
+        if self.path.suffix.lower() != ".xlsx":
+            table_mappings = table_mappings[:1]  # a CSV holds one table
+        statuses = []
+        for table_mapping in table_mappings:
+            yield from self._load_table(table_mapping)
+            statuses.append(self.status)
+        self.status = "loaded" if all(s in ("loaded", "empty") for s in statuses) else "failed"
+
+    def _load_table(self, table_mapping: TableMapping) -> Iterator[Any]:
         table = exchange_tables()[table_mapping.table]
         try:
             sheet = self._open(table, table_mapping.sheet, table_mapping.columns)

@@ -82,8 +82,9 @@ def parse_integer(value: Any) -> int:
     return int(number)
 
 
-def _code(text: str) -> str:
-    return re.sub(r"[\s\-]+", "_", text.strip()).upper()
+def _code_key(text: str) -> str:
+    """Codes compare without case, and with spaces, hyphens and underscores alike ("l2112 2" = "L2112-2")."""
+    return re.sub(r"[\s\-_]+", "_", text.strip()).upper()
 
 
 def parse_field(field: Field, raw: Any) -> Any:
@@ -120,12 +121,13 @@ def parse_field(field: Field, raw: Any) -> Any:
             raise InvalidValue(f"valeur {value!r} hors de la liste ({', '.join(field.enum)})")
         value = matches[0]
     if field.nomenclature:
-        codes = nomenclature_codes(field.nomenclature)
-        items = [value] if not field.separator else re.split(r"[|;,]", str(value))
-        normalised = [_code(str(item)) for item in items if str(item).strip()]
-        unknown = [item for item in normalised if item not in codes]
+        codes = {_code_key(code): code for code in nomenclature_codes(field.nomenclature)}
+        items = [str(value)] if not field.separator else re.split(r"[|;,]", str(value))
+        keyed = [(item.strip(), _code_key(item)) for item in items if item.strip()]
+        unknown = [item for item, key in keyed if key not in codes]
         if unknown:
             raise InvalidValue(f"code inconnu de la nomenclature {field.nomenclature}: {', '.join(unknown)}")
+        normalised = [codes[key] for _, key in keyed]
         if field.separator:
             value = field.separator.join(normalised)
         elif field.type == "string":

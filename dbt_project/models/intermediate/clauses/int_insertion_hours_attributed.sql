@@ -1,8 +1,21 @@
 -- Monthly hours worked, attributed to their employment contract, beneficiary, tracked contract and operation.
 -- Kept free of seeds so that fct_contracts (DECP) can aggregate worked hours without the nomenclatures.
-with hours as (
+-- Integrity rules (the rows set aside are listed with their reason in clause_tracking_issues):
+--   * a contract × month reported twice by a source keeps the last row published (latest file, last line):
+--     exports re-publish corrected months;
+--   * hours of a contract the source does not describe are not attributed.
+with published_hours as (
 
     select * from {{ ref('stg_suivi_clauses__monthly_hours') }}
+
+),
+
+hours as (
+
+    select * from published_hours
+    qualify row_number() over (
+        partition by employment_contract_key, month_date order by source_file desc, line_number desc
+    ) = 1
 
 ),
 
@@ -38,6 +51,6 @@ select
     hours.source_file,
     hours.line_number
 from hours
-left join employment_contracts using (employment_contract_key)
+inner join employment_contracts using (employment_contract_key)
 left join participants on participants.participant_key = employment_contracts.participant_key
 left join tracked_contracts on tracked_contracts.tracked_contract_key = employment_contracts.tracked_contract_key

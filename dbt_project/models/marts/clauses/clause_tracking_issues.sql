@@ -1,0 +1,83 @@
+-- Rows of the tracking exports that were loaded (they passed the field checks) but cannot be used as
+-- published once files are put together, one row per problem, with the reason in French. Nothing is lost:
+-- rows refused at load time are in raw_suivi_clauses.tracking_rejects; rows set aside here stay in staging.
+with hours as (
+
+    select * from {{ ref('stg_suivi_clauses__monthly_hours') }}
+
+),
+
+employment_contracts as (
+
+    select * from {{ ref('stg_suivi_clauses__employment_contracts') }}
+
+),
+
+duplicated_hours as (
+
+    select
+        'heures' as table_name, source_name, source_file, line_number,
+        'doublon contrat × mois: la ligne ' || last_line || ' de ' || last_file || ' la remplace' as issue
+    from (
+        select
+            *,
+            first_value(line_number) over latest as last_line,
+            first_value(source_file) over latest as last_file,
+            row_number() over latest as position
+        from hours
+        window latest as (partition by employment_contract_key, month_date order by source_file desc, line_number desc)
+    )
+    where position > 1
+
+),
+
+orphan_hours as (
+
+    select
+        'heures', hours.source_name, hours.source_file, hours.line_number,
+        'contrat ' || hours.source_employment_contract_id || ' inconnu de la source: heures non attribuées'
+    from hours
+    anti join employment_contracts using (employment_contract_key)
+
+),
+
+hours_outside_contract as (
+
+    select
+        'heures', hours.source_name, hours.source_file, hours.line_number,
+        'heures déclarées hors des dates du contrat (' || strftime(hours.month_date, '%m/%Y') || ')'
+    from hours
+    inner join employment_contracts using (employment_contract_key)
+    where hours.month_date < date_trunc('month', employment_contracts.start_date)
+        or hours.month_date > date_trunc('month', coalesce(employment_contracts.end_date, date '9999-12-31'))
+
+),
+
+orphan_contracts as (
+
+    select
+        'contrats_travail', employment_contracts.source_name, employment_contracts.source_file,
+        employment_contracts.line_number, 'participant inconnu de la source'
+    from employment_contracts
+    anti join {{ ref('stg_suivi_clauses__participants') }} as participants using (participant_key)
+
+),
+
+contracts_without_tracked_contract as (
+
+    select
+        'contrats_travail', employment_contracts.source_name, employment_contracts.source_file,
+        employment_contracts.line_number, 'marché inconnu de la source'
+    from employment_contracts
+    anti join {{ ref('stg_suivi_clauses__tracked_contracts') }} as tracked using (tracked_contract_key)
+
+)
+
+select table_name, source_name, source_file, cast(line_number as bigint) as line_number, issue
+from (
+    select * from duplicated_hours
+    union all select * from orphan_hours
+    union all select * from hours_outside_contract
+    union all select * from orphan_contracts
+    union all select * from contracts_without_tracked_contract
+)
