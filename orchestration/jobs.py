@@ -27,7 +27,7 @@ from .resources import SETTINGS
 DECP_RAW_TABLES = [AssetKey(["raw_decp", table]) for table in ("decp_records", "decp_tabular_rows", "decp_load_audit")]
 
 #: The emplois de l'inclusion API is called only when its URL is configured (no network on the demo machine).
-INCLUSION_API = AssetSelection.keys(AssetKey(["raw_registries", "inclusion_api_siaes"]))
+INCLUSION_API = AssetSelection.assets(AssetKey(["raw_registries", "inclusion_api_siaes"]))
 REFRESHED = AssetSelection.all() if SETTINGS.inclusion_api_url else AssetSelection.all() - INCLUSION_API
 
 full_refresh_job = define_asset_job(
@@ -38,7 +38,7 @@ full_refresh_job = define_asset_job(
 
 decp_refresh_job = define_asset_job(
     name="decp_refresh",
-    selection=AssetSelection.keys(*DECP_RAW_TABLES).downstream(),
+    selection=AssetSelection.assets(*DECP_RAW_TABLES).downstream(),
     description="DECP ingestion and everything downstream of it; started when files land in the DECP inbox.",
 )
 
@@ -49,7 +49,7 @@ TRACKING_RAW_TABLES = [
 
 tracking_refresh_job = define_asset_job(
     name="tracking_refresh",
-    selection=AssetSelection.keys(*TRACKING_RAW_TABLES).downstream(),
+    selection=AssetSelection.assets(*TRACKING_RAW_TABLES).downstream(),
     description="Clause-tracking ingestion and everything downstream; started when exports land in the inbox.",
 )
 

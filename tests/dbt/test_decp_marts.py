@@ -167,8 +167,10 @@ def mart_contract(warehouse: Path, buyer: str, contract_id: str) -> dict[str, An
             ).fetchall()
         )
     assert len(frame) == 1, f"{buyer}/{contract_id}: {len(frame)} rows"
-    row = {key: (None if isinstance(value, float) and math.isnan(value) else value)
-           for key, value in frame.iloc[0].to_dict().items()}
+    row = {
+        key: (None if isinstance(value, float) and math.isnan(value) else value)
+        for key, value in frame.iloc[0].to_dict().items()
+    }
     row["current_holders"] = holders
     for key in ("notification_date", "publication_date"):
         row[key] = row[key].strftime("%Y-%m-%d") if row[key] is not None else None

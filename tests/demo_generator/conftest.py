@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-for path in (ROOT, HERE):  # the package lives at the repo root; dg_files.py beside this file
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+if str(HERE) not in sys.path:  # dg_files.py, the file readers of these tests, lives beside this file
+    sys.path.insert(0, str(HERE))
 
 from demo_generator import generate  # noqa: E402
 

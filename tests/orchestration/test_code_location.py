@@ -146,7 +146,7 @@ def test_code_location_loads_with_assets_checks_schedule_and_sensor(webserver: i
     fct_checks = {c["name"] for c in nodes["marts/fct_contracts"]["assetChecksOrError"]["checks"]}
     assert {"great_expectations_fct_contracts", "unique_fct_contracts_contract_key"} <= fct_checks
     raw_checks = {c["name"] for c in nodes["raw_decp/decp_records"]["assetChecksOrError"]["checks"]}
-    assert "great_expectations_raw_decp_records" in raw_checks
+    assert "great_expectations_decp_records" in raw_checks
 
     schedules = {s["name"]: s for s in repository["schedules"]}
     assert schedules["monthly_full_refresh"]["cronSchedule"] == "0 3 1 * *"

@@ -89,7 +89,7 @@ def test_every_check_passed_in_both_runs(demo_twice) -> None:
 
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         for asset, check in [
-            (["raw_decp", "decp_records"], "great_expectations_raw_decp_records"),
+            (["raw_decp", "decp_records"], "great_expectations_decp_records"),
             (["marts", "fct_contracts"], "great_expectations_fct_contracts"),
             (["marts", "fct_contracts"], "unique_fct_contracts_contract_key"),
         ]:
