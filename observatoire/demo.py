@@ -7,6 +7,7 @@ what was built and where. Exits non-zero when a step or a check fails.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -50,7 +51,7 @@ def seed_decp_inbox(settings: Settings) -> int:
     return copied
 
 
-def generate_tracking_demo(settings: Settings) -> tuple[int, float]:
+def generate_tracking_demo(settings: Settings, preset: str = "demo", seed: int = DEMO_SEED) -> tuple[int, float]:
     """Generate the demo preset (tracking exports and DECP 2024 files) and drop it into the inbox.
 
     Generation is deterministic: rerunning writes the same bytes, which the loaders then skip. The manifest
@@ -58,8 +59,8 @@ def generate_tracking_demo(settings: Settings) -> tuple[int, float]:
     from demo_generator import generate
 
     started = time.perf_counter()
-    out = settings.data_dir / "generated" / "demo"
-    generate(preset="demo", seed=DEMO_SEED, out=out)
+    out = settings.data_dir / "generated" / preset
+    generate(preset=preset, seed=seed, out=out)
     copied = 0
     for folder, inbox in (("suivi_clauses", settings.tracking_inbox), ("decp", settings.decp_inbox / "generated")):
         for source in sorted((out / folder).rglob("*")):
@@ -141,14 +142,23 @@ def print_summary(settings: Settings) -> None:
     print(f"                          Great Expectations results in {settings.published_dir / 'quality'}")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--preset",
+        default="demo",
+        choices=("demo", "idf", "national"),
+        help="size of the generated tracking data (demo: seconds; idf: Île-de-France 2019-2025)",
+    )
+    parser.add_argument("--seed", type=int, default=DEMO_SEED)
+    args = parser.parse_args(argv)
     # Demo data only: pseudonyms use the published demo key (a warning says so).
     os.environ.setdefault(DEMO_MODE_ENV, "1")
     settings = load_settings()
     settings.ensure_dirs()
     copied = seed_decp_inbox(settings)
     print(f"Real DECP samples: {copied} copied into {settings.decp_inbox}")
-    copied, seconds = generate_tracking_demo(settings)
+    copied, seconds = generate_tracking_demo(settings, args.preset, args.seed)
     print(f"Generated demo tracking exports and DECP files ({seconds:.1f} s): {copied} new file(s) in the inbox")
     home = prepare_dagster_home(settings)
     print(f"Dagster instance: {home}")

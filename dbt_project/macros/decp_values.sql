@@ -46,3 +46,8 @@
 {% macro social_consideration_keys() -%}
     ['clause sociale', 'critere social', 'marche reserve', 'concession reservee', 'pas de consideration sociale']
 {%- endmacro %}
+
+{#- Free text made comparable: lower case, no accents, punctuation as spaces, single spaces. -#}
+{% macro comparable_text(value) -%}
+    trim(regexp_replace(lower(strip_accents(coalesce({{ value }}, ''))), '[^a-z0-9]+', ' ', 'g'))
+{%- endmacro %}

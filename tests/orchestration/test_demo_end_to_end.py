@@ -3,7 +3,9 @@ passes, and a second run with no new file changes no mart row."""
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from support import warehouse_env
+
+from observatoire.settings import DEMO_DATA_DIR
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
@@ -98,3 +102,70 @@ def test_every_check_passed_in_both_runs(demo_twice) -> None:
             )
             assert len(records) == 2, (asset, check)
             assert all(r.status.value == "SUCCEEDED" for r in records), (asset, check, records)
+
+
+# ----------------------------------------------------------------------------------------------- registries
+SIAE_IDF = DEMO_DATA_DIR / "ref/inclusion/itou_2019_07_liste_siae_idf_sans_contacts.csv"
+
+
+def siae_idf_kinds() -> dict[str, set[str]]:
+    """SIRET → MESURE(s) of the real 2019 Île-de-France SIAE list, read with the csv module."""
+    kinds: dict[str, set[str]] = {}
+    with SIAE_IDF.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            siret = re.sub(r"\D", "", row["SIRET"])
+            kinds.setdefault(siret, set()).add(row["MESURE"].strip())
+    return kinds
+
+
+def test_siae_holders_and_employers_are_flagged_with_their_kind(demo_twice) -> None:
+    warehouse = demo_twice[0]
+    kinds = siae_idf_kinds()
+    flags = {"ACI": "is_aci", "AI": "is_ai", "EI": "is_ei", "ETTI": "is_etti"}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        companies = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select company_id, is_aci, is_ai, is_ei, is_etti, is_siae, structure_family from marts.dim_company"
+            ).fetchall()
+        }
+        holders = {r[0] for r in con.execute("select holder_id from marts.fct_contract_holders").fetchall()}
+    listed = [siret for siret in companies if siret in kinds]
+    assert len([s for s in listed if s in holders]) >= 3, "the demo contracts should have SIAE among their holders"
+    for siret in listed:
+        expected = tuple(kind in kinds[siret] for kind in flags)
+        assert companies[siret][:4] == expected, (siret, kinds[siret], companies[siret])
+        assert companies[siret][4] is True and companies[siret][5] == "SIAE"
+
+
+def test_structures_per_territory_cover_idf_and_match_the_source_list(demo_twice) -> None:
+    warehouse = demo_twice[0]
+    per_departement: dict[str, set[str]] = {}
+    with SIAE_IDF.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            per_departement.setdefault(row["dep"], set()).add(re.sub(r"\D", "", row["SIRET"]))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select territory_level, territory_code, siae_count, population from marts.structures_by_territory"
+        ).fetchall()
+    departements = {code: siae for level, code, siae, _ in rows if level == "departement"}
+    assert departements == {dep: len(sirets) for dep, sirets in per_departement.items()}
+    assert set(departements) == {"75", "77", "78", "91", "92", "93", "94", "95"}
+    ept = {code for level, code, _, _ in rows if level == "ept"}
+    assert len(ept) == 12 and "75056" in ept  # 11 EPT of the Métropole du Grand Paris + Paris
+    assert all(population > 0 for *_, population in rows)
+
+
+def test_buyers_of_the_real_decp_sample_are_typed(demo_twice) -> None:
+    warehouse = demo_twice[0]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        types = dict(
+            con.execute(
+                "select buyer_type, count(*) from marts.dim_buyer where buyer_type <> 'inconnu' group by 1"
+            ).fetchall()
+        )
+        # communes are typed communes: legal category 7210, SIREN starting with 21
+        wrong = con.execute(
+            "select count(*) from marts.dim_buyer where buyer_type = 'commune' and legal_category_code <> '7210'"
+        ).fetchone()[0]
+    assert types.get("commune", 0) > 0 and wrong == 0

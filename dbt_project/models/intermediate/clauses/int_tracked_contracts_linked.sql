@@ -2,15 +2,19 @@
     1. By DECP id: the tracked contract's id_decp equals the DECP `id` of a contract of the same buyer SIRET
        (link_method `decp_id_buyer`, confidence 1.0); an id_decp found only under another buyer gives
        `decp_id_other_buyer` (0.7).
-    2. Otherwise (no id_decp, or an id found nowhere), same buyer SIRET, notification dates at most
-       {{ var('clauses_link_max_days', 30) }} days apart, and the same CPV division (2 first digits) and/or an amount
-       within ±20 % of the DECP amount: link_method `buyer_date_cpv_amount`, `buyer_date_cpv` or
-       `buyer_date_amount`, confidence = 0.4 + 0.2 × (1 − days apart / 30) + 0.15 if same CPV division
-       + 0.15 × (1 − relative amount gap / 0.2) if amounts agree (at most 0.9, always below an id link).
+    2. Otherwise (no id_decp, or an id found nowhere), among the DECP contracts of the same buyer SIRET
+       notified at most 30 days apart and not already linked by id, an evidence score in [0, 1] averages four
+       agreements: dates (1 − days apart / 30), CPV (same code 1, same 5 digits 0.7, same division 0.3),
+       amount (1 − relative gap / 0.2 within ±20 %, else 0) and object (Jaro-Winkler similarity of the
+       normalised objects). A pair is accepted when the score is at least 0.6 and the amount or the object
+       agrees (gap ≤ 20 % or similarity ≥ 0.85), and only if it is the best pair for both contracts
+       (one-to-one). link_method says what agreed (`buyer_date_cpv_amount`, `buyer_date_cpv`,
+       `buyer_date_amount`); confidence = 0.4 + 0.5 × score, at most 0.9 (always below an id link).
     Ties: method (id links first), confidence, fewer days apart, smaller amount gap, then contract_key, so the
-    result is deterministic. Several tracked lots may link to one DECP contract. Unlinked: `unlinked`. -#}
+    result is deterministic. Unlinked: `unlinked`. -#}
 {%- set max_days = var('clauses_link_max_days', 30) -%}
 {%- set amount_tolerance = var('clauses_link_amount_tolerance', 0.2) -%}
+{%- set min_evidence = var('clauses_link_min_evidence', 0.6) -%}
 
 with tracked_contracts as (
 
@@ -26,7 +30,8 @@ decp_contracts as (
         buyer_id as buyer_siret,
         cpv_code,
         notification_date,
-        amount_eur
+        amount_eur,
+        contract_object
     from {{ ref('int_contracts_modified') }}
 
 ),
@@ -54,15 +59,50 @@ fuzzy_pairs as (
         tracked_contracts.tracked_contract_key,
         decp_contracts.contract_key,
         abs(datediff('day', tracked_contracts.notification_date, decp_contracts.notification_date)) as days_apart,
-        coalesce(left(tracked_contracts.cpv_code, 2) = left(decp_contracts.cpv_code, 2), false) as is_same_cpv_division,
+        case
+            when tracked_contracts.cpv_code = decp_contracts.cpv_code then 1.0
+            when left(tracked_contracts.cpv_code, 5) = left(decp_contracts.cpv_code, 5) then 0.7
+            when left(tracked_contracts.cpv_code, 2) = left(decp_contracts.cpv_code, 2) then 0.3
+            else 0.0
+        end as cpv_similarity,
         abs(tracked_contracts.amount_eur - decp_contracts.amount_eur) / nullif(decp_contracts.amount_eur, 0)
-            as amount_gap
+            as amount_gap,
+        jaro_winkler_similarity(
+            {{ comparable_text('tracked_contracts.contract_object') }},
+            {{ comparable_text('decp_contracts.contract_object') }}
+        ) as object_similarity
     from tracked_contracts
     inner join decp_contracts
         on decp_contracts.buyer_siret = tracked_contracts.buyer_siret
         and abs(datediff('day', tracked_contracts.notification_date, decp_contracts.notification_date))
             <= {{ max_days }}
     where tracked_contracts.tracked_contract_key not in (select tracked_contract_key from id_candidates)
+        -- a DECP contract already claimed by an id link is not offered to another tracked contract
+        and decp_contracts.contract_key not in (select contract_key from id_candidates)
+
+),
+
+fuzzy_scored as (
+
+    select
+        *,
+        coalesce(amount_gap <= {{ amount_tolerance }}, false) as is_amount_close,
+        0.25 * (1 - days_apart / {{ max_days }})
+        + 0.25 * cpv_similarity
+        + 0.25 * case when amount_gap <= {{ amount_tolerance }} then 1 - amount_gap / {{ amount_tolerance }} else 0 end
+        + 0.25 * coalesce(object_similarity, 0) as evidence_score
+    from fuzzy_pairs
+
+),
+
+fuzzy_accepted as (
+
+    -- Enough agreeing evidence, and the amount or the object must agree: buyer + dates + division alone
+    -- match too many contracts of a busy buyer.
+    select *
+    from fuzzy_scored
+    where evidence_score >= {{ min_evidence }}
+        and (is_amount_close or coalesce(object_similarity, 0) >= 0.85)
 
 ),
 
@@ -72,21 +112,18 @@ fuzzy_candidates as (
         tracked_contract_key,
         contract_key,
         case
-            when is_same_cpv_division and coalesce(amount_gap <= {{ amount_tolerance }}, false) then 'buyer_date_cpv_amount'
-            when is_same_cpv_division then 'buyer_date_cpv'
+            when cpv_similarity > 0 and is_amount_close then 'buyer_date_cpv_amount'
+            when cpv_similarity > 0 then 'buyer_date_cpv'
             else 'buyer_date_amount'
         end as link_method,
-        round(
-            0.4
-            + 0.2 * (1 - days_apart / {{ max_days }})
-            + case when is_same_cpv_division then 0.15 else 0 end
-            + case when amount_gap <= {{ amount_tolerance }} then 0.15 * (1 - amount_gap / {{ amount_tolerance }}) else 0 end,
-            3
-        ) as confidence,
+        round(least(0.9, 0.4 + 0.5 * evidence_score), 3) as confidence,
         days_apart,
         amount_gap
-    from fuzzy_pairs
-    where is_same_cpv_division or coalesce(amount_gap <= {{ amount_tolerance }}, false)
+    from fuzzy_accepted
+    -- one-to-one: the pair must be the best for the tracked contract and for the DECP contract
+    qualify row_number() over (
+            partition by contract_key order by evidence_score desc, days_apart, tracked_contract_key
+        ) = 1
 
 ),
 

@@ -3,7 +3,9 @@
 -- the latest modification that lists holders, else the initial holders.
 with contracts as (
 
-    select contract_key, record_key, source_sha256, record_type, record_index, holders_modification_position
+    select
+        contract_key, record_key, source_sha256, record_type, record_index, holders_modification_position,
+        notification_date
     from {{ ref('int_contracts_modified') }}
 
 ),
@@ -52,18 +54,35 @@ modification_holders as (
     from modification_holder_items
     where json_type(holder_json) = 'OBJECT' and holder_json ->> 'id' is not null
 
-)
+),
 
-select
-    contract_key,
-    cast(modification_position as integer) as modification_position,
-    cast(holder_position as integer) as holder_position,
-    holder_id,
-    coalesce(holder_id_type, case when regexp_full_match(holder_id, '[0-9]{14}') then 'SIRET' end) as holder_id_type,
-    holder_name_published,
-    is_current_holder
-from (
+holders as (
+
     select * from initial_holders
     union all by name
     select * from modification_holders
+
 )
+
+-- A holder is an insertion/disability structure "at the contract date" when a registry lists it and
+-- neither its opening date (when the registry gives one) is after, nor its closure date before, notification.
+select
+    holders.contract_key,
+    cast(holders.modification_position as integer) as modification_position,
+    cast(holders.holder_position as integer) as holder_position,
+    holders.holder_id,
+    coalesce(holders.holder_id_type, case when regexp_full_match(holders.holder_id, '[0-9]{14}') then 'SIRET' end)
+        as holder_id_type,
+    holders.holder_name_published,
+    holders.is_current_holder,
+    case
+        when structures.siret is not null
+            and (structures.valid_from is null or contracts.notification_date is null
+                 or structures.valid_from <= contracts.notification_date)
+            and (structures.closed_on is null or contracts.notification_date is null
+                 or structures.closed_on >= contracts.notification_date)
+            then structures.structure_kind
+    end as structure_kind_at_notification
+from holders
+inner join contracts using (contract_key)
+left join {{ ref('int_structures') }} as structures on structures.siret = holders.holder_id
