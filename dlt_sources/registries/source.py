@@ -30,7 +30,7 @@ from observatoire.settings import load_settings
 
 from ..common import file_sha256, with_constant_columns
 from .files import REGISTRY_FILES, RegistryFile, resolve_registry_file
-from .inclusion_api import DEFAULT_BASE_URL, IDF_DEPARTEMENTS, iter_siae_pages, siae_row
+from .inclusion_api import DEFAULT_BASE_URL, IDF_DEPARTEMENTS, SIAE_FIELDS, iter_siae_pages, siae_row
 from .readers import iter_registry_batches, iter_sirene_batches
 from .referenced import referenced_identifiers, split_identifiers
 
@@ -205,28 +205,7 @@ API_COLUMNS: dict[str, Any] = {
     "page_number": {"data_type": "bigint", "nullable": False},
     "source_file": {"data_type": "text", "nullable": False},
     "source_sha256": {"data_type": "text", "nullable": False},
-    **{
-        name: {"data_type": "text"}
-        for name in (
-            "id",
-            "siret",
-            "type",
-            "raison_sociale",
-            "enseigne",
-            "site_web",
-            "description",
-            "bloque_candidatures",
-            "addresse_ligne_1",
-            "addresse_ligne_2",
-            "code_postal",
-            "ville",
-            "departement",
-            "cree_le",
-            "mis_a_jour_le",
-            "postes",
-            "postes_count",
-        )
-    },
+    **{name: {"data_type": "text"} for name in (*SIAE_FIELDS, "postes", "postes_count")},
 }
 
 
