@@ -43,8 +43,9 @@ def warehouse_env(work_dir: Path) -> dict[str, str]:
     }
 
 
-def load_decp(files: list[Path], work_dir: Path) -> Path:
-    """Copy ``files`` into a fresh inbox and run the DECP dlt source; return the warehouse path."""
+def load_decp(files: list[Path], work_dir: Path, with_reference: bool = False) -> Path:
+    """Copy ``files`` into a fresh inbox and run the DECP dlt source (and the reference one if asked: the
+    DECP marts name buyers and companies from reference data); return the warehouse path."""
     env = warehouse_env(work_dir)
     inbox = work_dir / "data" / "inbox" / "decp"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -57,4 +58,8 @@ def load_decp(files: list[Path], work_dir: Path) -> Path:
         from dlt_sources.pipelines import warehouse_pipeline
 
         warehouse_pipeline("decp").run(decp_source(paths=[str(inbox)]))
+        if with_reference:
+            from dlt_sources.reference import reference_source
+
+            warehouse_pipeline("reference").run(reference_source())
     return Path(env["OBSERVATOIRE_WAREHOUSE"])

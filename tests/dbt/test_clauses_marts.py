@@ -107,10 +107,11 @@ def test_tracked_contracts_link_by_decp_id_and_by_buyer_date_cpv_amount(warehous
     )
     assert rows == [
         ("M1", "DECP-ID-001", "decp_id_buyer", 1.0, 0, 1),
-        # M2: 2021-03-01 vs DECP-FUZZY-002 2021-03-10 (9 days), CPV 45 = 45, 520,000 vs 500,000 (4 %):
-        # 0.4 + 0.2 × (1 − 9/30) + 0.15 + 0.15 × (1 − 0.04/0.2) = 0.4 + 0.14 + 0.15 + 0.12 = 0.81.
+        # M2: 2021-03-01 vs DECP-FUZZY-002 2021-03-10 (9 days: 0.7), same CPV (1), 520,000 vs 500,000 (4 %: 0.8),
+        # objects alike (Jaro-Winkler ≈ 0.95): score 0.25 × 3.45 ≈ 0.862, confidence 0.4 + 0.5 × score = 0.831;
+        # the one other DECP contract of the buyer in the window does not pass the evidence threshold.
         # DECP-ID-001 (28 days, CPV 45, amount 48 % off) also qualifies (0.563); the decoy (CPV 71, 42 % off) not.
-        ("M2", "DECP-FUZZY-002", "buyer_date_cpv_amount", 0.81, 9, 2),
+        ("M2", "DECP-FUZZY-002", "buyer_date_cpv_amount", 0.831, 9, 1),
         ("M3", None, "unlinked", None, None, 0),  # the coord_75 buyer has no DECP contract
     ]
 

@@ -141,22 +141,33 @@ def test_no_generated_name_or_birth_date_is_in_the_warehouse(idf) -> None:
     assert len(people) > 60_000
 
     def about_participants(schema: str, table: str) -> bool:
-        # Every table built from the tracking exports. Public tables (DECP, SIRENE, COG) are left out here:
-        # generated names are common French names that also name real companies and streets.
-        return schema == "raw_suivi_clauses" or table.startswith(
-            (
-                "stg_suivi_clauses",
-                "int_beneficiar",
-                "int_insertion",
-                "int_employment",
-                "int_exits",
-                "dim_beneficiary",
-                "fct_employment",
-                "fct_insertion",
-                "fct_beneficiary",
-                "clause_",
-            )
+        # Every table built from participant rows. Tables of public names (companies, operations, contract
+        # objects, territories, DECP, SIRENE, COG) are left out: the generated names are common French names
+        # that also name companies, streets and places there — homonyms, not leaks.
+        participant_tables = {
+            "participants",
+            "contrats_travail",
+            "sorties",
+            "heures",
+            "tracking_rejects",
+            "tracking_load_audit",
+            "stg_suivi_clauses__participants",
+            "stg_suivi_clauses__employment_contracts",
+            "stg_suivi_clauses__exits",
+            "stg_suivi_clauses__monthly_hours",
+            "stg_suivi_clauses__rejects",
+        }
+        prefixes = (
+            "int_beneficiar",
+            "int_insertion",
+            "int_employment",
+            "int_exits",
+            "dim_beneficiary",
+            "fct_employment",
+            "fct_insertion",
+            "fct_beneficiary",
         )
+        return table in participant_tables or table.startswith(prefixes)
 
     assert scan_duckdb(warehouse, identities_of(people), only_tables=about_participants) == []
     # and the pseudonymised participants are all there: every distinct identity is one beneficiary
