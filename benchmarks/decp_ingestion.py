@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
-import psutil
-
+from benchmarks import measure
 from observatoire.settings import DEMO_DATA_DIR
 
 DEFAULT_FILE = DEMO_DATA_DIR / "decp/real_2019_format/decp-json_marches-publics.info_2019-03-07.json"
@@ -54,40 +49,13 @@ DUCKDB_STAGE = textwrap.dedent(
 
 
 def run_stage(name: str, code: str, files: list[Path], work_dir: Path) -> dict[str, float | int | str]:
-    env = {
-        **os.environ,
-        "OBSERVATOIRE_DATA_DIR": str(work_dir / name / "data"),
-        "OBSERVATOIRE_WAREHOUSE": str(work_dir / name / "warehouse.duckdb"),
-        "RUNTIME__LOG_LEVEL": "WARNING",
-    }
-    (work_dir / name).mkdir(parents=True)
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, *map(str, files)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    watched = psutil.Process(process.pid)
-    peak = 0
-    while process.poll() is None:
-        try:
-            peak = max(peak, watched.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.01)
-    stdout, stderr = process.communicate()
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"stage {name} failed:\n{stderr[-3000:]}")
-    records = int(stdout.strip().splitlines()[-1])
+    run = measure.run_stage(name, code, [str(f) for f in files], work_dir)
     return {
         "stage": name,
-        "seconds": round(elapsed, 2),
-        "records": records,
-        "records_per_s": round(records / elapsed),
-        "peak_rss_mb": round(peak / 1024**2),
+        "seconds": run.seconds,
+        "records": run.rows,
+        "records_per_s": round(run.rows / run.seconds),
+        "peak_rss_mb": run.peak_rss_mb,
     }
 
 

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 import time
 from pathlib import Path
 
 import duckdb
-import psutil
 
+from benchmarks import measure
 from observatoire.settings import load_settings
 
 HEADER = (
@@ -125,35 +122,8 @@ SOURCE_STAGE = textwrap.dedent(
 
 
 def run_stage(name: str, code: str, args: list[str], work_dir: Path) -> dict[str, float | int | str]:
-    env = {
-        **os.environ,
-        "OBSERVATOIRE_DATA_DIR": str(work_dir / name / "data"),
-        "OBSERVATOIRE_WAREHOUSE": str(work_dir / name / "warehouse.duckdb"),
-        "RUNTIME__LOG_LEVEL": "WARNING",
-    }
-    (work_dir / name).mkdir(parents=True)
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    watched = psutil.Process(process.pid)
-    peak = 0
-    while process.poll() is None:
-        try:
-            peak = max(peak, watched.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.01)
-    stdout, stderr = process.communicate()
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"stage {name} failed:\n{stderr[-3000:]}")
-    return {
-        "stage": name,
-        "seconds": round(elapsed, 2),
-        "rows_out": int(stdout.strip().splitlines()[-1]),
-        "peak_rss_mb": round(peak / 1024**2),
-    }
+    run = measure.run_stage(name, code, args, work_dir)
+    return {"stage": name, "seconds": run.seconds, "rows_out": run.rows, "peak_rss_mb": run.peak_rss_mb}
 
 
 def main() -> None:
