@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install dbt-parse demo test dev lint clean
+.PHONY: install system-packages dbt-parse demo test dev lint clean
 
 install: $(VENV)/.installed
 
@@ -16,14 +16,18 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
+# Debian packages: Pango and fonts (PDF report), Chromium (dataviz test).
+system-packages:
+	tools/install_system_packages.sh
+
 # The dbt manifest that Dagster reads at load time (the code location never parses dbt itself).
 dbt-parse: install
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 
-demo: dbt-parse
+demo: system-packages dbt-parse
 	$(BIN)/python -m observatoire.demo
 
-test: dbt-parse
+test: system-packages dbt-parse
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
