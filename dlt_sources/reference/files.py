@@ -10,11 +10,12 @@ REFERENCE_DIR_ENV = "OBSERVATOIRE_REFERENCE_DIR"
 
 @dataclass(frozen=True)
 class ReferenceFile:
-    """One reference file: the raw table it fills and its path relative to the reference folder."""
+    """One reference file: the raw table it fills, its path relative to the reference folder and its delimiter."""
 
     table: str
     relative_path: str
     description: str
+    delimiter: str = ","
 
 
 REFERENCE_FILES: tuple[ReferenceFile, ...] = (
@@ -40,6 +41,13 @@ REFERENCE_FILES: tuple[ReferenceFile, ...] = (
     ReferenceFile(
         "naf", "nomenclatures/naf_rev2_sous_classes_hierarchie.csv", "NAF rév. 2 sous-classes with hierarchy."
     ),
+    ReferenceFile(
+        "qpv",
+        "qpv/liste_qpv_2024.csv",
+        "Quartiers prioritaires de la politique de la ville 2024, data.gouv layout (code_qp;lib_qp;insee_reg;"
+        "lib_reg;insee_dep;lib_dep;insee_com;lib_com;siren_epci;lib_epci); insee_com may list several communes.",
+        delimiter=";",
+    ),
 )
 
 
@@ -53,6 +61,6 @@ def resolve_reference_file(reference_dir: Path, relative_path: str) -> Path:
     if not path.is_file():
         raise ReferenceFileNotFoundError(
             f"reference file not found: {path} (reference folder {reference_dir}; "
-            f"set {REFERENCE_DIR_ENV} to the folder holding cog/ and nomenclatures/)"
+            f"set {REFERENCE_DIR_ENV} to the folder holding cog/, nomenclatures/ and qpv/)"
         )
     return path

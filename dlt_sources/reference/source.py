@@ -40,7 +40,7 @@ def _read_reference_file(spec: ReferenceFile, reference_dir: Path, force: bool) 
         return
     provenance = {"source_file": spec.relative_path, "source_sha256": sha256, SCOPE_COLUMN: spec.table}
     rows = 0
-    for batch in iter_csv_batches(path):
+    for batch in iter_csv_batches(path, spec.delimiter):
         rows += batch.num_rows
         yield with_constant_columns(batch, provenance)
     if rows == 0:
@@ -61,7 +61,7 @@ def _reference_resource(spec: ReferenceFile, reference_dir: Path, force: bool) -
 
 @dlt.source(name="reference", max_table_nesting=0)
 def reference_source(reference_dir: str | None = None, force: bool = False) -> list[DltResource]:
-    """COG geography and CPV/NAF nomenclatures from ``reference_dir`` (default: settings' reference folder).
+    """COG geography, QPV list and CPV/NAF nomenclatures from ``reference_dir`` (default: settings' reference folder).
 
     Every value is loaded as text with ``source_file`` and ``source_sha256``; a file whose content did not
     change since its last successful load is skipped (``force=True`` reloads everything).

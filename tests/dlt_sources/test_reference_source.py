@@ -126,3 +126,21 @@ def test_a_missing_file_names_the_path_and_the_variable(warehouse: Path, referen
     missing = next(e for e in chain if isinstance(e, ReferenceFileNotFoundError))
     assert str(reference_dir / "nomenclatures/cpv2008_fr.csv") in str(missing)
     assert "OBSERVATOIRE_REFERENCE_DIR" in str(missing)
+
+
+def test_qpv_list_is_read_with_its_semicolons_and_excel_quoted_communes(warehouse: Path, reference_dir: Path) -> None:
+    warehouse_pipeline("reference").run(reference_source())
+    with (reference_dir / "qpv/liste_qpv_2024.csv").open(encoding="utf-8", newline="") as handle:
+        published = {row["code_qp"]: row for row in csv.DictReader(handle, delimiter=";")}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select code_qp, insee_dep, insee_com, lib_com, siren_epci from raw_reference.qpv"
+            ).fetchall()
+        }
+    assert len(loaded) == len(published) == 12
+    for code, row in published.items():
+        assert loaded[code] == (row["insee_dep"], row["insee_com"], row["lib_com"], row["siren_epci"]), code
+    # a QPV over two communes keeps the published value, Excel wrapper included: staging splits it
+    assert loaded["QN09302M"][1:3] == ('="93066;93001"', "Saint-Denis; Aubervilliers")

@@ -1,6 +1,7 @@
 {#- One row per INSEE commune code. COMD/COMA rows whose code is also a current commune (COM) are
     dropped: the code then means the commune nouvelle. Paris (75056) and its arrondissements form the
-    territory "Paris" at EPT level, as in the observatory's territorial breakdown. -#}
+    territory "Paris" at EPT level, as in the observatory's territorial breakdown. qpv_count counts the QPV
+    of the QPV list touching the commune, or one of its arrondissements or communes déléguées/associées. -#}
 {%- set metropole_grand_paris_siren = '200054781' -%}
 
 with communes as (
@@ -25,6 +26,10 @@ ept as (
 
 epci as (
     select * from {{ ref('stg_reference__epci') }}
+),
+
+qpv_communes as (
+    select qpv_code, commune_code from {{ ref('stg_reference__qpv_communes') }}
 ),
 
 current_commune_codes as (
@@ -63,6 +68,22 @@ attached as (
     left join communes as parent
         on parent.commune_code = with_parent.attached_commune_code
         and parent.commune_type = 'COM'
+),
+
+-- a QPV listed on an arrondissement or a commune déléguée also touches the commune it belongs to
+qpv_counts as (
+    select touched_commune_code as commune_code, count(distinct qpv_code) as qpv_count
+    from (
+        select qpv_communes.qpv_code, attached.commune_code as touched_commune_code
+        from qpv_communes
+        inner join attached on attached.commune_code = qpv_communes.commune_code
+        union all
+        select qpv_communes.qpv_code, attached.parent_commune_code
+        from qpv_communes
+        inner join attached on attached.commune_code = qpv_communes.commune_code
+        where attached.parent_commune_code is not null
+    )
+    group by touched_commune_code
 ),
 
 idf_membership as (
@@ -109,7 +130,8 @@ geography as (
         end as ept_name,
         coalesce(idf_membership.epci_siren = '{{ metropole_grand_paris_siren }}', false)
             as is_metropole_grand_paris,
-        idf_population.population_municipale
+        idf_population.population_municipale,
+        cast(coalesce(qpv_counts.qpv_count, 0) as integer) as qpv_count
     from attached
     left join departements
         on departements.departement_code = attached.departement_code
@@ -124,6 +146,8 @@ geography as (
     left join idf_population
         on idf_population.commune_code = attached.commune_code
         and idf_population.commune_type = attached.commune_type
+    left join qpv_counts
+        on qpv_counts.commune_code = attached.commune_code
 ),
 
 unknown_member as (
@@ -144,7 +168,8 @@ unknown_member as (
         cast(null as varchar) as ept_code,
         cast(null as varchar) as ept_name,
         false as is_metropole_grand_paris,
-        cast(null as integer) as population_municipale
+        cast(null as integer) as population_municipale,
+        cast(null as integer) as qpv_count
 )
 
 select * from geography
