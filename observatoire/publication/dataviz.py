@@ -1,0 +1,418 @@
+"""Interactive dataviz: a self-contained static site built from the open-data Parquet files.
+
+The site (``index.html`` + ``assets/``) works offline, opened from the file system or any static server: the
+chart library (Apache ECharts, vendored in ``dataviz_site/vendor/``) and the data are plain ``<script>`` files,
+so nothing is fetched at run time (browsers block ``fetch()`` of local files). ``build_dataviz`` writes:
+
+- ``assets/data.js``: ``window.OBSERVATOIRE_DATA``, the open-data aggregates (already protected by the
+  secrecy rule of ``disclosure.py``: a masked cell is ``null`` with its ``secret`` flag, never 0), with the
+  repeated texts (territories, dimensions, modalities) stored once and referred to by index;
+- ``assets/geo.js``: ``window.OBSERVATOIRE_GEO``, the Île-de-France GeoJSON (départements, EPT, communes)
+  with coordinates rounded to ``COORDINATE_DECIMALS`` and the centroid of every commune, where the map of
+  insertion structures places a structure whose registry gives no coordinates.
+
+It reads nothing but the open-data files and the reference GeoJSON, so every number shown is a published one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from observatoire.settings import load_settings
+
+SITE_DIR = Path(__file__).resolve().parent / "dataviz_site"
+
+# Coordinates rounded to 4 decimals (about 10 m in Île-de-France): far below a pixel at the zoom levels of the
+# site, and the shared borders of neighbouring polygons stay identical since both sides round the same vertex.
+COORDINATE_DECIMALS = 4
+
+GEO_FILES = {
+    "departement": "gregoiredavid_departements-ile-de-france.geojson",
+    "ept": "ept_mgp_2025_from_communes.geojson",
+    "commune": "communes_idf_cog2026_from_gregoiredavid2018.geojson",
+}
+PARIS_CODE = "75056"
+# Paris arrondissements municipaux (75101-75120) are located at the centroid of Paris (no arrondissement map).
+PARIS_ARRONDISSEMENT_PREFIX = "751"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    columns: tuple[str, ...]
+
+
+BENEFICIAIRES = Dataset(
+    "beneficiaires_par_territoire",
+    (
+        "annee",
+        "niveau_territoire",
+        "code_territoire",
+        "nom_territoire",
+        "dimension",
+        "modalite",
+        "libelle_modalite",
+        "beneficiaires",
+        "heures_realisees",
+        "secret",
+    ),
+)
+HEURES_MOIS = Dataset(
+    "heures_par_territoire_mois",
+    (
+        "annee",
+        "mois",
+        "niveau_territoire",
+        "code_territoire",
+        "nom_territoire",
+        "heures_realisees",
+        "beneficiaires",
+        "secret",
+    ),
+)
+SORTIES = Dataset(
+    "sorties_par_territoire",
+    ("annee", "niveau_territoire", "code_territoire", "nom_territoire", "issue", "libelle_issue", "sorties", "secret"),
+)
+HEURES_PREVUES = Dataset(
+    "heures_prevues_realisees",
+    (
+        "annee",
+        "niveau_territoire",
+        "code_territoire",
+        "nom_territoire",
+        "operations",
+        "heures_prevues",
+        "heures_realisees",
+        "beneficiaires",
+        "secret",
+    ),
+)
+STRUCTURES = Dataset(
+    "structures_inclusion",
+    ("siret", "nom", "type_structure", "code_commune", "nom_commune", "code_departement", "latitude", "longitude"),
+)
+STRUCTURES_TERRITOIRE = Dataset(
+    "structures_par_territoire",
+    (
+        "niveau_territoire",
+        "code_territoire",
+        "nom_territoire",
+        "type_structure",
+        "structures",
+        "population",
+        "structures_pour_100000_habitants",
+    ),
+)
+DATASETS = (BENEFICIAIRES, HEURES_MOIS, SORTIES, HEURES_PREVUES, STRUCTURES, STRUCTURES_TERRITOIRE)
+
+
+class DatavizInputError(Exception):
+    """An input of the dataviz is missing or malformed; the message names the file and what to do."""
+
+
+def build_dataviz(open_data_dir: Path, out_dir: Path, geo_dir: Path | None = None) -> Path:
+    """Build the site from the open-data folder into ``out_dir`` (replaced as a whole); returns index.html.
+
+    ``geo_dir`` holds the GeoJSON files (default: ``<reference_dir>/geo``).
+    """
+    geo_dir = geo_dir or load_settings().reference_dir / "geo"
+    geo = load_geo(geo_dir)
+    data = read_open_data(Path(open_data_dir), geo)
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it owner-only; the site is public, served by any static server
+    try:
+        assets = staging / "assets"
+        shutil.copytree(SITE_DIR, assets, ignore=shutil.ignore_patterns("index.html"))
+        shutil.copy2(SITE_DIR / "index.html", staging / "index.html")
+        _write_js_global(assets / "data.js", "OBSERVATOIRE_DATA", data)
+        _write_js_global(assets / "geo.js", "OBSERVATOIRE_GEO", geo)
+        _replace_dir(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out_dir / "index.html"
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap ``new`` in place of ``target`` so a reader never sees a half-written site."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_js_global(path: Path, name: str, value: object) -> None:
+    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    path.write_text(f"window.{name} = {payload};\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------------- open data
+
+
+def read_open_data(open_data_dir: Path, geo: dict) -> dict:
+    """The open-data aggregates the site shows, with repeated texts stored once (see module docstring)."""
+    con = duckdb.connect()
+    frames = {dataset.name: _read_dataset(con, open_data_dir, dataset) for dataset in DATASETS}
+    territories = _TerritoryIndex(geo)
+
+    ben = frames[BENEFICIAIRES.name]
+    dimensions = _Dictionary()
+    modalities = _Dictionary()
+    beneficiaires = [
+        [
+            int(r["annee"]),
+            territories.index(r),
+            dimensions.index(r["dimension"]),
+            modalities.index((r["modalite"], r["libelle_modalite"])),
+            _count(r["beneficiaires"]),
+            _hours(r["heures_realisees"]),
+            _flag(r["secret"]),
+        ]
+        for r in ben
+    ]
+    heures_mois = [
+        [
+            int(r["annee"]),
+            int(r["mois"]),
+            territories.index(r),
+            _hours(r["heures_realisees"]),
+            _count(r["beneficiaires"]),
+            _flag(r["secret"]),
+        ]
+        for r in frames[HEURES_MOIS.name]
+    ]
+    issues = _Dictionary()
+    sorties = [
+        [
+            int(r["annee"]),
+            territories.index(r),
+            issues.index((r["issue"], r["libelle_issue"])),
+            _count(r["sorties"]),
+            _flag(r["secret"]),
+        ]
+        for r in frames[SORTIES.name]
+    ]
+    heures_prevues = [
+        [
+            int(r["annee"]),
+            territories.index(r),
+            _count(r["operations"]),
+            _hours(r["heures_prevues"]),
+            _hours(r["heures_realisees"]),
+            _count(r["beneficiaires"]),
+            _flag(r["secret"]),
+        ]
+        for r in frames[HEURES_PREVUES.name]
+    ]
+    structures_territoire = [
+        [
+            territories.index(r),
+            str(r["type_structure"]),
+            _count(r["structures"]),
+            _count(r["population"]),
+            None if r["structures_pour_100000_habitants"] is None else float(r["structures_pour_100000_habitants"]),
+        ]
+        for r in frames[STRUCTURES_TERRITOIRE.name]
+    ]
+    years = sorted({row[0] for rows in (beneficiaires, heures_mois, heures_prevues) for row in rows})
+    if not years:
+        raise DatavizInputError(
+            f"{open_data_dir}: {BENEFICIAIRES.name}, {HEURES_MOIS.name} and {HEURES_PREVUES.name} hold no row: "
+            "nothing to show; check that the warehouse has tracking data before publishing"
+        )
+    return {
+        "genere_le": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "annees": years,
+        "territoires": territories.rows,
+        "dimensions": dimensions.values,
+        "modalites": modalities.values,
+        "issues": issues.values,
+        "beneficiaires": beneficiaires,
+        "heures_mois": heures_mois,
+        "sorties": sorties,
+        "heures_prevues": heures_prevues,
+        "structures": _structures(frames[STRUCTURES.name], geo),
+        "structures_territoire": structures_territoire,
+    }
+
+
+def _read_dataset(con: duckdb.DuckDBPyConnection, open_data_dir: Path, dataset: Dataset) -> list[dict]:
+    path = open_data_dir / dataset.name / f"{dataset.name}.parquet"
+    if not path.exists():
+        raise DatavizInputError(
+            f"{path} is missing: the dataviz reads the open-data files; run "
+            "observatoire.publication.open_data.write_open_data first"
+        )
+    found = [row[0] for row in con.execute("select name from parquet_schema(?)", [str(path)]).fetchall()]
+    missing = [column for column in dataset.columns if column not in found]
+    if missing:
+        raise DatavizInputError(
+            f"{path}: columns {missing} missing (found {found}); the dataviz expects the columns listed for "
+            f"'{dataset.name}' in the publication contract: regenerate the open data"
+        )
+    columns = ", ".join(f'"{column}"' for column in dataset.columns)
+    cursor = con.execute(f"select {columns} from read_parquet(?)", [str(path)])
+    return [dict(zip(dataset.columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _count(value: object) -> int | None:
+    return None if value is None else int(value)
+
+
+def _hours(value: object) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def _flag(value: object) -> int:
+    return 1 if value else 0
+
+
+class _Dictionary:
+    """Distinct values (texts, or (code, label) pairs) in order of first appearance; rows refer to them by index."""
+
+    def __init__(self) -> None:
+        self.values: list = []
+        self._positions: dict = {}
+
+    def index(self, value: str | tuple[str, str] | None) -> int:
+        key = tuple("" if v is None else str(v) for v in value) if isinstance(value, tuple) else str(value or "")
+        if key not in self._positions:
+            self._positions[key] = len(self.values)
+            self.values.append(list(key) if isinstance(key, tuple) else key)
+        return self._positions[key]
+
+
+class _TerritoryIndex:
+    """Territories as ``[niveau, code, nom]``: every map feature first (so a selector lists them all, with or
+    without data), then any other territory the open data names; rows refer to them by index."""
+
+    def __init__(self, geo: dict) -> None:
+        self.rows: list[list[str]] = [["region", "11", "Île-de-France"]]
+        for level in ("departement", "ept", "commune"):
+            for feature in geo[level]["features"]:
+                self.rows.append([level, feature["properties"]["code"], feature["properties"]["nom"]])
+        self._positions = {(level, code): i for i, (level, code, _name) in enumerate(self.rows)}
+
+    def index(self, row: dict) -> int:
+        key = (str(row["niveau_territoire"]), str(row["code_territoire"]))
+        if key not in self._positions:
+            self._positions[key] = len(self.rows)
+            self.rows.append([key[0], key[1], str(row["nom_territoire"] or key[1])])
+        return self._positions[key]
+
+
+def _structures(rows: Iterable[dict], geo: dict) -> dict:
+    """Structures as ``[nom, type index, code commune, lon, lat, approximate]``, sorted by name.
+
+    Where the registry gives no coordinates, the structure is placed at its commune's centroid and flagged
+    ``approximate`` (the map says so); a structure whose commune is unknown or not in the map is left out and
+    counted by département (``non_localisees``).
+    """
+    centroids = geo["centroides_communes"]
+    types = _Dictionary()
+    placed: list[list] = []
+    unplaced: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: (str(r["nom"] or ""), str(r["siret"] or ""))):
+        commune = _map_commune_code(row["code_commune"])
+        lat, lon = row["latitude"], row["longitude"]
+        if lat is not None and lon is not None:
+            position, approximate = (round(float(lon), 5), round(float(lat), 5)), 0
+        elif commune in centroids:
+            position, approximate = tuple(centroids[commune]), 1
+        else:
+            department = str(row["code_departement"] or "inconnu")
+            unplaced[department] = unplaced.get(department, 0) + 1
+            continue
+        placed.append([str(row["nom"] or ""), types.index(row["type_structure"]), commune, *position, approximate])
+    return {"types": types.values, "lignes": placed, "non_localisees": unplaced}
+
+
+def _map_commune_code(code: object) -> str:
+    text = "" if code is None else str(code)
+    return PARIS_CODE if text.startswith(PARIS_ARRONDISSEMENT_PREFIX) and len(text) == 5 else text
+
+
+# --------------------------------------------------------------------------------------------------------- maps
+
+
+def load_geo(geo_dir: Path) -> dict:
+    """The three maps with rounded coordinates and only the properties the site uses, plus commune centroids."""
+    maps = {}
+    for level, file_name in GEO_FILES.items():
+        path = geo_dir / file_name
+        if not path.exists():
+            raise DatavizInputError(
+                f"{path} is missing: the dataviz maps come from demo_data/ref/geo (see its README); "
+                "set OBSERVATOIRE_REFERENCE_DIR to a folder holding geo/"
+            )
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        maps[level] = {
+            "type": "FeatureCollection",
+            "features": [_slim_feature(feature, level, path) for feature in collection["features"]],
+        }
+    centroids = {
+        feature["properties"]["code"]: list(_centroid(feature["geometry"])) for feature in maps["commune"]["features"]
+    }
+    return {**maps, "centroides_communes": centroids}
+
+
+def _slim_feature(feature: dict, level: str, path: Path) -> dict:
+    props = feature.get("properties") or {}
+    if not props.get("code") or not props.get("nom"):
+        raise DatavizInputError(f"{path}: a feature has no 'code' or 'nom' property ({props}); fix the GeoJSON")
+    kept = {"code": props["code"], "nom": props["nom"]}
+    if level == "commune":
+        kept["dep"] = props["dep"]
+        kept["ept"] = PARIS_CODE if props["code"] == PARIS_CODE else props.get("ept_code")
+    geometry = feature["geometry"]
+    return {
+        "type": "Feature",
+        "properties": kept,
+        "geometry": {"type": geometry["type"], "coordinates": _round_coordinates(geometry["coordinates"])},
+    }
+
+
+def _round_coordinates(value: list) -> list:
+    """Round every position; drop a vertex equal to the previous one after rounding (rings stay closed)."""
+    if value and isinstance(value[0], int | float):
+        return [round(value[0], COORDINATE_DECIMALS), round(value[1], COORDINATE_DECIMALS)]
+    rounded = [_round_coordinates(item) for item in value]
+    if rounded and isinstance(rounded[0][0], int | float):  # a ring: list of positions
+        return [pos for i, pos in enumerate(rounded) if i == 0 or pos != rounded[i - 1]]
+    return rounded
+
+
+def _centroid(geometry: dict) -> tuple[float, float]:
+    """Area-weighted centroid of the outer rings of a (multi)polygon, lon/lat rounded to 5 decimals."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    weight = x_sum = y_sum = 0.0
+    for polygon in polygons:
+        ring = polygon[0]
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+            cross = x0 * y1 - x1 * y0
+            area += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        if area:  # the ring's centroid is (cx, cy) / (3 * area) whatever its orientation; weight = |area|
+            weight += abs(area)
+            x_sum += abs(area) * cx / (3 * area)
+            y_sum += abs(area) * cy / (3 * area)
+    if not weight:
+        raise DatavizInputError(f"a commune polygon has no area ({str(geometry)[:120]}...): fix the GeoJSON")
+    return round(x_sum / weight, 5), round(y_sum / weight, 5)
