@@ -1,0 +1,1 @@
+"""Publication: what users read (analysts' snapshot, open data, annual report and fiches, dataviz)."""
