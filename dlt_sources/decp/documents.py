@@ -12,6 +12,7 @@ through a byte budget so a zip bomb is stopped instead of filling memory or disk
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -50,7 +51,10 @@ class _BudgetedReader:
         self._raw, self._left, self._label = raw, budget, label
 
     def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size if size is not None and size >= 0 else 1 << 20)
+        try:
+            data = self._raw.read(size if size is not None and size >= 0 else 1 << 20)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise DocumentError(f"{self._label}: corrupt archive member ({exc}); re-download the archive") from exc
         self._left -= len(data)
         if self._left < 0:
             raise DocumentError(f"{self._label}: decompressed size exceeds the size declared in the archive")

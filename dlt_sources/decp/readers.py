@@ -6,22 +6,21 @@ Supported layouts (detected from the content, not from the file name):
 * 2024 JSON: ``{"marches": {"marche": [...], "contrat-concession": [...]}}``;
 * XML of both versions: ``<marches><marche>…</marche><contrat-concession>…</contrat-concession></marches>``.
 
-Records are streamed (ijson / lxml iterparse) so memory stays bounded whatever the file size. A parse error
-stops the document where it happens: the records read before it are kept and the error is reported with
-the record number, so one broken file never stops the others.
+Records are streamed (JSON: :mod:`.json_stream`; XML: lxml iterparse) so memory stays bounded whatever the file
+size. A parse error stops the document where it happens: the records read before it are kept and the error is
+reported with the record number, so one broken file never stops the others.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import ijson
 from lxml import etree
 
 from .documents import Document
+from .json_stream import RECORD_LISTS_2024, JsonLayoutError, iter_json_records
 from .shape import canonical_record
 
 #: Keys that exist only in the 2024 format (arrêtés du 22/12/2022).
@@ -47,8 +46,6 @@ FORMAT_2024_KEYS = frozenset(
         "autoriteConcedante",
     }
 )
-#: Files above this size are not re-read with the lenient (in-memory) JSON parser.
-LENIENT_JSON_MAX_BYTES = 256 * 1024**2
 
 
 class RecordParseError(Exception):
@@ -75,84 +72,15 @@ def _format_version(record: dict[str, Any], container_version: str | None) -> st
 
 
 # --------------------------------------------------------------------------- JSON
-def _json_layout(doc: Document) -> str:
-    """'2019' when ``marches`` is a list, '2024' when it is an object; raise otherwise."""
-    with doc.open() as stream:
-        events = ijson.parse(stream)
-        try:
-            prefix, event, _ = next(events)
-            if event == "start_array":
-                raise RecordParseError(
-                    'top-level JSON array: expected an object {"marches": ...} (DECP 2019 or 2024 layout)'
-                )
-            if event != "start_map":
-                raise RecordParseError(f"top-level JSON {event}: expected an object with a 'marches' key")
-            for prefix, event, _ in events:
-                if prefix == "marches" and event == "start_array":
-                    return "2019"
-                if prefix == "marches" and event == "start_map":
-                    return "2024"
-        except StopIteration:
-            raise RecordParseError("empty document") from None
-        except ijson.JSONError as exc:
-            raise RecordParseError(f"invalid JSON before any record: {exc}") from exc
-    raise RecordParseError("no 'marches' key at the top level: not a DECP file")
-
-
-def _json_items(doc: Document, prefix: str) -> Iterator[dict[str, Any]]:
-    with doc.open() as stream:
-        yield from ijson.items(stream, prefix, use_float=True)
-
-
-def _lenient_json_items(doc: Document, layout: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Whole-document parse with Python's json, which accepts NaN/Infinity (non-standard but published)."""
-    with doc.open() as stream:
-        document = json.loads(stream.read(), parse_constant=lambda _constant: None)
-    marches = document["marches"]
-    if layout == "2019":
-        for item in marches:
-            yield "2019", item
-    else:
-        for key in ("marche", "contrat-concession"):
-            for item in marches.get(key) or []:
-                yield key, item
-
-
 def _iter_json(doc: Document) -> Iterator[ParsedRecord]:
-    layout = _json_layout(doc)
-    prefixes = (
-        [("marches.item", None)]
-        if layout == "2019"
-        else [("marches.marche.item", "marche"), ("marches.contrat-concession.item", "concession")]
-    )
-    emitted = 0
-    try:
-        for prefix, record_type in prefixes:
-            for index, item in enumerate(_json_items(doc, prefix)):
+    """Records of a JSON document, in one streaming pass (see :mod:`.json_stream`)."""
+    with doc.open() as stream:
+        try:
+            for layout, list_key, index, item in iter_json_records(stream):
+                record_type = None if list_key is None else RECORD_LISTS_2024[list_key]
                 yield _parsed(item, record_type, layout, index, doc)
-                emitted += 1
-    except ijson.JSONError as exc:
-        # Some publishers write bare NaN, which strict JSON parsers refuse. Small files are re-read with a
-        # lenient parser (NaN → null) and the records after the ones already emitted are added.
-        if doc.size_bytes <= LENIENT_JSON_MAX_BYTES and _lenient_parse_possible(doc):
-            counters: dict[str, int] = {}
-            for position, (key, item) in enumerate(_lenient_json_items(doc, layout)):
-                index = counters.get(key, 0)
-                counters[key] = index + 1
-                if position >= emitted:
-                    record_type = None if layout == "2019" else ("marche" if key == "marche" else "concession")
-                    yield _parsed(item, record_type, layout, index, doc)
-            return
-        raise RecordParseError(f"invalid JSON after record {emitted}: {exc}") from exc
-
-
-def _lenient_parse_possible(doc: Document) -> bool:
-    try:
-        with doc.open() as stream:
-            json.loads(stream.read(), parse_constant=lambda _constant: None)
-        return True
-    except (ValueError, UnicodeDecodeError):
-        return False
+        except JsonLayoutError as exc:
+            raise RecordParseError(str(exc)) from exc
 
 
 def _parsed(item: Any, record_type: str | None, layout: str, index: int, doc: Document) -> ParsedRecord:

@@ -16,7 +16,6 @@ numbers as strings): typing and validation belong to dbt staging, where they are
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 #: list field → the wrapper key that the XML-derived shape puts around each item.
@@ -36,31 +35,36 @@ LIST_WRAPPERS: dict[str, str] = {
 }
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
-
-
 def flatten_items(value: Any, wrapper: str) -> list[Any]:
-    """Items of a published list, whatever its container shape."""
-    if _is_missing(value):
-        return []
-    if isinstance(value, dict):
-        if wrapper in value and len(value) == 1:
-            return flatten_items(value[wrapper], wrapper)
-        return [canonical_record(value)]
-    if isinstance(value, list):
+    """Items of a published list, whatever its container shape: missing values (null, NaN, "") are dropped,
+    ``{wrapper: ...}`` objects and nested lists are unwrapped, other objects are canonical records."""
+    kind = type(value)
+    if kind is list:
         items: list[Any] = []
         for element in value:
-            items.extend(flatten_items(element, wrapper))
+            element_kind = type(element)
+            if element_kind is dict:
+                if len(element) == 1 and wrapper in element:
+                    items.extend(flatten_items(element[wrapper], wrapper))
+                else:
+                    items.append(canonical_record(element))
+            elif element_kind is list:
+                items.extend(flatten_items(element, wrapper))
+            elif not (element is None or element == "" or (element_kind is float and element != element)):
+                # A scalar item: a string enum (considerationSociale) or a broken holder written as a string;
+                # kept as published, staging tells them apart.
+                items.append(element)
         return items
-    # A scalar item: a string enum (considerationSociale) or a broken holder written as a string;
-    # kept as published, staging tells them apart.
+    if kind is dict:
+        if len(value) == 1 and wrapper in value:
+            return flatten_items(value[wrapper], wrapper)
+        return [canonical_record(value)]
+    if value is None or value == "" or (kind is float and value != value):
+        return []
     return [value]
 
 
 def _expand_dotted_keys(record: dict[str, Any]) -> dict[str, Any]:
-    if not any("." in key for key in record):
-        return record
     expanded: dict[str, Any] = {}
     for key, value in record.items():
         if "." not in key:
@@ -78,15 +82,20 @@ def _expand_dotted_keys(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def canonical_record(record: dict[str, Any]) -> dict[str, Any]:
-    """Return the record with canonical containers (see module docstring)."""
-    record = _expand_dotted_keys(record)
+    """Return the record with canonical containers (see module docstring).
+
+    Called once per published record (millions for the national DECP): written with exact type checks and
+    no helper call per value, the JSON parser producing plain dicts, lists, strings and numbers."""
+    if "." in "".join(record):
+        record = _expand_dotted_keys(record)
     canonical: dict[str, Any] = {}
     for key, value in record.items():
-        if key in LIST_WRAPPERS:
-            canonical[key] = flatten_items(value, LIST_WRAPPERS[key])
-        elif isinstance(value, dict):
+        wrapper = LIST_WRAPPERS.get(key)
+        if wrapper is not None:
+            canonical[key] = flatten_items(value, wrapper)
+        elif type(value) is dict:
             canonical[key] = canonical_record(value)
-        elif isinstance(value, float) and math.isnan(value):
+        elif type(value) is float and value != value:  # NaN
             canonical[key] = None
         else:
             canonical[key] = value

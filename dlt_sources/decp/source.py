@@ -152,7 +152,9 @@ def decp_documents(paths: Sequence[str]) -> Iterator[Any]:
         try:
             sha256 = doc.sha256()
         except (DocumentError, OSError) as exc:
-            yield _audit_row(doc.display_path, None, doc.size_bytes, _layout(doc), "failed", 0, str(exc))
+            if str(exc) not in seen.setdefault(f"refused:{doc.display_path}", []):
+                seen[f"refused:{doc.display_path}"].append(str(exc))  # reported once, like the refused inputs
+                yield _audit_row(doc.display_path, None, doc.size_bytes, _layout(doc), "failed", 0, str(exc))
             continue
         paths_with_content = seen.get(sha256)
         if paths_with_content is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..common import duckdb_arrow_batches, sql_literal
+from ..common import csv_error_reason, duckdb_arrow_batches, irregular_csv_line, sql_literal
 from .readers import RecordParseError
 
 #: Columns without which a row cannot become a contract.
@@ -58,7 +58,8 @@ def iter_tabular_batches(path: Path) -> Iterator[pa.RecordBatch]:
         missing = [column for column in REQUIRED_TABULAR_COLUMNS if column not in present]
         if missing:
             raise RecordParseError(
-                f"not a DECP tabular file: missing column(s) {', '.join(missing)} "
+                (irregular_csv_line(path) if path.suffix.lower() == ".csv" else "")
+                or f"not a DECP tabular file: missing column(s) {', '.join(missing)} "
                 f"(expected the decp.info layout: {', '.join(REQUIRED_TABULAR_COLUMNS)}, ...)"
             )
         expected = [
@@ -68,4 +69,5 @@ def iter_tabular_batches(path: Path) -> Iterator[pa.RecordBatch]:
         extra = [f'cast("{name}" as varchar) as "{name}"' for name in present if name not in TABULAR_COLUMNS]
         yield from duckdb_arrow_batches(f"select {', '.join(expected + extra)} from ({_scan_sql(path)})")
     except duckdb.Error as exc:
-        raise RecordParseError(f"unreadable tabular file: {exc}") from exc
+        reason = csv_error_reason(path, exc) if path.suffix.lower() == ".csv" else str(exc).strip().splitlines()[0]
+        raise RecordParseError(f"unreadable tabular file: {reason}") from exc

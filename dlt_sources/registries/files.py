@@ -29,7 +29,8 @@ class RegistryFile:
     """One registry list: the raw table it fills, its default path (relative to the reference folder) and layout.
 
     ``names`` is set for headerless files (the FINESS extract); ``record_type`` keeps only the lines whose
-    first field has that value (FINESS lines are ``structureet`` or ``geolocalisation``).
+    first field has that value (FINESS lines are ``structureet`` or ``geolocalisation``); ``required_columns``
+    must be in the header (a file with another delimiter or layout would otherwise load as one wide column).
     """
 
     table: str
@@ -41,6 +42,7 @@ class RegistryFile:
     names: tuple[str, ...] | None = None
     record_type: str | None = None
     drop_columns: frozenset[str] = field(default_factory=frozenset)
+    required_columns: tuple[str, ...] = ()
 
 
 #: Columns of the FINESS "etalab" établissements extract (``structureet`` lines, no header in the file).
@@ -85,12 +87,14 @@ REGISTRY_FILES: tuple[RegistryFile, ...] = (
         "inclusion/itou_2019_07_liste_siae_france_sans_contacts.csv",
         "ASP list of conventioned SIAE (MESURE = ACI, AI, EI, ETTI, EITI), one line per convention.",
         drop_columns=CONTACT_COLUMNS,
+        required_columns=("MESURE", "SIRET"),
     ),
     RegistryFile(
         "geiq_list",
         "inclusion/itou_2019_11_21_liste_geiq_france_sans_contacts.csv",
         "France GEIQ list of groupements d'employeurs pour l'insertion et la qualification.",
         drop_columns=CONTACT_COLUMNS,
+        required_columns=("GEIQ", "SIRET"),
     ),
     RegistryFile(
         "ea_dgefp",
@@ -98,6 +102,7 @@ REGISTRY_FILES: tuple[RegistryFile, ...] = (
         "DGEFP list of entreprises adaptées (EA, EATT), contact columns dropped.",
         delimiter=";",
         drop_columns=CONTACT_COLUMNS,
+        required_columns=("TYPE_EA", "SIRET"),
     ),
     RegistryFile(
         "finess_etablissements",
@@ -114,6 +119,10 @@ REGISTRY_FILES: tuple[RegistryFile, ...] = (
 
 class RegistryFileNotFoundError(FileNotFoundError):
     """A registry file is missing."""
+
+
+class RegistryFileError(ValueError):
+    """A registry file that cannot be loaded; the message names the file and the table and says what to do."""
 
 
 def resolve_registry_file(path: Path) -> Path:

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..common import BATCH_ROWS, sql_literal
-from .files import RegistryFile
+from ..common import BATCH_ROWS, csv_error_reason, sql_literal
+from .files import RegistryFile, RegistryFileError
 
 #: Value INSEE publishes in place of a field an establishment or a person asked not to disclose.
 NON_DIFFUSIBLE = "[ND]"
@@ -60,11 +60,26 @@ def file_columns(con: duckdb.DuckDBPyConnection, path: Path, spec: RegistryFile)
 
 
 def iter_registry_batches(path: Path, spec: RegistryFile, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Arrow batches of a registry list file, every value as text, contact columns left out."""
+    """Arrow batches of a registry list file, every value as text, contact columns left out.
+
+    Raises RegistryFileError when the file is not in the expected layout (delimiter, encoding, columns)."""
+    layout = f"delimiter {spec.delimiter!r}, encoding {spec.encoding}"
+    if path.stat().st_size == 0:
+        raise RegistryFileError(f"registry file {path} ({spec.table}) is empty (0 bytes): refusing to empty the table")
     con = duckdb.connect()
     try:
-        sql = registry_file_sql(path, spec, file_columns(con, path, spec))
-        yield from con.sql(sql).to_arrow_reader(batch_rows)
+        columns = file_columns(con, path, spec)
+        missing = [name for name in spec.required_columns if name not in columns]
+        if missing:
+            raise RegistryFileError(
+                f"registry file {path} ({spec.table}): missing column(s) {', '.join(missing)}; columns read with "
+                f"{layout}: {', '.join(columns)[:300]}. Use the published layout of the list."
+            )
+        yield from con.sql(registry_file_sql(path, spec, columns)).to_arrow_reader(batch_rows)
+    except duckdb.Error as exc:
+        reason = csv_error_reason(path, exc, spec.delimiter)
+        message = f"registry file {path} ({spec.table}) cannot be read as CSV ({layout}): {reason}"
+        raise RegistryFileError(message) from exc
     finally:
         con.close()
 

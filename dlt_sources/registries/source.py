@@ -29,7 +29,7 @@ from dlt.extract.resource import DltResource
 from observatoire.settings import load_settings
 
 from ..common import file_sha256, with_constant_columns
-from .files import REGISTRY_FILES, RegistryFile, resolve_registry_file
+from .files import REGISTRY_FILES, RegistryFile, RegistryFileError, resolve_registry_file
 from .inclusion_api import DEFAULT_BASE_URL, IDF_DEPARTEMENTS, SIAE_FIELDS, iter_siae_pages, siae_row
 from .readers import iter_registry_batches, iter_sirene_batches
 from .referenced import referenced_identifiers, split_identifiers
@@ -127,7 +127,8 @@ def _read_registry_file(spec: RegistryFile, path: Path, folder: Path, force: boo
         rows += batch.num_rows
         yield with_constant_columns(batch, {**fingerprint, SCOPE_COLUMN: spec.table})
     if rows == 0:
-        raise ValueError(f"registry file {path} has no data row: refusing to empty {spec.table}")
+        lines = f"no '{spec.record_type}' line" if spec.record_type else "no data row"
+        raise RegistryFileError(f"registry file {path} has {lines}: refusing to empty {spec.table}")
     _remember(fingerprint, rows)
     log.info("registry %s: loaded %d rows from %s", spec.table, rows, path)
 

@@ -1,5 +1,6 @@
-"""Reading tracking exports as they come: CSV in UTF-8 (with or without BOM) or Windows-1252, with `;`,
-`,`, tab or `|` separators, and XLSX (first sheet or a named one, header row possibly below a title).
+"""Reading tracking exports as they come: CSV in UTF-8 (with or without BOM), Windows-1252, both mixed in one
+file, or UTF-16 (Excel's "Unicode text"), with `;`, `,`, tab or `|` separators, and XLSX (first sheet or a named
+one, header row possibly below a title).
 
 Readers only return text cells with their line number; mapping and validation happen elsewhere."""
 
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 CSV_SEPARATORS = ";,\t|"
 SNIFF_BYTES = 64 * 1024
@@ -32,10 +33,37 @@ class Sheet:
     separator: str | None = None
 
 
+def _utf8_or_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: a byte that is not part of UTF-8 text is read as Windows-1252 (Latin-1 for the five
+    bytes Windows-1252 leaves undefined). A file edited with two tools (UTF-8 rows and Windows-1252 rows) keeps
+    every accent right, where decoding it whole as Windows-1252 would turn its UTF-8 accents into "Ã©"."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    byte = error.object[error.start : error.start + 1]
+    try:
+        return byte.decode("cp1252"), error.start + 1
+    except UnicodeDecodeError:
+        return byte.decode("latin-1"), error.start + 1
+
+
+codecs.register_error("utf8_or_cp1252", _utf8_or_cp1252)
+#: Encodings detect_encoding may return → (Python codec, error handler).
+CODECS = {
+    "utf-8": ("utf-8", "strict"),
+    "utf-8-sig": ("utf-8-sig", "strict"),
+    "utf-16": ("utf-16", "strict"),
+    "cp1252": ("utf-8", "utf8_or_cp1252"),
+}
+
+
 def detect_encoding(path: Path) -> str:
-    """'utf-8-sig' with a BOM, 'utf-8' when the whole file decodes, else 'cp1252' (Windows exports)."""
+    """'utf-16' or 'utf-8-sig' with a BOM, 'utf-8' when the whole file decodes, else 'cp1252' (Windows exports;
+    read byte by byte as UTF-8 where it is, so files mixing both encodings are read right)."""
     with path.open("rb") as handle:
-        if handle.read(3) == codecs.BOM_UTF8:
+        head = handle.read(3)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if head == codecs.BOM_UTF8:
             return "utf-8-sig"
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
@@ -46,6 +74,11 @@ def detect_encoding(path: Path) -> str:
             return "utf-8"
         except UnicodeDecodeError:
             return "cp1252"
+
+
+def _open_text(path: Path, encoding: str) -> TextIO:
+    codec, errors = CODECS[encoding]
+    return path.open(encoding=codec, errors=errors, newline="")
 
 
 def detect_separator(sample: str) -> str:
@@ -61,25 +94,39 @@ def detect_separator(sample: str) -> str:
 
 
 def read_csv(path: Path, encoding: str | None = None) -> Sheet:
+    """The header and rows of a CSV export. Iterating the rows raises ExportReadError where the file stops being
+    readable (a quote never closed, a field over 128 KB): the rows before it have been returned."""
     encoding = encoding or detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
+    with _open_text(path, encoding) as handle:
         sample = handle.read(SNIFF_BYTES)
     if not sample.strip():
         raise ExportReadError("empty file")
     separator = detect_separator(sample)
-    handle = path.open(encoding=encoding, newline="")
-    reader = csv.reader(handle, delimiter=separator)
+    handle = _open_text(path, encoding)
+    # strict: a quote left open makes the reader fail at the end of the file instead of returning every line
+    # after it as one field
+    reader = csv.reader(handle, delimiter=separator, strict=True)
     try:
         header = next(reader)
-    except StopIteration:
+    except (StopIteration, csv.Error) as exc:
         handle.close()
-        raise ExportReadError("empty file") from None
+        raise ExportReadError(f"unreadable header line ({exc})" if str(exc) else "empty file") from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         with handle:
-            for cells in reader:
-                if any(cell.strip() for cell in cells):
-                    yield reader.line_num, cells
+            last = reader.line_num
+            try:
+                for cells in reader:
+                    if any(cell.strip() for cell in cells):
+                        yield reader.line_num, cells
+                    last = reader.line_num
+            except UnicodeDecodeError as exc:
+                raise ExportReadError(f"fichier illisible après la ligne {last}: encodage {encoding} invalide") from exc
+            except csv.Error as exc:
+                raise ExportReadError(
+                    f"fichier illisible après la ligne {last} ({exc}): guillemet jamais fermé ou champ de plus de "
+                    f"{csv.field_size_limit()} caractères"
+                ) from exc
 
     return Sheet(header=header, header_line=1, rows=rows(), encoding=encoding, separator=separator)
 

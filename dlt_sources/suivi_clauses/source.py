@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from observatoire.pseudonymisation import Pseudonymiser, load_key
 from ..common import file_sha256
 from .exchange_format import Field, Table, exchange_tables
 from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
-from .readers import ExportReadError, Sheet, read_csv, read_xlsx
+from .readers import CSV_SEPARATORS, ExportReadError, Sheet, read_csv, read_xlsx
 from .validation import InvalidValue, parse_field
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,12 @@ AUDIT_TABLE = "tracking_load_audit"
 BATCH_ROWS = 20_000
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
 MIN_AGE, MAX_AGE = 14, 80
+#: Facts that cannot lie after the day of the load: table → (field, latest accepted value from today, reason).
+NOT_IN_THE_FUTURE: dict[str, tuple[tuple[str, Callable[[date], date], str], ...]] = {
+    "heures": (("mois", lambda today: today.replace(day=1), "mois dans le futur: heures pas encore réalisées"),),
+    "participants": (("date_entree", lambda today: today, "date d'entrée dans le futur"),),
+    "sorties": (("date_sortie", lambda today: today, "date de sortie dans le futur"),),
+}
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -100,6 +106,24 @@ class _Buffer:
         return dlt.mark.with_table_name(table, self.table_name)
 
 
+def _shape_error(sheet: Sheet, cells: list[Any]) -> str | None:
+    """Why a CSV line cannot be split into the header's columns (None when it can). Lines shorter than the header
+    are fine (exports drop trailing empty cells) unless the whole line is one cell holding another separator."""
+    if sheet.separator is None:
+        return None
+    width = len(sheet.header)
+    if len(cells) > width and any(str(cell).strip() for cell in cells[width:]):
+        return (
+            f"ligne de {len(cells)} champs pour {width} colonnes: séparateur {sheet.separator!r} dans une valeur "
+            "non protégée par des guillemets"
+        )
+    if len(cells) == 1 < width:
+        others = [sep for sep in CSV_SEPARATORS if sep != sheet.separator and sep in str(cells[0])]
+        if others:
+            return f"ligne non découpée: séparateur {others[0]!r} au lieu de {sheet.separator!r} (séparateurs mélangés)"
+    return None
+
+
 def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
@@ -111,6 +135,7 @@ class _FileLoader:
         self.path, self.source, self.mapping, self.pseudonymiser = path, source, mapping, pseudonymiser
         self.sha256 = file_sha256(path)
         self.status: str | None = None
+        self.loaded_tables: set[str] = set()
         self.provenance = {"source_name": source, "source_file": str(path), "source_sha256": self.sha256}
 
     def _audit(self, table: str | None, status: str, read: int, loaded: int, rejected: int, error: str | None) -> Any:
@@ -150,7 +175,8 @@ class _FileLoader:
                 by_index[index] = fields[target]
         return by_index, unknown
 
-    def load(self) -> Iterator[Any]:
+    def load(self, done: frozenset[str] = frozenset()) -> Iterator[Any]:
+        """Audit, rows and rejects of the file's tables but those in ``done`` (loaded from this content before)."""
         table_mappings = self.mapping.tables_for(self.path.name)
         if not table_mappings:
             yield self._audit(
@@ -168,9 +194,13 @@ class _FileLoader:
             table_mappings = table_mappings[:1]  # a CSV holds one table
         statuses = []
         for table_mapping in table_mappings:
+            if table_mapping.table in done:
+                continue
             yield from self._load_table(table_mapping)
             statuses.append(self.status)
-        self.status = "loaded" if all(s in ("loaded", "empty") for s in statuses) else "failed"
+            if self.status != "failed":
+                self.loaded_tables.add(table_mapping.table)
+        self.status = "failed" if "failed" in statuses else "loaded"
 
     def _load_table(self, table_mapping: TableMapping) -> Iterator[Any]:
         table = exchange_tables()[table_mapping.table]
@@ -203,38 +233,47 @@ class _FileLoader:
         rows = _Buffer(loaded_schema(table), table.name)
         rejects = _Buffer(REJECTS_SCHEMA, REJECTS_TABLE)
         read = loaded = rejected = 0
-        for line, cells in sheet.rows:
-            read += 1
-            record, errors = self._validate(table, by_index, cells)
-            if not errors:
-                errors = self._transform(table, record)
-            if errors:
-                rejected += 1
-                for column, reason, value in errors:
-                    rejects.add(
-                        {
-                            **self.provenance,
-                            "table_name": table.name,
-                            "line_number": line,
-                            "column_name": column,
-                            "reason": reason,
-                            "published_value": value,
-                        }
-                    )
-            else:
-                loaded += 1
-                rows.add({**record, **self.provenance, "line_number": line})
-            if len(rows) >= BATCH_ROWS:
-                yield rows.flush()
-            if len(rejects) >= BATCH_ROWS:
-                yield rejects.flush()
+        stopped = None
+        try:
+            for line, cells in sheet.rows:
+                read += 1
+                shape_error = _shape_error(sheet, cells)
+                if shape_error:
+                    errors: list[tuple] = [(None, shape_error, None)]
+                else:
+                    record, errors = self._validate(table, by_index, cells)
+                    errors = errors or self._transform(table, record)
+                if errors:
+                    rejected += 1
+                    for column, reason, value in errors:
+                        rejects.add(
+                            {
+                                **self.provenance,
+                                "table_name": table.name,
+                                "line_number": line,
+                                "column_name": column,
+                                "reason": reason,
+                                "published_value": value,
+                            }
+                        )
+                else:
+                    loaded += 1
+                    rows.add({**record, **self.provenance, "line_number": line})
+                if len(rows) >= BATCH_ROWS:
+                    yield rows.flush()
+                if len(rejects) >= BATCH_ROWS:
+                    yield rejects.flush()
+        except ExportReadError as exc:
+            stopped = f"{exc}; lignes suivantes non lues: corrigez le fichier et déposez-le à nouveau"
         if len(rows):
             yield rows.flush()
         if len(rejects):
             yield rejects.flush()
-        note = f"colonnes inconnues ignorées: {', '.join(unknown)}" if unknown else None
-        log.info("%s → %s: %d read, %d loaded, %d rejected", self.path, table.name, read, loaded, rejected)
-        yield self._audit(table.name, "loaded" if read else "empty", read, loaded, rejected, note)
+        notes = [stopped, f"colonnes inconnues ignorées: {', '.join(unknown)}" if unknown else None]
+        note = "; ".join(n for n in notes if n) or None
+        status = "partial" if stopped else ("loaded" if read else "empty")
+        log.info("%s → %s: %s, %d read, %d loaded, %d rejected", self.path, table.name, status, read, loaded, rejected)
+        yield self._audit(table.name, status, read, loaded, rejected, note)
 
     @staticmethod
     def _validate(table: Table, by_index: dict[int, Field], cells: list[Any]) -> tuple[dict[str, Any], list[tuple]]:
@@ -253,6 +292,11 @@ class _FileLoader:
 
     def _transform(self, table: Table, record: dict[str, Any]) -> list[tuple]:
         """Cross-field rules, then pseudonymisation; returns errors (the record is changed in place)."""
+        today = date.today()
+        for field_name, limit, reason in NOT_IN_THE_FUTURE.get(table.name, ()):
+            value = record[field_name]
+            if value is not None and value > limit(today):
+                return [(field_name, reason, value.isoformat())]
         if table.name == "contrats_travail" and record["date_fin"] and record["date_fin"] < record["date_debut"]:
             return [("date_fin", "date de fin antérieure à la date de début", record["date_fin"].isoformat())]
         if table.name == "participants":
@@ -278,25 +322,58 @@ class _FileLoader:
 
 
 def _export_files(inbox: Path) -> Iterator[tuple[str, Path]]:
+    """(source, path) of every file of the inbox but hidden files and Office lock files (``~$...``)."""
     if not inbox.exists():
         return
     for path in sorted(inbox.rglob("*")):
-        if path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in SUPPORTED_SUFFIXES:
+        if path.is_file() and not path.name.startswith((".", "~$")):
             relative = path.relative_to(inbox)
             source = relative.parts[0] if len(relative.parts) > 1 else ""
             yield source, path
 
 
+def _refusal(source: str, path: Path) -> str | None:
+    """Why a file of the inbox is not read at all (None when it is)."""
+    if not source:
+        return "les exports se déposent dans un dossier par source (inbox/suivi_clauses/<source>/): fichier non lu"
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"format {path.suffix or '(sans extension)'} non pris en charge: enregistrez le fichier en .xlsx ou .csv"
+    return None
+
+
+def _content_key(source: str, sha256: str) -> str:
+    """A file is identified by its content within its source: the same bytes in two sources are two sets of rows
+    (their keys hold the source), so each source loads them."""
+    return f"{source}:{sha256}"
+
+
+def _scope_legacy_keys(seen: dict[str, str], inbox: Path) -> None:
+    """States written when content was identified across sources (keys are bare hashes) get their source."""
+    for sha256 in [key for key in seen if ":" not in key]:
+        path = Path(seen.pop(sha256))
+        parts = path.relative_to(inbox).parts if path.is_relative_to(inbox) else (path.parent.name,)
+        seen[_content_key(parts[0], sha256)] = str(path)
+
+
 @dlt.resource(name="tracking_exports", write_disposition="append")
 def tracking_exports(inbox: str, mappings_dir: str) -> Iterator[Any]:
     state = dlt.current.resource_state()
+    #: content key (source and content hash) → path of the files whose every table is loaded
     seen: dict[str, str] = state.setdefault("seen_files", {})
+    _scope_legacy_keys(seen, Path(inbox))
+    #: content key → tables loaded from a workbook whose other sheets failed (read again for those only)
+    partly_loaded: dict[str, list[str]] = state.setdefault("partly_loaded_files", {})
+    #: paths already reported as copies of a loaded file
+    duplicates: list[str] = state.setdefault("duplicate_files", [])
     pseudonymiser: Pseudonymiser | None = None
     mappings: dict[str, SourceMapping] = {}
     for source, path in _export_files(Path(inbox)):
-        if not source:
-            log.warning("%s: tracking exports go in a folder per source (inbox/suivi_clauses/<source>/)", path)
-            continue
+        refusal = _refusal(source, path)
+        if refusal:
+            log.warning("%s: %s", path, refusal)
+            refused = _FileLoader(path, source, SourceMapping(source, None, ()), None)
+            yield refused._audit(None, "failed", 0, 0, 0, refusal)
+            continue  # not remembered: the file is read once moved or converted
         if source not in mappings:
             try:
                 mappings[source] = load_mapping(source, Path(mappings_dir))
@@ -310,16 +387,26 @@ def tracking_exports(inbox: str, mappings_dir: str) -> Iterator[Any]:
             mapping if isinstance(mapping, SourceMapping) else SourceMapping(source, None, ()),
             pseudonymiser,
         )
-        if loader.sha256 in seen:
+        content = _content_key(source, loader.sha256)
+        if content in seen:
+            if seen[content] != str(path) and str(path) not in duplicates:
+                duplicates.append(str(path))
+                reason = f"même contenu que {seen[content]}, déjà chargé: fichier ignoré"
+                yield loader._audit(None, "duplicate_content", 0, 0, 0, reason)
             continue
         if isinstance(mapping, MappingError):
             yield loader._audit(None, "failed", 0, 0, 0, f"mapping unusable, file not read: {mapping}")
             continue  # not marked as seen: it is read again once the mapping is fixed
-        yield from loader.load()
+        done = frozenset(partly_loaded.get(content, ()))
+        yield from loader.load(done)
         pseudonymiser = loader.pseudonymiser
-        if loader.status in ("loaded", "empty"):
-            # Failed files are not remembered: a mapping added later, or a fixed file, gets them read.
-            seen[loader.sha256] = str(path)
+        if loader.status != "failed":
+            seen[content] = str(path)
+            partly_loaded.pop(content, None)
+        elif loader.loaded_tables:
+            # Failed tables are not remembered: a mapping added later, or a fixed file, gets them read; the
+            # tables already loaded from this content are not loaded twice.
+            partly_loaded[content] = sorted(done | loader.loaded_tables)
 
 
 @dlt.source(name="suivi_clauses", max_table_nesting=0)

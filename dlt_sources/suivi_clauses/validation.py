@@ -42,7 +42,11 @@ def parse_date(value: Any) -> date:
         if not MIN_YEAR <= parsed.year <= MAX_YEAR:
             raise InvalidValue(f"date hors de {MIN_YEAR}-{MAX_YEAR}: {text!r}")
         return parsed
-    raise InvalidValue(f"date illisible {text!r} (attendu JJ/MM/AAAA)")
+    try:
+        datetime.strptime(text, "%m/%d/%Y")
+    except ValueError:
+        raise InvalidValue(f"date illisible {text!r} (attendu JJ/MM/AAAA)") from None
+    raise InvalidValue(f"date illisible {text!r} (attendu JJ/MM/AAAA): date au format américain MM/JJ/AAAA ?")
 
 
 def parse_yearmonth(value: Any) -> date:

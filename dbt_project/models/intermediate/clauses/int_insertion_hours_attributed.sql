@@ -14,7 +14,7 @@ hours as (
 
     select * from published_hours
     qualify row_number() over (
-        partition by employment_contract_key, month_date order by source_file desc, line_number desc
+        partition by employment_contract_key, month_date order by {{ latest_tracking_row_first() }}
     ) = 1
 
 ),

@@ -1,6 +1,8 @@
 -- Rows of the tracking exports that were loaded (they passed the field checks) but cannot be used as
 -- published once files are put together, one row per problem, with the reason in French. Nothing is lost:
--- rows refused at load time are in raw_suivi_clauses.tracking_rejects; rows set aside here stay in staging.
+-- rows refused at load time are in raw_suivi_clauses.tracking_rejects; rows replaced by a later publication of
+-- the same key ("doublon") stay in raw_suivi_clauses; the other rows listed here stay in staging, and in the
+-- facts with the reference they lack left unresolved, except hours of a contract the source never describes.
 with hours as (
 
     select * from {{ ref('stg_suivi_clauses__monthly_hours') }}
@@ -25,7 +27,7 @@ duplicated_hours as (
             first_value(source_file) over latest as last_file,
             row_number() over latest as position
         from hours
-        window latest as (partition by employment_contract_key, month_date order by source_file desc, line_number desc)
+        window latest as (partition by employment_contract_key, month_date order by {{ latest_tracking_row_first() }})
     )
     where position > 1
 
@@ -63,6 +65,51 @@ orphan_contracts as (
 
 ),
 
+replaced_rows as (
+
+    select
+        published.table_name, published.source_name, replaced.row.source_file, replaced.row.line_number,
+        'doublon: la ligne ' || published.line_number || ' de ' || published.source_file || ' la remplace'
+    from (
+        select 'operations' as table_name, source_name, source_file, line_number, replaced_rows
+        from {{ ref('stg_suivi_clauses__operations') }}
+        union all
+        select 'marches', source_name, source_file, line_number, replaced_rows
+        from {{ ref('stg_suivi_clauses__tracked_contracts') }}
+        union all
+        select 'participants', source_name, source_file, line_number, replaced_rows
+        from {{ ref('stg_suivi_clauses__participants') }}
+        union all
+        select 'contrats_travail', source_name, source_file, line_number, replaced_rows
+        from {{ ref('stg_suivi_clauses__employment_contracts') }}
+        union all
+        select 'sorties', source_name, source_file, line_number, replaced_rows
+        from {{ ref('stg_suivi_clauses__exits') }}
+        union all
+        select 'engagements_moa', source_name, source_file, line_number, replaced_rows
+        from {{ ref('stg_suivi_clauses__commitments') }}
+    ) as published, unnest(published.replaced_rows) as replaced(row)
+
+),
+
+tracked_contracts_without_operation as (
+
+    select
+        'marches', tracked.source_name, tracked.source_file, tracked.line_number, 'opération inconnue de la source'
+    from {{ ref('stg_suivi_clauses__tracked_contracts') }} as tracked
+    anti join {{ ref('stg_suivi_clauses__operations') }} as operations using (operation_key)
+    where tracked.operation_key is not null
+
+),
+
+orphan_exits as (
+
+    select 'sorties', exits.source_name, exits.source_file, exits.line_number, 'participant inconnu de la source'
+    from {{ ref('stg_suivi_clauses__exits') }} as exits
+    anti join {{ ref('stg_suivi_clauses__participants') }} as participants using (participant_key)
+
+),
+
 contracts_without_tracked_contract as (
 
     select
@@ -80,4 +127,7 @@ from (
     union all select * from hours_outside_contract
     union all select * from orphan_contracts
     union all select * from contracts_without_tracked_contract
+    union all select * from replaced_rows
+    union all select * from tracked_contracts_without_operation
+    union all select * from orphan_exits
 )

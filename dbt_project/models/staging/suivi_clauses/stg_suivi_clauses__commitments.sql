@@ -21,5 +21,7 @@ select
     cast(heures_engagees as double) as committed_hours,
     source_file,
     cast(line_number as bigint) as line_number,
-    _dlt_load_id as load_id
+    _dlt_load_id as load_id,
+    {{ replaced_tracking_rows('commitment_key') }} as replaced_rows
 from source
+{{ keep_latest_tracking_row('commitment_key') }}

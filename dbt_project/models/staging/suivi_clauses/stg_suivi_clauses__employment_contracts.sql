@@ -22,5 +22,7 @@ select
     cast(date_fin as date) as end_date,
     source_file,
     cast(line_number as bigint) as line_number,
-    _dlt_load_id as load_id
+    _dlt_load_id as load_id,
+    {{ replaced_tracking_rows('employment_contract_key') }} as replaced_rows
 from source
+{{ keep_latest_tracking_row('employment_contract_key') }}

@@ -17,5 +17,7 @@ select
     nullif(upper(trim(situation_6_mois)), '') as six_month_situation_code,
     source_file,
     cast(line_number as bigint) as line_number,
-    _dlt_load_id as load_id
+    _dlt_load_id as load_id,
+    {{ replaced_tracking_rows('exit_key') }} as replaced_rows
 from source
+{{ keep_latest_tracking_row('exit_key') }}

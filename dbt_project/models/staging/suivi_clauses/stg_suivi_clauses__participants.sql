@@ -27,5 +27,7 @@ select
     cast(date_entree as date) as entry_date,
     source_file,
     cast(line_number as bigint) as line_number,
-    _dlt_load_id as load_id
+    _dlt_load_id as load_id,
+    {{ replaced_tracking_rows('participant_key') }} as replaced_rows
 from source
+{{ keep_latest_tracking_row('participant_key') }}

@@ -26,5 +26,7 @@ select
     nullif(trim(lot), '') as lot,
     source_file,
     cast(line_number as bigint) as line_number,
-    _dlt_load_id as load_id
+    _dlt_load_id as load_id,
+    {{ replaced_tracking_rows('tracked_contract_key') }} as replaced_rows
 from source
+{{ keep_latest_tracking_row('tracked_contract_key') }}
