@@ -13,6 +13,8 @@ Every path can be overridden by an environment variable, so nothing is tied to o
 | ``OBSERVATOIRE_REGISTRIES_DIR``| ``$REFERENCE_DIR/registries``      | SIRENE, EA, FINESS files               |
 | ``OBSERVATOIRE_INCLUSION_API_URL``| (none: API not called)          | emplois de l'inclusion base URL        |
 | ``OBSERVATOIRE_DECP_PATHS``   | (none)                                | more DECP paths or URLs, ``;``-sep.    |
+| ``OBSERVATOIRE_SECRECY_THRESHOLD``| ``11``                            | smaller counts of people are masked    |
+| ``OBSERVATOIRE_ALERT_WEBHOOK_URL``| (none: alert files only)          | URL the run-failure alert is POSTed to |
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class Settings:
     registries_dir: Path = DEMO_DATA_DIR / "ref" / "registries"
     inclusion_api_url: str | None = None
     decp_extra_paths: tuple[str, ...] = ()
+    #: statistical secrecy: counts of people from 1 to this value - 1 are never published
+    secrecy_threshold: int = 11
+    alert_webhook_url: str | None = None
 
     @property
     def decp_inbox(self) -> Path:
@@ -59,11 +64,27 @@ class Settings:
         """Clause-tracking exports, one folder per source (coordination, facilitator's tool export)."""
         return self.inbox_dir / "suivi_clauses"
 
+    @property
+    def alerts_dir(self) -> Path:
+        """One JSON file per failed run (orchestration/alerts.py)."""
+        return self.data_dir / "alerts"
+
     def ensure_dirs(self) -> None:
         for path in (self.data_dir, self.decp_inbox, self.tracking_inbox, self.published_dir, self.dlt_pipelines_dir):
             path.mkdir(parents=True, exist_ok=True)
         # The warehouse holds data about people: owner-only access to everything under data/.
         self.data_dir.chmod(0o700)
+
+
+def _secrecy_threshold_from_env() -> int:
+    value = os.environ.get("OBSERVATOIRE_SECRECY_THRESHOLD", "").strip()
+    if not value:
+        return Settings.secrecy_threshold
+    if not value.isdigit() or int(value) < 2:
+        raise ValueError(
+            f"OBSERVATOIRE_SECRECY_THRESHOLD={value!r}: give a whole number of people, at least 2 (default 11)"
+        )
+    return int(value)
 
 
 def load_settings() -> Settings:
@@ -80,4 +101,6 @@ def load_settings() -> Settings:
         inclusion_api_url=os.environ.get("OBSERVATOIRE_INCLUSION_API_URL") or None,
         mappings_dir=_path_from_env("OBSERVATOIRE_MAPPINGS_DIR", REPO_ROOT / "exchange_format" / "mappings"),
         decp_extra_paths=tuple(p for p in os.environ.get("OBSERVATOIRE_DECP_PATHS", "").split(";") if p.strip()),
+        secrecy_threshold=_secrecy_threshold_from_env(),
+        alert_webhook_url=os.environ.get("OBSERVATOIRE_ALERT_WEBHOOK_URL") or None,
     )
