@@ -76,5 +76,5 @@ def with_constant_columns(batch: pa.RecordBatch | pa.Table, columns: dict[str, s
     table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
     for name, value in columns.items():
         field = pa.field(name, pa.string(), nullable=False)
-        table = table.append_column(field, pa.array([value] * table.num_rows, type=pa.string()))
+        table = table.append_column(field, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
     return table

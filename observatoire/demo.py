@@ -13,9 +13,13 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from observatoire.pseudonymisation import DEMO_MODE_ENV
 from observatoire.settings import DEMO_DATA_DIR, REPO_ROOT, Settings, load_settings
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, ExecuteInProcessResult
 
 DEMO_SEED = 2024
 
@@ -82,17 +86,17 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
-def run_full_refresh() -> bool:
-    """Execute the ``full_refresh`` job in this process against the $DAGSTER_HOME instance."""
-    from dagster import DagsterInstance
+def run_job(
+    instance: DagsterInstance, name: str, partition_key: str | None = None
+) -> tuple[ExecuteInProcessResult, bool]:
+    """Execute a job of the code location in this process against the $DAGSTER_HOME instance; print the
+    checks that failed or warned. True when every step succeeded and no error-level check failed."""
+    from dagster import AssetCheckSeverity
 
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("full_refresh")
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-    from dagster import AssetCheckSeverity
-
+    job = defs.resolve_job_def(name)
+    result = job.execute_in_process(instance=instance, partition_key=partition_key, raise_on_error=False)
     evaluations = [e for e in result.get_asset_check_evaluations() if not e.passed]
     failed = sorted(e.check_name for e in evaluations if e.severity == AssetCheckSeverity.ERROR)
     warned = sorted(e.check_name for e in evaluations if e.severity == AssetCheckSeverity.WARN)
@@ -100,7 +104,59 @@ def run_full_refresh() -> bool:
         print(f"Checks with warnings (data problems listed in the quality tables): {', '.join(warned)}")
     if failed:
         print(f"Failed checks: {', '.join(failed)}", file=sys.stderr)
-    return result.success and not failed
+    return result, result.success and not failed
+
+
+def latest_report_year(instance: DagsterInstance) -> str | None:
+    """The latest complete year the open data registered as a report partition (None when there is none)."""
+    from orchestration.assets.publication import REPORT_YEARS
+
+    years = instance.get_dynamic_partitions(REPORT_YEARS.name)
+    return max(years, key=int) if years else None
+
+
+#: The publication assets, in the order the demo lists them, with what they are.
+OUTPUT_LABELS = {
+    "analysts_snapshot": "analysts' snapshot",
+    "dbt_docs": "dbt docs (static site)",
+    "open_data": "open data",
+    "dataviz": "dataviz",
+    "annual_report": "annual report",
+    "territory_fiches": "territory fiches",
+}
+
+
+def print_outputs(results: list[ExecuteInProcessResult], instance: DagsterInstance, settings: Settings) -> None:
+    """Where each publication is and how long it took, from the runs' asset metadata and step durations."""
+    from orchestration.assets.publication import GROUP
+
+    print("\nPublications (generation time)")
+    materialized = {}
+    for result in results:
+        for event in result.get_asset_materialization_events():
+            materialization = event.step_materialization_data.materialization
+            if materialization.asset_key.path[0] == GROUP:
+                materialized[materialization.asset_key.path[-1]] = (materialization, result.dagster_run)
+    for name, label in OUTPUT_LABELS.items():
+        if name not in materialized:
+            print(f"  {label:<28} not built")
+            continue
+        materialization, run = materialized[name]
+        metadata = {key: value.value for key, value in materialization.metadata.items()}
+        partition = f" {run.tags['dagster/partition']}" if "dagster/partition" in run.tags else ""
+        print(f"  {label + partition:<28} {metadata['generation_seconds']:>6.1f} s  {metadata['path']}")
+        if "parquet_dir" in metadata:
+            print(f"  {'  same tables as Parquet':<28} {'':>8}  {metadata['parquet_dir']}")
+        if name == "territory_fiches":
+            print(f"  {'':<28} {'':>8}  {metadata['fiches']} fiches, HTML and PDF")
+    quality_seconds = sum(
+        (stats.end_time or 0) - (stats.start_time or 0)
+        for result in results
+        for stats in instance.get_run_step_stats(result.run_id)
+        if "great_expectations" in stats.step_key
+    )
+    quality = settings.published_dir / "quality" / "great_expectations"
+    print(f"  {'data quality (GX checks)':<28} {quality_seconds:>6.1f} s  {quality}")
 
 
 def print_summary(settings: Settings) -> None:
@@ -162,11 +218,29 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Generated demo tracking exports and DECP files ({seconds:.1f} s): {copied} new file(s) in the inbox")
     home = prepare_dagster_home(settings)
     print(f"Dagster instance: {home}")
-    started = time.perf_counter()
-    ok = run_full_refresh()
-    print(f"\nfull_refresh {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
-    if ok:
-        print_summary(settings)
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        from orchestration.recovery import release_dead_runs
+
+        for run_id in release_dead_runs(instance):  # a previous run killed mid-way must not block this one
+            print(f"Run {run_id} was killed mid-way: marked failed, its DuckDB pool slot freed")
+        started = time.perf_counter()
+        result, ok = run_job(instance, "full_refresh")
+        results = [result]
+        print(f"\nfull_refresh {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
+        year = latest_report_year(instance) if ok else None
+        if ok and year is None:
+            print("No complete year in the open data: no annual report")
+        elif ok:
+            # What the sensor annual_report_after_refresh requests after a refresh when the daemon runs.
+            started = time.perf_counter()
+            result, ok = run_job(instance, "annual_report", partition_key=year)
+            results.append(result)
+            print(f"annual_report {year} {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
+        if ok:
+            print_summary(settings)
+            print_outputs(results, instance, settings)
     return 0 if ok else 1
 
 

@@ -1,14 +1,33 @@
-"""Personal-data audit: no direct identifier in the warehouse, the snapshot or any published file.
+"""Personal-data audit: no direct identifier in the warehouse, the analysts' snapshot or any published file.
 
-    python -m observatoire.pii_audit [--warehouse PATH] [--published DIR] [--inbox DIR]
+    python -m observatoire.pii_audit [--warehouse PATH] [--published DIR] [--inbox DIR] [--mappings DIR]
 
-Looks for, in every text column of every DuckDB table and in every published text/CSV/JSON/HTML/Parquet file:
-* the names and birth dates of the participants found in the tracking exports of the inbox (first name
-  and last name together, or a birth date written as in the export or in ISO form);
-* e-mail addresses, French phone numbers and NIR (social security numbers) by pattern.
-Exits 1 with the list of hits (table/column or file, and the kind of identifier, never the value itself).
-Public data can hold homonyms of participants (a company or a street named like a person, a SIRENE creation
-date equal to a birth date): a hit is a place to look at, and ``--schemas`` narrows the scan.
+What is looked for (DESIGN.md §4):
+* the participants of the tracking exports in the inbox: first and last name written together in a value
+  (either order, accents and case ignored), or in two columns of the same row; birth date as written in the
+  export or in ISO form;
+* e-mail addresses, French phone numbers, and NIR (social security numbers: 13 digits with a valid key).
+
+Where:
+* the warehouse: every table but the public sources loaded as published (DECP, reference files, registries:
+  ``raw_decp``, ``raw_reference``, ``raw_registries`` and dlt's ``*_staging`` copies), which are open data
+  about contracts and organisations. Views are not scanned: their rows come from the tables;
+* every file under the published folder: DuckDB files (the analysts' snapshot) table by table, Parquet and
+  CSV files column by column, the text of PDFs and the lines of every other text file (JSON, HTML,
+  JavaScript, Markdown…); binary files (images, fonts) are listed as such.
+
+Columns scanned: text and integer columns; date columns only when their name says birth (``naissance``,
+``birth``), since calendar tables hold every date. The 1st of January is not taken for a birth date: it is far
+more often a bound (``2000-01-01`` in a rule, a period start) than the birth date of the participant born then.
+
+Not failures but notes: a value that the public sources publish verbatim (a company whose published name is
+an e-mail address, a street or a commune named like a participant), and a participant's name found verbatim
+in the tracking exports as the name of a company, an operation or a contract ("Jean Vincent SA"). With tens of
+thousands of participants, such homonyms are many; a birth date equal to a date of the public sources (a
+company's creation date) is a note too, so a birth date alone is a weak signal: names are the strong one.
+
+Exit code 0: nothing found; 1: identifiers found, each named by place (file, table, column), kind and count
+with a masked example, never the value; 2: the audit could not run (a file locked by a writer, unreadable).
 """
 
 from __future__ import annotations
@@ -16,6 +35,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -25,42 +45,91 @@ import duckdb
 
 from observatoire.pseudonymisation import normalise_name
 from observatoire.settings import load_settings
-from observatoire.warehouse import connect_reader
 
+EMAIL = "adresse e-mail"
+PHONE = "numéro de téléphone"
+NIR = "NIR (numéro de sécurité sociale)"
+NAME = "nom et prénom d'un participant"
+BIRTH_DATE = "date de naissance d'un participant"
+
+#: RE2 patterns (DuckDB). A phone number keeps the character before it, so that digits ending an identifier
+#: (a dbt test id ``….0810447679``, a path) are told apart; :func:`identifier` drops it.
 PATTERNS = {
-    "e-mail": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
-    "téléphone": r"(?:\+33\s?|\b0)[1-9](?:[\s.-]?[0-9]{2}){4}\b",
-    "NIR": r"\b[12]\s?[0-9]{2}\s?(?:0[1-9]|1[0-2]|[2-9][0-9])\s?(?:[0-9]{2}|2[AB])\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{2}\b",
+    EMAIL: r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+    PHONE: r"(?:^|[^0-9A-Za-z._/-])(?:\+33\s?|0)[1-9](?:[\s.-]?[0-9]{2}){4}\b",
+    NIR: r"\b[1-478]\s?[0-9]{2}\s?(?:0[1-9]|1[0-2]|[2-9][0-9])\s?(?:[0-9]{2}|2[AB])\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{2}\b",
 }
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4}"
-DATE_SQL_PATTERN = DATE_PATTERN.replace("{", "{{").replace("}", "}}")  # inside str.format templates
-TEXT_SUFFIXES = (".csv", ".json", ".html", ".htm", ".txt", ".md", ".svg", ".js", ".xml")
+#: Public sources loaded as published: not scanned, but a value found in them verbatim is a republication.
+PUBLIC_SCHEMAS = ("raw_decp", "raw_reference", "raw_registries")
+TEXT_TYPES = ("VARCHAR", "JSON")
+NUMBER_TYPES = ("BIGINT", "HUGEINT", "UBIGINT", "UHUGEINT")
+BIRTH_COLUMN = re.compile(r"naissance|birth", re.IGNORECASE)
+#: Columns of the tracking exports naming organisations, operations and contracts: a participant's name found
+#: there is a company, a street or a place named like them ("Jean Vincent SA", "îlot Rémy (Paris)"), so a name
+#: found verbatim in one of these columns is a note too.
+ORGANISATION_NAMES = {
+    ("raw_suivi_clauses", "entreprises", "raison_sociale"),
+    ("raw_suivi_clauses", "marches", "objet"),
+    ("raw_suivi_clauses", "operations", "nom_operation"),
+    ("raw_suivi_clauses", "operations", "maitre_ouvrage_nom"),
+    ("raw_suivi_clauses", "engagements_moa", "maitre_ouvrage_nom"),
+}
+#: Public-source check: at most this many distinct values are looked up (a real leak fails anyway).
+MAX_PUBLIC_LOOKUPS = 5000
+
+
+class AuditError(Exception):
+    """A file to audit cannot be read; the message names it and says what to do."""
 
 
 @dataclass(frozen=True)
 class Hit:
+    """Identifiers of one kind found in one place (a table column or a file)."""
+
     where: str
     kind: str
     count: int
+    example: str  # masked
+    values: frozenset[str] = frozenset()  # for the public-source check only, never printed
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    """One identifier found in a relation: its kind, the column(s) (1-based), the value and how many times."""
+
+    kind: str
+    columns: tuple[int, ...]
+    value: str  # for a name: "FIRST LAST", normalised
+    count: int
+
+
+def comparable(kind: str, value: str) -> str:
+    """The form two values of a kind are compared in: e-mails without case, numbers without separators."""
+    if kind == EMAIL:
+        return value.lower()
+    if kind in (PHONE, NIR):
+        return re.sub(r"[\s.-]", "", value)
+    return value
 
 
 @dataclass(frozen=True)
 class Identities:
-    """What to look for, normalised: adjacent (first name, last name) tokens in either order, birth dates."""
+    """Participants to look for, normalised: (last name, first name) pairs and birth dates as written."""
 
-    name_pairs: frozenset[tuple[str, str]]
+    names: frozenset[tuple[str, str]]
     birth_dates: frozenset[str]
 
 
 def identities_of(people: Iterable[tuple[str, str, date]]) -> Identities:
-    pairs, dates = set(), set()
+    names, dates = set(), set()
     for last, first, birth in people:
-        last_tokens, first_tokens = normalise_name(last).split(), normalise_name(first).split()
-        if last_tokens and first_tokens:
-            pairs.add((first_tokens[0], last_tokens[0]))  # "Zoé Lefèvre"
-            pairs.add((last_tokens[-1], first_tokens[0]))  # "LEFEVRE Zoé"
+        last_name, first_name = normalise_name(last), normalise_name(first)
+        if last_name and first_name:
+            names.add((last_name, first_name))
         dates.update({birth.isoformat(), birth.strftime("%d/%m/%Y")})
-    return Identities(frozenset(pairs), frozenset(dates))
+    return Identities(frozenset(names), frozenset(dates))
 
 
 def participants_in_inbox(inbox: Path, mappings_dir: Path) -> Iterator[tuple[str, str, date]]:
@@ -100,117 +169,329 @@ def participants_in_inbox(inbox: Path, mappings_dir: Path) -> Iterator[tuple[str
                     continue
 
 
+def mask(value: str) -> str:
+    """Keep the first character of each run of letters or digits: 'jean.dupont@mail.fr' → 'j***.d*****@m***.f*'."""
+    return re.sub(r"(?<=[^\W_])[^\W_]", "*", value)
+
+
+def identifier(kind: str, found: str) -> str | None:
+    """The identifier a pattern match holds, or None when it is not one (a NIR with a wrong key)."""
+    if kind == PHONE:
+        return found if found[:1] in ("+", "0") else found[1:]  # without the character before the number
+    if kind == NIR:
+        return found if valid_nir(found) else None
+    return found
+
+
+def valid_nir(value: str) -> bool:
+    """A NIR-shaped value whose key (97 - the 13 digits modulo 97; Corsica 2A/2B counted as 19/18) is right."""
+    digits = re.sub(r"\s", "", value)
+    body = digits[:13].upper().replace("2A", "19").replace("2B", "18")
+    return body.isdigit() and 97 - int(body) % 97 == int(digits[13:])
+
+
+def _normalised_sql(expression: str) -> str:
+    """SQL normalising a text like ``normalise_name``: upper case, no accents, letters only, single spaces."""
+    return f"trim(regexp_replace(upper(strip_accents({expression})), '[^A-Z]+', ' ', 'g'))"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Scanner:
+    """An in-memory DuckDB session holding what to look for, scanning relations one at a time."""
+
+    def __init__(self, identities: Identities | None) -> None:
+        # bounded: the audit runs beside the pipeline and the analysts on a small server
+        self.con = duckdb.connect(config={"memory_limit": "2GB", "threads": 2})
+        self.identities = identities or Identities(frozenset(), frozenset())
+        people = sorted(self.identities.names)
+        sequences, parts = [], []
+        for person, (last, first) in enumerate(people):
+            for sequence in (f"{first} {last}", f"{last} {first}"):
+                tokens = sequence.split()
+                sequences.append((person, tokens[0], tokens[1], sequence))
+            parts += [(person, "nom", last), (person, "prenom", first)]
+        self._table("pii_sequences", ("person int", "token_a varchar", "token_b varchar", "seq varchar"), sequences)
+        self._table("pii_parts", ("person int", "part varchar", "value varchar"), parts)
+        self._table("pii_dates", ("value varchar",), [(d,) for d in sorted(self.identities.birth_dates)])
+        self.people = [f"{first} {last}" for last, first in people]
+
+    def _table(self, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """A temporary table of ``rows`` (``columns``: "name type"), inserted in one statement."""
+        values = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+        selects = ", ".join(f"unnest(?::{kind}[]) as {name}" for name, kind in (c.split() for c in columns))
+        self.con.execute(f"create or replace temp table {name} as select {selects}", values)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def scan(self, label: str, relation: str, columns: dict[str, str]) -> list[Hit]:
+        """Hits in ``relation`` (SQL), whose ``columns`` map a column name to a VARCHAR expression."""
+        names = list(columns)
+        grouped: dict[tuple[str, tuple[int, ...]], dict[str, int]] = {}
+        for match in self.matches(relation, columns):
+            values = grouped.setdefault((match.kind, match.columns), {})
+            values[match.value] = values.get(match.value, 0) + match.count
+        return [
+            Hit(
+                f"{label}.{'+'.join(names[c - 1] for c in cols)}",
+                kind,
+                sum(values.values()),
+                mask(min(values)),
+                frozenset(values),
+            )
+            for (kind, cols), values in sorted(grouped.items())
+        ]
+
+    def matches(self, relation: str, columns: dict[str, str], kinds: set[str] | None = None) -> list[Match]:
+        """Every identifier (of ``kinds``, default all) in the cells of ``relation``: patterns, birth dates, names."""
+        if not columns:
+            return []
+        cells = ", ".join(columns.values())
+        self.con.execute(
+            "create or replace temp table pii_cells as "
+            "select rid, i as col, vals[i] as value "
+            f"from (select row_number() over () as rid, [{cells}]::varchar[] as vals from {relation}), "
+            f"range(1, {len(columns) + 1}) as r(i)"
+        )
+        self.con.execute("delete from pii_cells where value is null or value = ''")
+        found = []
+        for kind, pattern in PATTERNS.items():
+            if kinds is not None and kind not in kinds:
+                continue
+            rows = self.con.execute(
+                "select col, found, count(*) from (select col, unnest(regexp_extract_all(value, ?)) as found "
+                "from pii_cells where regexp_matches(value, ?)) group by all",
+                [pattern, pattern],
+            ).fetchall()
+            found += [Match(kind, (col,), i, n) for col, value, n in rows if (i := identifier(kind, value))]
+        if self.identities.birth_dates and (kinds is None or BIRTH_DATE in kinds):
+            rows = self.con.execute(
+                "select col, found, count(*) from (select col, unnest(regexp_extract_all(value, ?)) as found "
+                "from pii_cells where regexp_matches(value, ?)) semi join pii_dates on found = pii_dates.value "
+                "where found not like '%-01-01' and found not like '01/01/%' group by all",
+                [DATE_PATTERN, DATE_PATTERN],
+            ).fetchall()
+            found += [Match(BIRTH_DATE, (col,), value, n) for col, value, n in rows]
+        if self.identities.names and (kinds is None or NAME in kinds):
+            found += self._names()
+        return found
+
+    def _names(self) -> list[Match]:
+        """Participants named in one value (first and last name together, either order) or in two columns of
+        the same row (one holding the last name, another the first name)."""
+        normalised = _normalised_sql("value")
+        rows = self.con.execute(
+            f"""with texts as (
+                    select rid, col, ' ' || {normalised} || ' ' as padded
+                    from pii_cells where regexp_matches(value, '[A-Za-z]')),
+                tokens as (select rid, col, string_split(trim(padded), ' ') as tokens from texts),
+                pairs as (select rid, col, tokens[i] as token_a, tokens[i + 1] as token_b
+                          from tokens, range(1, len(tokens)) as r(i)),
+                candidates as (select distinct rid, col, person, seq
+                               from pairs join pii_sequences using (token_a, token_b)),
+                in_one_value as (
+                    select distinct rid, person, [col] as cols from candidates join texts using (rid, col)
+                    where contains(padded, ' ' || seq || ' ')),
+                in_two_columns as (
+                    select rid, person, list(distinct col order by col) as cols
+                    from (select rid, col, {normalised} as value from pii_cells) join pii_parts using (value)
+                    group by rid, person having count(distinct part) = 2 and count(distinct value) = 2)
+            select cols, person, count(distinct rid)
+            from (select * from in_one_value union all select * from in_two_columns) group by all"""
+        ).fetchall()
+        return [Match(NAME, tuple(cols), self.people[person], n) for cols, person, n in rows]
+
+    # ------------------------------------------------------------------------------------------ sources
+    def scan_database(
+        self,
+        path: Path,
+        label: str,
+        skip_schemas: tuple[str, ...] = (),
+        only_tables: Callable[[str, str], bool] | None = None,
+    ) -> list[Hit]:
+        """Every base table of the DuckDB file at ``path`` outside ``skip_schemas`` (opened read-only);
+        ``only_tables(schema, table)`` narrows the scan."""
+        alias = self._attach(path)
+        try:
+            hits = []
+            for schema, table, columns in self._tables(alias, skip_schemas):
+                if only_tables is not None and not only_tables(schema, table):
+                    continue
+                relation = f"{alias}.{_quote(schema)}.{_quote(table)}"
+                hits += self.scan(f"{label} › {schema}.{table}", relation, columns)
+            return hits
+        finally:
+            self.con.execute(f"detach {alias}")
+
+    def _attach(self, path: Path) -> str:
+        alias = "audited_" + re.sub(r"\W", "_", path.stem)
+        try:
+            self.con.execute(f"attach {_literal(str(path))} as {alias} (read_only)")
+        except duckdb.Error as exc:
+            raise AuditError(
+                f"cannot open {path} read-only: {exc}. If a refresh is writing it, audit again once the run ended."
+            ) from exc
+        return alias
+
+    def _tables(self, alias: str, skip_schemas: tuple[str, ...]) -> list[tuple[str, str, dict[str, str]]]:
+        rows = self.con.execute(
+            "select c.table_schema, c.table_name, c.column_name, c.data_type "
+            "from information_schema.columns c join information_schema.tables t using (table_catalog, table_schema, "
+            "table_name) where c.table_catalog = ? and t.table_type = 'BASE TABLE' "
+            "order by c.table_schema, c.table_name, c.ordinal_position",
+            [alias],
+        ).fetchall()
+        tables: dict[tuple[str, str], dict[str, str]] = {}
+        for schema, table, column, data_type in rows:
+            if schema in skip_schemas or schema.removesuffix("_staging") in skip_schemas:
+                continue
+            expression = _column_expression(column, data_type)
+            columns = tables.setdefault((schema, table), {})
+            if expression:
+                columns[column] = expression
+        return [(schema, table, columns) for (schema, table), columns in tables.items()]
+
+    def scan_file(self, path: Path, label: str) -> list[Hit] | None:
+        """Hits in a published file; None for a binary file that holds no text (an image, a font)."""
+        suffix = path.suffix.lower()
+        if suffix == ".duckdb":
+            return self.scan_database(path, label)
+        if suffix in (".parquet", ".csv"):
+            source = _literal(str(path))
+            reader = f"read_parquet({source})" if suffix == ".parquet" else f"read_csv({source}, all_varchar = true)"
+            try:
+                self.con.execute(f"create or replace temp view pii_file as select * from {reader}")
+            except duckdb.Error:
+                if suffix == ".parquet":
+                    raise AuditError(f"cannot read the Parquet file {path}: is it complete?") from None
+                return self._scan_lines(label, path.read_text(encoding="utf-8", errors="replace"))
+            described = self.con.execute("describe pii_file").fetchall()
+            columns = {name: expr for name, kind, *_ in described if (expr := _column_expression(name, kind))}
+            return self.scan(label, "pii_file", columns)
+        if suffix == ".pdf":
+            return self._scan_lines(label, _pdf_text(path))
+        content = path.read_bytes()
+        if b"\0" in content[:8192]:
+            return None
+        return self._scan_lines(label, content.decode("utf-8", errors="replace"))
+
+    def _scan_lines(self, label: str, text: str) -> list[Hit]:
+        self.con.execute("create or replace temp table pii_lines(line varchar)")
+        self.con.executemany("insert into pii_lines values (?)", [(line,) for line in text.splitlines() if line])
+        return self.scan(label, "pii_lines", {"(texte)": "line"})
+
+    def public_values(self, warehouse: Path, hits: list[Hit]) -> set[tuple[str, str]]:
+        """(kind, value) of the hits that the public sources of the warehouse publish verbatim (and, for names,
+        that the tracking exports give as the name of an organisation, an operation or a contract). Numbers are
+        compared without separators (the DECP's 0405.069.723 is 0405069723), e-mails without case."""
+        values = sorted({(h.kind, v) for h in hits for v in h.values})[:MAX_PUBLIC_LOOKUPS]
+        if not values or not warehouse.exists():
+            return set()
+        self._table(
+            "pii_candidates",
+            ("kind varchar", "value varchar", "needle varchar"),
+            [(kind, value, comparable(kind, value)) for kind, value in values if kind != NAME],
+        )
+        names = {value for kind, value in values if kind == NAME}
+        alias = self._attach(warehouse)
+        published: set[tuple[str, str]] = set()
+        try:
+            for schema, table, columns in self._tables(alias, ()):
+                relation = f"{alias}.{_quote(schema)}.{_quote(table)}"
+                public = schema.removesuffix("_staging") in PUBLIC_SCHEMAS
+                if not public:
+                    columns = {c: e for c, e in columns.items() if (schema, table, c) in ORGANISATION_NAMES}
+                if not columns:
+                    continue
+                if names:
+                    published |= {(NAME, m.value) for m in self.matches(relation, columns, {NAME})}
+                if not public:
+                    continue
+                whole = "concat_ws(' ', " + ", ".join(columns.values()) + ")"
+                published |= set(
+                    self.con.execute(
+                        f"""select distinct c.kind, c.value from pii_candidates c
+                        join (select lower({whole}) as text, regexp_replace({whole}, '[\\s.-]', '', 'g') as numbers
+                              from {relation}) t
+                          on contains(case when c.kind in (?, ?) then t.numbers else t.text end, c.needle)""",
+                        [PHONE, NIR],
+                    ).fetchall()
+                )
+        finally:
+            self.con.execute(f"detach {alias}")
+        return {(kind, value) for kind, value in values if (kind, value) in published}
+
+
+def _column_expression(column: str, data_type: str) -> str | None:
+    """The column as VARCHAR when it can hold an identifier, else None."""
+    base = data_type.split("(")[0]
+    if base in TEXT_TYPES or base in NUMBER_TYPES or data_type.startswith("DECIMAL"):
+        return f"{_quote(column)}::varchar"
+    if (base == "DATE" or base.startswith("TIMESTAMP")) and BIRTH_COLUMN.search(column):
+        return f"strftime({_quote(column)}, '%Y-%m-%d')"
+    return None
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    try:
+        return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    except Exception as exc:  # pypdf raises many error types on a damaged file
+        raise AuditError(f"cannot read the text of the PDF {path}: {exc}") from exc
+
+
 def scan_duckdb(
     path: Path,
     identities: Identities | None = None,
-    patterns: dict[str, str] = PATTERNS,
     only_tables: Callable[[str, str], bool] | None = None,
+    skip_schemas: tuple[str, ...] = (),
 ) -> list[Hit]:
-    """Every text column of every table: identifier patterns (regex), and the participants' names and birth
-    dates (token joins, fast on large tables). A table is scanned on its concatenated text columns, then the
-    columns of a table with hits are scanned one by one to say where."""
-    hits = []
-    with connect_reader(path) as con:
-        if identities:
-            con.execute("create temp table pii_names(token_a varchar, token_b varchar)")
-            con.executemany("insert into pii_names values (?, ?)", sorted(identities.name_pairs))
-            con.execute("create temp table pii_dates(value varchar)")
-            con.executemany("insert into pii_dates values (?)", [(d,) for d in sorted(identities.birth_dates)])
-        columns: dict[tuple[str, str], list[str]] = {}
-        for schema, table, column in con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where data_type in ('VARCHAR', 'JSON') and table_schema not in ('information_schema', 'pg_catalog') "
-            "and table_catalog = current_database() order by table_schema, table_name, ordinal_position"
-        ).fetchall():
-            if only_tables is None or only_tables(schema, table):
-                columns.setdefault((schema, table), []).append(column)
-        for (schema, table), names in columns.items():
-            whole = "concat_ws(chr(31), " + ", ".join(f'"{c}"::varchar' for c in names) + ")"
-            for kind, count_sql in _detectors(identities, patterns):
-                if not con.execute(count_sql.format(text=whole, table=f'"{schema}"."{table}"')).fetchone()[0]:
-                    continue
-                for column in names:
-                    found = con.execute(count_sql.format(text=f'"{column}"::varchar', table=f'"{schema}"."{table}"'))
-                    count = found.fetchone()[0]
-                    if count:
-                        hits.append(Hit(f"{path.name}:{schema}.{table}.{column}", kind, int(count)))
-    return hits
+    """Hits in every base table of a DuckDB file (``only_tables(schema, table)`` narrows the scan)."""
+    scanner = Scanner(identities)
+    try:
+        return scanner.scan_database(path, path.name, skip_schemas, only_tables)
+    finally:
+        scanner.close()
 
 
-def _detectors(identities: Identities | None, patterns: dict[str, str]) -> list[tuple[str, str]]:
-    """(kind, SQL counting the rows of {table} whose {text} holds it)."""
-    detectors = [
-        (
-            kind,
-            "select count(*) from {table} where regexp_matches({text}, '"
-            + pattern.replace("'", "''").replace("{", "{{").replace("}", "}}")
-            + "')",
-        )
-        for kind, pattern in patterns.items()
-    ]
-    if identities:
-        detectors.append(
-            (
-                "nom et prénom d'un participant",
-                """with texts as (
-                   select row_number() over () as row_id,
-                          regexp_split_to_array(upper(strip_accents({text})), '[^A-Z]+') as tokens
-                   from {table}),
-               adjacent as (
-                   select row_id, tokens[i] as token_a, tokens[i + 1] as token_b
-                   from texts, range(1, len(tokens)) as r(i))
-               select count(distinct row_id) from adjacent join pii_names using (token_a, token_b)""",
-            )
-        )
-        detectors.append(
-            (
-                "date de naissance d'un participant",
-                "select count(*) from (select unnest(regexp_extract_all({text}, '" + DATE_SQL_PATTERN + "')) as value "
-                "from {table}) as found semi join pii_dates using (value)",
-            )
-        )
-    return detectors
+@dataclass(frozen=True)
+class AuditReport:
+    hits: list[Hit]
+    files_read: Counter[str]  # published files scanned, by suffix
+    files_binary: list[Path]  # published files with no text to scan (images, fonts)
 
 
-def scan_files(folder: Path, identities: Identities | None = None, patterns: dict[str, str] = PATTERNS) -> list[Hit]:
-    """Published files: DuckDB files as tables, Parquet through DuckDB, text files read whole."""
-    compiled = {kind: re.compile(pattern) for kind, pattern in patterns.items()}
-    hits = []
-    for path in sorted(folder.rglob("*")) if folder.exists() else []:
-        if not path.is_file():
-            continue
-        suffix = path.suffix.lower()
-        if suffix == ".duckdb":
-            hits += scan_duckdb(path, identities, patterns)
-            continue
-        if suffix == ".parquet":
-            with duckdb.connect() as con:
-                text = "\n".join(str(r) for r in con.execute("select * from read_parquet(?)", [str(path)]).fetchall())
-        elif suffix in TEXT_SUFFIXES:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        else:
-            continue
-        found = {kind: len(regex.findall(text)) for kind, regex in compiled.items()}
-        if identities:
-            tokens = re.split(r"[^A-Z]+", _ascii_upper(text))
-            pairs = set(zip(tokens, tokens[1:], strict=False))
-            found["nom et prénom d'un participant"] = len(pairs & identities.name_pairs)
-            dates = set(re.findall(DATE_PATTERN, text))
-            found["date de naissance d'un participant"] = len(dates & identities.birth_dates)
-        hits += [Hit(str(path), kind, count) for kind, count in found.items() if count]
-    return hits
-
-
-def _ascii_upper(text: str) -> str:
-    import unicodedata
-
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
-
-
-def audit(warehouse: Path, published: Path, inbox: Path, mappings_dir: Path) -> list[Hit]:
+def audit(warehouse: Path, published: Path, inbox: Path, mappings_dir: Path) -> AuditReport:
+    """Every hit of the warehouse (public sources aside) and of the published files, public values marked."""
     identities = identities_of(participants_in_inbox(inbox, mappings_dir))
-    hits = scan_duckdb(warehouse, identities) if warehouse.exists() else []
-    return hits + scan_files(published, identities)
+    scanner = Scanner(identities)
+    files_read: Counter[str] = Counter()
+    files_binary = []
+    try:
+        hits = scanner.scan_database(warehouse, warehouse.name, PUBLIC_SCHEMAS) if warehouse.exists() else []
+        for path in sorted(p for p in published.rglob("*") if p.is_file()) if published.exists() else []:
+            found = scanner.scan_file(path, str(path.relative_to(published.parent)))
+            if found is None:
+                files_binary.append(path)
+                continue
+            files_read[path.suffix.lower() or "(no suffix)"] += 1
+            hits += found
+        public = scanner.public_values(warehouse, hits)
+    finally:
+        scanner.close()
+    marked = [
+        Hit(h.where, h.kind, h.count, h.example, h.values, bool(h.values) and {(h.kind, v) for v in h.values} <= public)
+        for h in hits
+    ]
+    return AuditReport(marked, files_read, files_binary)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,11 +502,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inbox", type=Path, default=settings.tracking_inbox)
     parser.add_argument("--mappings", type=Path, default=settings.mappings_dir)
     args = parser.parse_args(argv)
-    hits = audit(args.warehouse, args.published, args.inbox, args.mappings)
-    if hits:
-        print("Personal data found (kind, place, number of values):", file=sys.stderr)
-        for hit in hits:
-            print(f"  {hit.kind:<36} {hit.where}  ({hit.count})", file=sys.stderr)
+    try:
+        report = audit(args.warehouse, args.published, args.inbox, args.mappings)
+    except AuditError as exc:
+        print(f"Personal-data audit not done: {exc}", file=sys.stderr)
+        return 2
+    read = ", ".join(f"{suffix}: {count}" for suffix, count in sorted(report.files_read.items()))
+    print(f"Published files scanned: {read or 'none'}")
+    if report.files_binary:
+        print(f"Binary published files (no text): {', '.join(p.name for p in report.files_binary)}")
+    failures = [h for h in report.hits if not h.public]
+    notes = [h for h in report.hits if h.public]
+    for title, listed, stream in (
+        ("Published by the public sources, or names of organisations: notes, not failures", notes, sys.stdout),
+        ("Personal data found (kind, place, number of values, masked example)", failures, sys.stderr),
+    ):
+        if listed:
+            print(f"{title}:", file=stream)
+            for hit in listed:
+                print(f"  {hit.kind:<36} {hit.where}  ({hit.count}, e.g. {hit.example})", file=stream)
+    if failures:
         return 1
     print(f"No direct identifier found in {args.warehouse} and {args.published}.")
     return 0

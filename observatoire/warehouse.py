@@ -8,6 +8,7 @@ the process's instance instead (still only reading).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -35,3 +36,25 @@ def connect_reader(path: Path) -> duckdb.DuckDBPyConnection:
             f"cannot open {path} for reading (a writer holds the lock?): {exc}. Analysts should query "
             "the published snapshot; pipeline steps are serialised by the 'duckdb_warehouse' pool."
         ) from exc
+
+
+def create_private_warehouse(path: Path) -> None:
+    """Create the warehouse file owner-only (0600) when it does not exist; narrow the mode of an existing one.
+
+    The warehouse holds pseudonymous data about people (DESIGN.md §4). DuckDB creates files with the
+    process umask (usually 0644) and refuses an empty file, so a new database is created under a temporary
+    name, restricted before anything is written to it, then moved into place."""
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    duckdb.connect(str(temporary)).close()
+    temporary.chmod(0o600)
+    try:
+        os.link(temporary, path)  # never replaces a warehouse created meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()

@@ -7,20 +7,24 @@ from pathlib import Path
 from dagster import (
     AssetKey,
     AssetSelection,
+    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunStatusSensorContext,
     ScheduleDefinition,
     SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
     define_asset_job,
+    run_status_sensor,
     sensor,
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from dlt_sources.suivi_clauses.exchange_format import TABLE_NAMES
 
+from .assets.publication import REPORT_ASSETS, REPORT_YEARS
 from .resources import SETTINGS
 
 #: The three tables the DECP dlt asset writes in one step (it cannot be split).
@@ -28,17 +32,22 @@ DECP_RAW_TABLES = [AssetKey(["raw_decp", table]) for table in ("decp_records", "
 
 #: The emplois de l'inclusion API is called only when its URL is configured (no network on the demo machine).
 INCLUSION_API = AssetSelection.assets(AssetKey(["raw_registries", "inclusion_api_siaes"]))
-REFRESHED = AssetSelection.all() if SETTINGS.inclusion_api_url else AssetSelection.all() - INCLUSION_API
+#: The annual report and the fiches are partitioned by year: Dagster runs them in their own job (below).
+PER_YEAR = AssetSelection.assets(*REPORT_ASSETS)
+REFRESHED = (AssetSelection.all() if SETTINGS.inclusion_api_url else AssetSelection.all() - INCLUSION_API) - PER_YEAR
 
 full_refresh_job = define_asset_job(
     name="full_refresh",
     selection=REFRESHED,
-    description="Every source loaded, every model built and checked: the monthly refresh and the demo.",
+    description=(
+        "Every source loaded, every model built and checked, then published (snapshot, dbt docs, open data, "
+        "dataviz): the monthly refresh and the demo. The annual report follows in the annual_report job."
+    ),
 )
 
 decp_refresh_job = define_asset_job(
     name="decp_refresh",
-    selection=AssetSelection.assets(*DECP_RAW_TABLES).downstream(),
+    selection=AssetSelection.assets(*DECP_RAW_TABLES).downstream() - PER_YEAR,
     description="DECP ingestion and everything downstream of it; started when files land in the DECP inbox.",
 )
 
@@ -49,7 +58,7 @@ TRACKING_RAW_TABLES = [
 
 tracking_refresh_job = define_asset_job(
     name="tracking_refresh",
-    selection=AssetSelection.assets(*TRACKING_RAW_TABLES).downstream(),
+    selection=AssetSelection.assets(*TRACKING_RAW_TABLES).downstream() - PER_YEAR,
     description="Clause-tracking ingestion and everything downstream; started when exports land in the inbox.",
 )
 
@@ -61,6 +70,33 @@ monthly_refresh_schedule = ScheduleDefinition(
     default_status=DefaultScheduleStatus.RUNNING,
     description="1st of every month at 03:00 (Paris time): full refresh before analysts start the month.",
 )
+
+
+annual_report_job = define_asset_job(
+    name="annual_report",
+    selection=PER_YEAR,
+    description="Annual report and territory fiches of one year (a report_year partition), from the open data.",
+)
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    name="annual_report_after_refresh",
+    monitored_jobs=[full_refresh_job, decp_refresh_job, tracking_refresh_job],
+    request_job=annual_report_job,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="After every successful refresh, renders the report and fiches of the latest complete year.",
+)
+def annual_report_after_refresh(context: RunStatusSensorContext) -> RunRequest | SkipReason:
+    years = context.instance.get_dynamic_partitions(REPORT_YEARS.name)
+    if not years:
+        return SkipReason("no complete year in the open data yet: nothing to report")
+    year = max(years, key=int)
+    return RunRequest(
+        run_key=f"{context.dagster_run.run_id}:{year}",
+        partition_key=year,
+        tags={"trigger": "annual_report_after_refresh", "refresh_run": context.dagster_run.run_id},
+    )
 
 
 def inbox_fingerprint(folder: Path) -> tuple[str, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from .exchange_format import Field, nomenclature_codes
@@ -28,6 +29,18 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _dd_mm_yyyy(text: str) -> date | None:
+    """``text`` as a date when it is written dd/mm/yyyy with ASCII digits (millions of cells per national load:
+    much faster than strptime, which parses it the same way); None otherwise."""
+    digits = text[:2] + text[3:5] + text[6:]
+    if len(text) != 10 or text[2] != "/" or text[5] != "/" or not (digits.isascii() and digits.isdigit()):
+        return None
+    try:
+        return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+    except ValueError:
+        return None
+
+
 def parse_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -35,8 +48,9 @@ def parse_date(value: Any) -> date:
         return value
     text = str(value).strip()
     for fmt in DATE_FORMATS:
+        parsed = _dd_mm_yyyy(text) if fmt == "%d/%m/%Y" else None  # the usual spelling, without strptime
         try:
-            parsed = datetime.strptime(text, fmt).date()
+            parsed = parsed or datetime.strptime(text, fmt).date()
         except ValueError:
             continue
         if not MIN_YEAR <= parsed.year <= MAX_YEAR:
@@ -91,6 +105,12 @@ def _code_key(text: str) -> str:
     return re.sub(r"[\s\-_]+", "_", text.strip()).upper()
 
 
+@cache
+def _nomenclature_keys(name: str) -> dict[str, str]:
+    """Comparison key → code, for every code of a nomenclature (built once: parse_field runs per value)."""
+    return {_code_key(code): code for code in nomenclature_codes(name)}
+
+
 def parse_field(field: Field, raw: Any) -> Any:
     """The typed, validated value of ``raw`` for ``field`` (None when absent and optional)."""
     if isinstance(raw, str) or raw is None:
@@ -125,7 +145,7 @@ def parse_field(field: Field, raw: Any) -> Any:
             raise InvalidValue(f"valeur {value!r} hors de la liste ({', '.join(field.enum)})")
         value = matches[0]
     if field.nomenclature:
-        codes = {_code_key(code): code for code in nomenclature_codes(field.nomenclature)}
+        codes = _nomenclature_keys(field.nomenclature)
         items = [str(value)] if not field.separator else re.split(r"[|;,]", str(value))
         keyed = [(item.strip(), _code_key(item)) for item in items if item.strip()]
         unknown = [item for item, key in keyed if key not in codes]

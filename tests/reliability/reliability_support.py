@@ -1,0 +1,125 @@
+"""Helpers of the reliability tests (importable as ``reliability_support``): the refresh run in a subprocess
+(tests/reliability/refresh_job.py or the demo command), new input files, and what the warehouse holds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from support import warehouse_env
+
+from observatoire.settings import REPO_ROOT
+
+REFRESH_JOB = Path(__file__).with_name("refresh_job.py")
+#: New DECP files added after the first refresh: the generator's demo preset with another seed.
+NEW_FILES_SEED = 7
+
+
+def refresh_env(work_dir: Path) -> dict[str, str]:
+    """Every path of the product in ``work_dir`` (dbt's per-run target folders too)."""
+    return {
+        **os.environ,
+        **warehouse_env(work_dir),
+        "DAGSTER_HOME": str(work_dir / "dagster_home"),
+        "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
+    }
+
+
+def warehouse_of(work_dir: Path) -> Path:
+    return Path(warehouse_env(work_dir)["OBSERVATOIRE_WAREHOUSE"])
+
+
+def start(command: list[str], work_dir: Path, log_name: str) -> subprocess.Popen:
+    """Start ``command`` in its own process group (so a test can kill it with its dbt child)."""
+    log = (work_dir / f"{log_name}.log").open("w")
+    return subprocess.Popen(
+        command, cwd=REPO_ROOT, env=refresh_env(work_dir), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def start_refresh(work_dir: Path, log_name: str, args: Sequence[str] = ()) -> subprocess.Popen:
+    return start([sys.executable, str(REFRESH_JOB), *args], work_dir, log_name)
+
+
+def wait_success(process: subprocess.Popen, work_dir: Path, log_name: str, timeout: int = 1500) -> str:
+    process.wait(timeout=timeout)
+    output = (work_dir / f"{log_name}.log").read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == 0, f"{log_name} failed ({process.returncode}):\n{output[-6000:]}"
+    return output
+
+
+def run_refresh(work_dir: Path, log_name: str, args: Sequence[str] = ()) -> str:
+    return wait_success(start_refresh(work_dir, log_name, args), work_dir, log_name)
+
+
+def add_new_decp_files(work_dir: Path) -> list[Path]:
+    """Drop new DECP files (generated, another seed) into the inbox, as a buyer's monthly publication."""
+    from demo_generator import generate
+
+    generated = work_dir / f"seed_{NEW_FILES_SEED}"
+    generate(preset="demo", seed=NEW_FILES_SEED, out=generated)
+    inbox = work_dir / "data" / "inbox" / "decp" / f"new_seed_{NEW_FILES_SEED}"
+    inbox.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for source in sorted((generated / "decp").iterdir()):
+        copied.append(Path(shutil.copyfile(source, inbox / source.name)))
+    return copied
+
+
+def mart_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
+    """Row count and an order-independent checksum of every mart, without the load-id columns (a clean load
+    and an incremental one give the same rows different load ids)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'marts' "
+            "and column_name not like '%load_id' order by table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault(table, []).append(f'"{column}"')
+        return {
+            table: con.execute(
+                f"select count(*), md5(coalesce(string_agg(h, '' order by h), '')) "
+                f"from (select md5(row({', '.join(names)})::varchar) as h from marts.{table})"
+            ).fetchone()
+            for table, names in columns.items()
+        }
+
+
+def table_counts(warehouse: Path, schemas: Iterable[str]) -> dict[str, int]:
+    """Rows of every base table of ``schemas`` (dlt's bookkeeping tables excluded)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_schema in (select unnest(?)) and table_name not like '\\_dlt%' "
+            "escape '\\' order by 1",
+            [list(schemas)],
+        ).fetchall()
+        return {name: con.execute(f"select count(*) from {name}").fetchone()[0] for (name,) in tables}
+
+
+@dataclass(frozen=True)
+class DemoOutputs:
+    """`make demo`'s command run once in ``work_dir`` (the kill test goes on from there), and a copy of what it
+    built in ``copy_dir`` for the tests that only read (or plant identifiers in a copy of their own)."""
+
+    work_dir: Path
+    copy_dir: Path
+    marts: dict[str, tuple[int, str]]
+
+    @property
+    def warehouse(self) -> Path:
+        return warehouse_of(self.copy_dir)
+
+    @property
+    def published(self) -> Path:
+        return self.copy_dir / "data" / "published"
+
+    @property
+    def inbox(self) -> Path:
+        return self.copy_dir / "data" / "inbox"
