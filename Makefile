@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install system-packages dbt-parse demo test dev lint clean
+.PHONY: install system-packages dbt-parse demo test dev lint clean bench
 
 install: $(VENV)/.installed
 
@@ -31,10 +31,17 @@ test: system-packages dbt-parse
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# The UI listens on 127.0.0.1 only (README, Security); the venv's dbt on PATH, for the re-parse on load.
 dev: dbt-parse
 	mkdir -p $(DAGSTER_HOME)
 	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# Every stage on a scale preset beside its baselines (PRESET=demo|idf|national; inputs cached in data/bench or
+# $$OBSERVATOIRE_BENCH_DIR); figures in benchmarks/results/. See docs/performance.md.
+PRESET ?= demo
+bench: install
+	$(BIN)/python -m benchmarks.run --preset $(PRESET)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,9 +1,10 @@
-"""DECP ingestion benchmark: the project's dlt source against DuckDB's own JSON reader, same file, same run.
+"""DECP ingestion benchmark on given files: the project's dlt source beside DuckDB's own reader, same run.
 
     .venv/bin/python -m benchmarks.decp_ingestion [FILE ...] [--json OUT]
 
-Each stage runs in a fresh child process (so peak RSS is its own), sampled every 10 ms with psutil.
-Prints wall time, records, records/s and peak RSS per stage, and the ratio to the DuckDB baseline.
+The stages are those of ``make bench`` (:mod:`benchmarks.stages`), on any files: JSON files against
+``read_json``, CSV files against ``read_csv``, each stage in a fresh child process (so peak RSS is its own).
+Prints wall time, CPU time, records, records/s and peak RSS per stage, and the ratios to the baselines.
 """
 
 from __future__ import annotations
@@ -11,41 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import textwrap
 from pathlib import Path
 
-from benchmarks import measure
+from benchmarks import measure, stages
 from observatoire.settings import DEMO_DATA_DIR
 
 DEFAULT_FILE = DEMO_DATA_DIR / "decp/real_2019_format/decp-json_marches-publics.info_2019-03-07.json"
-
-DLT_STAGE = textwrap.dedent(
-    """
-    import sys
-    from dlt_sources.decp import decp_source
-    from dlt_sources.pipelines import warehouse_pipeline
-    warehouse_pipeline("decp").run(decp_source(paths=sys.argv[1:]))
-    import duckdb
-    with duckdb.connect(__import__("os").environ["OBSERVATOIRE_WAREHOUSE"], read_only=True) as con:
-        print(con.execute("select count(*) from raw_decp.decp_records").fetchone()[0])
-    """
-)
-
-DUCKDB_STAGE = textwrap.dedent(
-    """
-    import os, sys, duckdb
-    con = duckdb.connect(os.environ["OBSERVATOIRE_WAREHOUSE"])
-    files = sys.argv[1:]
-    total = 0
-    for i, path in enumerate(files):
-        con.execute(
-            f"create or replace table records_{i} as select unnest(marches) as record "
-            f"from read_json('{path}', maximum_object_size = 2147483647)"
-        )
-        total += con.execute(f"select count(*) from records_{i}").fetchone()[0]
-    print(total)
-    """
-)
 
 
 def run_stage(name: str, code: str, files: list[Path], work_dir: Path) -> dict[str, float | int | str]:
@@ -53,6 +25,7 @@ def run_stage(name: str, code: str, files: list[Path], work_dir: Path) -> dict[s
     return {
         "stage": name,
         "seconds": run.seconds,
+        "cpu_seconds": run.cpu_seconds,
         "records": run.rows,
         "records_per_s": round(run.rows / run.seconds),
         "peak_rss_mb": run.peak_rss_mb,
@@ -65,20 +38,24 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     files = [f.resolve() for f in args.files]
+    pairs = [
+        ("json", [f for f in files if f.suffix.lower() == ".json"], stages.DECP_READ_JSON, "duckdb read_json"),
+        ("csv", [f for f in files if f.suffix.lower() == ".csv"], stages.READ_CSV, "duckdb read_csv"),
+    ]
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        work_dir = Path(tmp)
-        results = [
-            run_stage("duckdb_read_json (baseline)", DUCKDB_STAGE, files, work_dir),
-            run_stage("dlt DECP source", DLT_STAGE, files, work_dir),
-        ]
-    baseline = results[0]["seconds"]
+        for kind, selected, baseline_code, baseline_name in pairs:
+            if selected:
+                baseline = run_stage(f"{baseline_name} (baseline)", baseline_code, selected, Path(tmp))
+                measured = run_stage(f"dlt DECP source ({kind})", stages.DECP_DLT, selected, Path(tmp))
+                results += [baseline, {**measured, "ratio": round(measured["seconds"] / baseline["seconds"], 2)}]
     print(f"DECP ingestion of {', '.join(f.name for f in files)} ({sum(f.stat().st_size for f in files) / 1e6:.1f} MB)")
-    print(f"{'stage':<30} {'seconds':>8} {'records':>9} {'records/s':>10} {'peak RSS MB':>12} {'× baseline':>11}")
+    header = ("stage", "seconds", "CPU s", "records", "records/s", "peak RSS MB", "× baseline")
+    print("{:<30} {:>8} {:>7} {:>9} {:>10} {:>12} {:>11}".format(*header))
     for row in results:
-        ratio = row["seconds"] / baseline if baseline else float("nan")
         print(
-            f"{row['stage']:<30} {row['seconds']:>8} {row['records']:>9} {row['records_per_s']:>10} "
-            f"{row['peak_rss_mb']:>12} {ratio:>11.2f}"
+            f"{row['stage']:<30} {row['seconds']:>8} {row['cpu_seconds']:>7} {row['records']:>9} "
+            f"{row['records_per_s']:>10} {row['peak_rss_mb']:>12} {row.get('ratio', 1.0):>11.2f}"
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

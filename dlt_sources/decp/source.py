@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -111,7 +112,8 @@ def _read_document(doc: Document, sha256: str) -> Iterator[Any]:
                 raise RecordParseError("tabular files inside an archive are not supported: unzip them first")
             for batch in iter_tabular_batches(doc.disk_path):
                 table = with_constant_columns(batch, {"source_file": doc.display_path, "source_sha256": sha256})
-                table = table.append_column("row_index", pa.array(range(read, read + batch.num_rows), pa.int64()))
+                positions = np.arange(read, read + batch.num_rows, dtype=np.int64)
+                table = table.append_column("row_index", pa.array(positions))
                 read += batch.num_rows
                 yield dlt.mark.with_table_name(table, TABULAR_TABLE)
         else:

@@ -5,9 +5,24 @@
 -- Deduplication rule (deterministic): one contract = one (buyer SIRET, contract id) pair, across files,
 -- formats and sources. The retained record is the one with the latest `datePublicationDonnees`, then the
 -- most complete (completeness_score), then JSON/XML before tabular, then the first by file path and position.
+-- Incremental (macros/incremental.sql): a refresh ranks again every record of the contracts that records
+-- loaded since the last build belong to (their fates may change), and adds the new rejected records.
+{{ config(materialized='incremental', unique_key='record_key', incremental_strategy='delete+insert') }}
+{%- if is_incremental() %}{% set built = last_built_load_id('load_id') %}{% endif %}
+
 with records as (
 
-    select * from {{ ref('int_contract_records_unioned') }}
+    select candidates.* from {{ ref('int_contract_records_unioned') }} as candidates
+    {% if is_incremental() %}
+    where {{ load_order('candidates.load_id') }} > {{ built }}
+        or exists (
+            select 1
+            from {{ ref('int_contract_records_unioned') }} as new_records
+            where {{ load_order('new_records.load_id') }} > {{ built }}
+                and new_records.buyer_id = candidates.buyer_id
+                and new_records.contract_id = candidates.contract_id
+        )
+    {% endif %}
 
 ),
 

@@ -2,6 +2,11 @@
 -- contracts rebuilt from the tabular file (one record per file × buyer × contract id, its rows being
 -- one per holder). Social considerations are flags, NULL when the record does not say (2019 format,
 -- tabular file): unknown is not "no".
+-- Incremental (macros/incremental.sql): a record never changes once loaded, so a refresh adds the records of
+-- the loads since the last build (a tabular file is loaded whole by one load: its contracts are complete).
+{{ config(materialized='incremental', unique_key='record_key', incremental_strategy='delete+insert') }}
+{%- if is_incremental() %}{% set built = last_built_load_id('load_id') %}{% endif %}
+
 with json_xml_records as (
 
     select
@@ -35,6 +40,7 @@ with json_xml_records as (
         has_environmental_consideration,
         social_consideration_keys
     from {{ ref('stg_decp__records') }}
+    {% if is_incremental() %}where {{ load_order('load_id') }} > {{ built }}{% endif %}
 
 ),
 
@@ -82,6 +88,7 @@ tabular_contracts as (
         false as social_considerations_known,
         cast(null as boolean) as has_environmental_consideration
     from {{ ref('stg_decp__tabular_rows') }}
+    {% if is_incremental() %}where {{ load_order('load_id') }} > {{ built }}{% endif %}
     group by source_sha256, buyer_id, contract_id
 
 ),

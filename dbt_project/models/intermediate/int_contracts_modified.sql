@@ -1,10 +1,24 @@
 -- Retained contract records with their modifications applied: the current montant and duration are
 -- those of the latest modification that sets them (by modification date, then published position);
 -- the current holders are those of the latest modification that lists holders, else the initial ones.
+-- Incremental (macros/incremental.sql): a contract changes only when a newly loaded record becomes its
+-- retained record (modifications are published inside records), so a refresh computes those contracts,
+-- reading the modifications of the new records' files only.
+{{ config(materialized='incremental', unique_key='contract_key', incremental_strategy='delete+insert') }}
+{%- if is_incremental() %}
+    {%- set built = last_built_load_id('load_id') %}
+    {%- set new_files_sql -%}
+        select distinct source_sha256 from {{ ref('int_contract_records_ranked') }}
+        where record_fate = 'retained' and {{ load_order('load_id') }} > {{ built }}
+    {%- endset %}
+    {%- set new_files = run_query(new_files_sql).columns[0].values() if execute else [] %}
+{%- endif %}
+
 with retained as (
 
     select * from {{ ref('int_contract_records_ranked') }}
     where record_fate = 'retained'
+    {% if is_incremental() %}and {{ load_order('load_id') }} > {{ built }}{% endif %}
 
 ),
 
@@ -15,6 +29,12 @@ modifications as (
         *
     from {{ ref('stg_decp__modifications') }}
     where is_well_formed
+    {%- if is_incremental() %}
+        and source_sha256 in (
+            {%- for sha256 in new_files %}'{{ sha256 }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            {%- if not new_files %}null{% endif -%}
+        )
+    {%- endif %}
 
 ),
 

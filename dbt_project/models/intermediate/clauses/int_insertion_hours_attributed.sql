@@ -4,18 +4,19 @@
 --   * a contract × month reported twice by a source keeps the last row published (latest file, last line):
 --     exports re-publish corrected months;
 --   * hours of a contract the source does not describe are not attributed.
+-- Incremental (macros/incremental.sql): a refresh recomputes every month of the employment contracts that rows
+-- loaded since the last build touch (new or corrected hours, a re-published contract, participant or tracked
+-- contract); the rows of the other contracts cannot change.
+{{ config(
+    materialized='incremental',
+    unique_key='insertion_hours_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with published_hours as (
 
     select * from {{ ref('stg_suivi_clauses__monthly_hours') }}
-
-),
-
-hours as (
-
-    select * from published_hours
-    qualify row_number() over (
-        partition by employment_contract_key, month_date order by {{ latest_tracking_row_first() }}
-    ) = 1
 
 ),
 
@@ -27,13 +28,48 @@ employment_contracts as (
 
 participants as (
 
-    select participant_key, beneficiary_key from {{ ref('stg_suivi_clauses__participants') }}
+    select participant_key, beneficiary_key, load_id from {{ ref('stg_suivi_clauses__participants') }}
 
 ),
 
 tracked_contracts as (
 
-    select tracked_contract_key, operation_key from {{ ref('stg_suivi_clauses__tracked_contracts') }}
+    select tracked_contract_key, operation_key, load_id from {{ ref('stg_suivi_clauses__tracked_contracts') }}
+
+),
+
+{% if is_incremental() %}
+{%- set built = last_built_load_id('refreshed_load_id') %}
+touched_contracts as (
+
+    select employment_contract_key from published_hours where {{ load_order('load_id') }} > {{ built }}
+    union
+    select employment_contract_key from employment_contracts where {{ load_order('load_id') }} > {{ built }}
+    union
+    select employment_contracts.employment_contract_key
+    from employment_contracts
+    inner join participants
+        on participants.participant_key = employment_contracts.participant_key
+        and {{ load_order('participants.load_id') }} > {{ built }}
+    union
+    select employment_contracts.employment_contract_key
+    from employment_contracts
+    inner join tracked_contracts
+        on tracked_contracts.tracked_contract_key = employment_contracts.tracked_contract_key
+        and {{ load_order('tracked_contracts.load_id') }} > {{ built }}
+
+),
+{% endif %}
+
+hours as (
+
+    select * from published_hours
+    {% if is_incremental() %}
+    where employment_contract_key in (select employment_contract_key from touched_contracts)
+    {% endif %}
+    qualify row_number() over (
+        partition by employment_contract_key, month_date order by source_file desc, line_number desc
+    ) = 1
 
 )
 
@@ -49,7 +85,13 @@ select
     cast(year(hours.month_date) as integer) as year,
     hours.hours,
     hours.source_file,
-    hours.line_number
+    hours.line_number,
+    {{ latest_load_id([
+        ref('stg_suivi_clauses__monthly_hours'),
+        ref('stg_suivi_clauses__employment_contracts'),
+        ref('stg_suivi_clauses__participants'),
+        ref('stg_suivi_clauses__tracked_contracts'),
+    ]) }} as refreshed_load_id
 from hours
 inner join employment_contracts using (employment_contract_key)
 left join participants on participants.participant_key = employment_contracts.participant_key

@@ -18,7 +18,9 @@
 
 with tracked_contracts as (
 
-    select * from {{ ref('stg_suivi_clauses__tracked_contracts') }}
+    -- objects normalised once per contract, not once per candidate pair (millions at the national scale)
+    select *, {{ comparable_text('contract_object') }} as comparable_object
+    from {{ ref('stg_suivi_clauses__tracked_contracts') }}
 
 ),
 
@@ -31,7 +33,7 @@ decp_contracts as (
         cpv_code,
         notification_date,
         amount_eur,
-        contract_object
+        {{ comparable_text('contract_object') }} as comparable_object
     from {{ ref('int_contracts_modified') }}
 
 ),
@@ -67,10 +69,8 @@ fuzzy_pairs as (
         end as cpv_similarity,
         abs(tracked_contracts.amount_eur - decp_contracts.amount_eur) / nullif(decp_contracts.amount_eur, 0)
             as amount_gap,
-        jaro_winkler_similarity(
-            {{ comparable_text('tracked_contracts.contract_object') }},
-            {{ comparable_text('decp_contracts.contract_object') }}
-        ) as object_similarity
+        jaro_winkler_similarity(tracked_contracts.comparable_object, decp_contracts.comparable_object)
+            as object_similarity
     from tracked_contracts
     inner join decp_contracts
         on decp_contracts.buyer_siret = tracked_contracts.buyer_siret

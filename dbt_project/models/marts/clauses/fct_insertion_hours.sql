@@ -1,10 +1,20 @@
 {#- Monthly insertion hours: one row per beneficiary × employment contract × month (an employment contract
-    belongs to one beneficiary, so the key is the employment contract and the month). Rows are immutable
-    once loaded (a month re-published by a source replaces its row): the key `insertion_hours_key` is the
-    unique_key to use if this table is made incremental. -#}
+    belongs to one beneficiary, so the key is the employment contract and the month). Incremental on
+    `insertion_hours_key`: a refresh copies the rows int_insertion_hours_attributed recomputed since this
+    table's last build (macros/incremental.sql); `dbt build --full-refresh` rebuilds it whole. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='insertion_hours_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with hours as (
 
     select * from {{ ref('int_insertion_hours_attributed') }}
+    {% if is_incremental() %}
+    where refreshed_load_id > {{ last_built_load_id('refreshed_load_id') }}
+    {% endif %}
 
 )
 
@@ -19,5 +29,6 @@ select
     year,
     hours,
     source_file,
-    line_number
+    line_number,
+    refreshed_load_id
 from hours

@@ -1,7 +1,38 @@
 -- One row per public contract (marché or concession), in its current state after modifications.
-with contracts as (
+-- Incremental on contract_key (macros/incremental.sql): a refresh rebuilds the contracts that records loaded
+-- since the last build belong to, and those whose tracked hours changed; `dbt build --full-refresh` all.
+{{ config(
+    materialized='incremental',
+    unique_key='contract_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+{%- if is_incremental() %}{% set built = last_built_load_id('load_id') %}{% endif %}
+
+with
+
+{% if is_incremental() %}
+touched as (
+
+    select contract_key from {{ ref('int_contract_records_ranked') }}
+    where contract_key is not null and {{ load_order('load_id') }} > {{ built }}
+    union
+    select contract_key
+    from {{ ref('int_decp_contracts_tracked_hours') }} as tracked
+    full outer join (
+        select contract_key, tracked_contract_count, hours_planned, hours_worked from {{ this }} where is_tracked
+    ) as built_contracts using (contract_key)
+    where cast(tracked.tracked_contract_count as integer) is distinct from built_contracts.tracked_contract_count
+        or tracked.hours_planned is distinct from built_contracts.hours_planned
+        or tracked.hours_worked is distinct from built_contracts.hours_worked
+
+),
+{% endif %}
+
+contracts as (
 
     select * from {{ ref('int_contracts_modified') }}
+    {% if is_incremental() %}where contract_key in (select contract_key from touched){% endif %}
 
 ),
 

@@ -1,9 +1,18 @@
 -- One row per published JSON/XML DECP record, fields extracted and typed; nothing filtered.
+-- A table, not a view: extracting the fields parses each record's JSON, which the models and tests reading
+-- this one would otherwise pay again each (minutes at the national scale). Incremental (macros/incremental.sql):
+-- a record never changes once loaded, so a refresh parses only the records of the loads since the last build.
+{{ config(
+    materialized='incremental',
+    unique_key=['source_sha256', 'record_type', 'record_index'],
+    incremental_strategy='delete+insert',
+) }}
 with source as (
 
     select * from {{ source_or_empty('raw_decp', 'decp_records', [
         'source_file', 'source_sha256', 'record_type', 'format_version', 'record_index', 'record', '_dlt_load_id'
     ]) }}
+    {% if is_incremental() %}where {{ load_order('_dlt_load_id') }} > {{ last_built_load_id('load_id') }}{% endif %}
 
 ),
 

@@ -1,0 +1,175 @@
+"""A monthly refresh gives the marts a full rebuild gives, on the demo preset.
+
+The demo preset is split like the benchmark's (benchmarks/inputs.py): every month but the last, then the last
+month's hours files and DECP records. Two runs, one after the other in the same folder (raw rows keep their
+file paths, so both must read the same paths):
+
+* incremental: load months 1..N-1, ``dbt run``; add month N, load, ``dbt run`` (the incremental models
+  recompute what the new rows touch);
+* full: load every month at once into a fresh warehouse, ``dbt run``.
+
+Month N also carries what a real month brings besides new rows: a DECP record published again with a later
+publication date and a modification (it supersedes the earlier one), and a corrected row for a month already
+loaded in an hours export (the latest file wins).
+
+Every table of the ``marts`` schema must hold the same rows, compared as an order-independent checksum of each
+row (doubles rounded to 1e-6, dlt load ids left out: they are the only values that depend on when a load ran).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from support import run_dbt, warehouse_env
+
+from benchmarks.inputs import MAPPINGS_DIR, link_inbox, prepare
+from demo_generator.decp import write_json
+from dlt_sources.suivi_clauses.mapping import header_key, load_mapping
+from dlt_sources.suivi_clauses.readers import read_csv
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental_refresh")]
+
+#: Columns that record when something was loaded or rebuilt, not what the data say.
+LOAD_COLUMNS = {"load_id", "refreshed_load_id", "_dlt_load_id"}
+
+
+def load_inbox(env: dict[str, str]) -> None:
+    """Every dlt source of the refresh job, on the inbox of ``env`` (as the Dagster assets run them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        from dlt_sources.decp import decp_source
+        from dlt_sources.pipelines import warehouse_pipeline
+        from dlt_sources.reference import reference_source
+        from dlt_sources.registries import registry_files_source, sirene_source
+        from dlt_sources.suivi_clauses import suivi_clauses_source
+        from observatoire.settings import load_settings
+
+        settings = load_settings()
+        warehouse_pipeline("decp", settings).run(decp_source(paths=settings.decp_paths))
+        tracking = suivi_clauses_source(inbox=str(settings.tracking_inbox), mappings_dir=str(settings.mappings_dir))
+        warehouse_pipeline("suivi_clauses", settings).run(tracking)
+        warehouse_pipeline("reference", settings).run(reference_source())
+        registries = warehouse_pipeline("registries", settings)
+        registries.run(registry_files_source(reference_dir=str(settings.reference_dir)))
+        registries.run(sirene_source(registries_dir=str(settings.registries_dir)))
+
+
+def mart_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
+    """Row count and order-independent checksum of every table of the marts schema."""
+    checksums = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
+        for table in tables:
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+            values = [
+                f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
+                for name, kind in columns
+                if name not in LOAD_COLUMNS
+            ]
+            row = con.execute(
+                f"select count(*), md5(coalesce(string_agg(h, '' order by h), '')) "
+                f'from (select md5(cast(row({", ".join(values)}) as varchar)) as h from marts."{table}")'
+            ).fetchone()
+            checksums[table] = (row[0], row[1])
+    return checksums
+
+
+def add_corrections(base: Path, month: Path, month_label: str) -> tuple[str, str, float]:
+    """Add to the month's inbox a DECP record published again (later date, one modification raising the amount)
+    and, in an hours file of the month, a corrected row of the previous month. Returns the republished contract
+    id, the corrected employment contract id and its corrected hours."""
+    published = json.loads((base / "decp" / f"decp_idf_{month_label[:4]}.json").read_text(encoding="utf-8"))
+    record = dict(published["marches"]["marche"][0])
+    record["datePublicationDonnees"] = f"{month_label}-20"
+    record["modifications"] = [
+        {"modification": {"id": 1, "dateNotificationModification": f"{month_label}-15", "montant": 1_234_567.0}}
+    ]
+    write_json(month / "decp" / f"republications_{month_label}.json", [record])
+
+    month_file = next((month / "suivi_clauses" / "coordination_93").glob("*heures*"))
+    base_file = base / "suivi_clauses" / "coordination_93" / month_file.name.replace(f"_{month_label}", "")
+    columns = next(t.columns for t in load_mapping("coordination_93", MAPPINGS_DIR).tables_for(base_file.name))
+    sheet = read_csv(base_file)
+    field = {i: columns.get(header_key(name), header_key(name)) for i, name in enumerate(sheet.header)}
+    previous = f"{int(month_label[5:]) - 1:02d}/{month_label[:4]}"
+    cells = next(cells for _, cells in sheet.rows if cells[_index(field, "mois")] == previous)
+    corrected = [*cells]
+    corrected[_index(field, "heures")] = "7"
+    line = ";".join(corrected).encode(sheet.encoding or "utf-8") + b"\r\n"
+    month_file.write_bytes(month_file.read_bytes() + line)
+    return record["id"], cells[_index(field, "id_contrat")], 7.0
+
+
+def _index(fields: dict[int, str], name: str) -> int:
+    return next(i for i, field in fields.items() if field == name)
+
+
+def build(env: dict[str, str], work_dir: Path) -> None:
+    full_env = {**os.environ, **env}
+    run_dbt(["seed"], full_env, work_dir)
+    run_dbt(["run"], full_env, work_dir)
+
+
+def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
+    inputs = prepare("demo", 2024, tmp_path / "inputs")
+    month = tmp_path / "month"
+    shutil.copytree(inputs.increment, month)
+    month_label = f"{inputs.month[0]}-{inputs.month[1]:02d}"
+    contract_id, employment_contract_id, corrected_hours = add_corrections(inputs.base, month, month_label)
+    work_dir = tmp_path / "run"  # the same paths for both runs
+    env = {**warehouse_env(work_dir), "OBSERVATOIRE_DEMO_MODE": "1"}
+    inbox = work_dir / "data" / "inbox"
+    warehouse = Path(env["OBSERVATOIRE_WAREHOUSE"])
+
+    link_inbox([inputs.base], inbox)
+    load_inbox(env)
+    build(env, work_dir)
+    link_inbox([month], inbox)
+    load_inbox(env)
+    build(env, work_dir)
+    incremental = mart_checksums(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        month_rows = con.execute(
+            "select count(*) from marts.fct_insertion_hours where month_date = ?", [f"{month_label}-01"]
+        ).fetchone()[0]
+        hours = con.execute(
+            "select h.hours from marts.fct_insertion_hours h join marts.fct_employment_contracts c "
+            "using (employment_contract_key) where c.source_employment_contract_id = ? "
+            "and h.month_date = ?::date - interval 1 month",
+            [employment_contract_id, f"{month_label}-01"],
+        ).fetchall()
+        contract = con.execute(
+            "select current_amount_eur, duplicate_record_count, modification_count from marts.fct_contracts "
+            "where contract_id = ?",
+            [contract_id],
+        ).fetchall()
+
+    shutil.rmtree(work_dir)
+    link_inbox([inputs.base, month], inbox)
+    load_inbox(env)
+    build(env, work_dir)
+    full = mart_checksums(warehouse)
+
+    # the month arrived in the second refresh, with its correction and its republished contract
+    assert month_rows > 0
+    assert hours == [(corrected_hours,)]
+    assert contract == [(1_234_567.0, 1, 1)]
+    assert set(incremental) == set(full) and {"fct_insertion_hours", "fct_contracts"} <= set(full)
+    different = {table: (incremental[table], full[table]) for table in full if incremental[table] != full[table]}
+    assert not different
