@@ -7,7 +7,6 @@ anyway. The sensor runs under the Dagster daemon (``make dev`` starts it) for ev
 including runs that crash recovery marks failed (orchestration/recovery.py).
 """
 
-
 import json
 import os
 import tempfile

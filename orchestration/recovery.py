@@ -17,7 +17,6 @@ instance of dagster.yaml); a multi-host deployment needs Dagster's run monitorin
 supports health checks instead.
 """
 
-
 import logging
 
 import psutil
