@@ -117,7 +117,7 @@ def read_csv(path: Path, encoding: str | None = None) -> Sheet:
             last = reader.line_num
             try:
                 for cells in reader:
-                    if any(cell.strip() for cell in cells):
+                    if "".join(cells).strip():  # a line of empty cells is skipped
                         yield reader.line_num, cells
                     last = reader.line_num
             except UnicodeDecodeError as exc:
@@ -137,15 +137,31 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def read_xlsx(path: Path, sheet_name: str | None, expected_headers: set[str], header_key) -> Sheet:
+def open_workbook(path: Path) -> Any:
+    """The workbook, read-only. Opening parses every sheet when the file does not state its dimensions (files
+    written by openpyxl): a workbook holding several tables is opened once for all of them."""
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise ExportReadError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+
+
+def read_xlsx(
+    path: Path, sheet_name: str | None, expected_headers: set[str], header_key, workbook: Any = None
+) -> Sheet:
+    """A sheet of the workbook at ``path``, or of ``workbook`` when given (opened by ``open_workbook``, closed by
+    the caller); otherwise the file is opened here and closed once the rows are read."""
+    owned = workbook is None
+    workbook = open_workbook(path) if owned else workbook
+
+    def close() -> None:
+        if owned:
+            workbook.close()
+
     if sheet_name and sheet_name not in workbook.sheetnames:
-        workbook.close()
+        close()
         raise ExportReadError(f"sheet {sheet_name!r} not found (sheets: {', '.join(workbook.sheetnames)})")
     worksheet = workbook[sheet_name] if sheet_name else workbook.worksheets[0]
     iterator = worksheet.iter_rows(values_only=True)
@@ -159,7 +175,7 @@ def read_xlsx(path: Path, sheet_name: str | None, expected_headers: set[str], he
         if line >= XLSX_HEADER_SEARCH_ROWS:
             break
     if header is None:
-        workbook.close()
+        close()
         raise ExportReadError(
             f"no header row found in the first {XLSX_HEADER_SEARCH_ROWS} rows of sheet {worksheet.title!r}"
         )
@@ -171,6 +187,6 @@ def read_xlsx(path: Path, sheet_name: str | None, expected_headers: set[str], he
                 if any(v not in (None, "") for v in values):
                     yield line, values
         finally:
-            workbook.close()
+            close()
 
     return Sheet(header=header, header_line=header_line, rows=rows())

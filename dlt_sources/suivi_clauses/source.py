@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import dlt
+import numpy as np
 import pyarrow as pa
 
 from observatoire.pseudonymisation import Pseudonymiser, load_key
 
 from ..common import file_sha256
+from .columnar import ARROW_TYPES, ages, cross_field_pass, parse_batch
 from .exchange_format import Field, Table, exchange_tables
 from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
-from .readers import CSV_SEPARATORS, ExportReadError, Sheet, read_csv, read_xlsx
-from .validation import InvalidValue, parse_field
+from .readers import CSV_SEPARATORS, ExportReadError, Sheet, open_workbook, read_csv, read_xlsx
+from .validation import InvalidValue, age, cross_field_errors, parse_field
 
 log = logging.getLogger(__name__)
 
@@ -26,21 +27,8 @@ REJECTS_TABLE = "tracking_rejects"
 AUDIT_TABLE = "tracking_load_audit"
 BATCH_ROWS = 20_000
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
-MIN_AGE, MAX_AGE = 14, 80
-#: Facts that cannot lie after the day of the load: table → (field, latest accepted value from today, reason).
-NOT_IN_THE_FUTURE: dict[str, tuple[tuple[str, Callable[[date], date], str], ...]] = {
-    "heures": (("mois", lambda today: today.replace(day=1), "mois dans le futur: heures pas encore réalisées"),),
-    "participants": (("date_entree", lambda today: today, "date d'entrée dans le futur"),),
-    "sorties": (("date_sortie", lambda today: today, "date de sortie dans le futur"),),
-}
-
-ARROW_TYPES = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "yearmonth": pa.date32(),
-    "number": pa.float64(),
-    "integer": pa.int64(),
-}
+#: Tables whose participant id is replaced by a pseudonym (the id never reaches DuckDB).
+PSEUDONYMISED_TABLES = ("participants", "contrats_travail", "sorties")
 METADATA_FIELDS = [
     ("source_name", pa.string()),
     ("source_file", pa.string()),
@@ -77,7 +65,7 @@ AUDIT_SCHEMA = pa.schema(
 def loaded_schema(table: Table) -> pa.Schema:
     """Columns written for ``table``: its non-personal fields, pseudonyms and derived fields, provenance."""
     columns: list[tuple[str, pa.DataType]] = []
-    if table.name in ("participants", "contrats_travail", "sorties"):
+    if table.name in PSEUDONYMISED_TABLES:
         columns.append(("participant_pseudonym", pa.string()))
     if table.name == "participants":
         columns += [("beneficiary_pseudonym", pa.string()), ("age_at_entry", pa.int64())]
@@ -85,25 +73,8 @@ def loaded_schema(table: Table) -> pa.Schema:
     return pa.schema(columns + METADATA_FIELDS)
 
 
-@dataclass
-class _Buffer:
-    schema: pa.Schema
-    table_name: str
-
-    def __post_init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in self.schema.names}
-
-    def add(self, row: dict[str, Any]) -> None:
-        for name, values in self.columns.items():
-            values.append(row.get(name))
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values())))
-
-    def flush(self) -> Any:
-        table = pa.table(self.columns, schema=self.schema)
-        self.columns = {name: [] for name in self.schema.names}
-        return dlt.mark.with_table_name(table, self.table_name)
+def _rejects_table(rejects: list[dict[str, Any]]) -> Any:
+    return dlt.mark.with_table_name(pa.Table.from_pylist(rejects, schema=REJECTS_SCHEMA), REJECTS_TABLE)
 
 
 def _shape_error(sheet: Sheet, cells: list[Any]) -> str | None:
@@ -124,15 +95,20 @@ def _shape_error(sheet: Sheet, cells: list[Any]) -> str | None:
     return None
 
 
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 class _FileLoader:
     """Reads, maps, validates and pseudonymises one file; yields raw rows, rejects and its audit row."""
 
-    def __init__(self, path: Path, source: str, mapping: SourceMapping, pseudonymiser: Pseudonymiser | None):
+    def __init__(
+        self,
+        path: Path,
+        source: str,
+        mapping: SourceMapping,
+        pseudonymiser: Pseudonymiser | None,
+        row_by_row: bool = False,
+    ):
         self.path, self.source, self.mapping, self.pseudonymiser = path, source, mapping, pseudonymiser
+        self.row_by_row = row_by_row
+        self.workbook: Any = None  # an XLSX file is opened once for all its sheets
         self.sha256 = file_sha256(path)
         self.status: str | None = None
         self.loaded_tables: set[str] = set()
@@ -156,7 +132,9 @@ class _FileLoader:
     def _open(self, table: Table, sheet_name: str | None, columns: dict[str, str]) -> Sheet:
         if self.path.suffix.lower() == ".xlsx":
             expected = set(columns) | {header_key(name) for name in table.field_names}
-            return read_xlsx(self.path, sheet_name, expected, header_key)
+            if self.workbook is None:
+                self.workbook = open_workbook(self.path)
+            return read_xlsx(self.path, sheet_name, expected, header_key, self.workbook)
         return read_csv(self.path)
 
     def _column_fields(
@@ -193,13 +171,17 @@ class _FileLoader:
         if self.path.suffix.lower() != ".xlsx":
             table_mappings = table_mappings[:1]  # a CSV holds one table
         statuses = []
-        for table_mapping in table_mappings:
-            if table_mapping.table in done:
-                continue
-            yield from self._load_table(table_mapping)
-            statuses.append(self.status)
-            if self.status != "failed":
-                self.loaded_tables.add(table_mapping.table)
+        try:
+            for table_mapping in table_mappings:
+                if table_mapping.table in done:
+                    continue
+                yield from self._load_table(table_mapping)
+                statuses.append(self.status)
+                if self.status != "failed":
+                    self.loaded_tables.add(table_mapping.table)
+        finally:
+            if self.workbook is not None:
+                self.workbook.close()
         self.status = "failed" if "failed" in statuses else "loaded"
 
     def _load_table(self, table_mapping: TableMapping) -> Iterator[Any]:
@@ -230,50 +212,131 @@ class _FileLoader:
             return
         if unknown:
             log.info("%s: unknown columns ignored: %s", self.path, ", ".join(unknown))
-        rows = _Buffer(loaded_schema(table), table.name)
-        rejects = _Buffer(REJECTS_SCHEMA, REJECTS_TABLE)
+        today = date.today()
+        batch: list[tuple[int, list[Any]]] = []
+        rejects: list[dict[str, Any]] = []
         read = loaded = rejected = 0
         stopped = None
-        try:
-            for line, cells in sheet.rows:
-                read += 1
-                shape_error = _shape_error(sheet, cells)
-                if shape_error:
-                    errors: list[tuple] = [(None, shape_error, None)]
-                else:
-                    record, errors = self._validate(table, by_index, cells)
-                    errors = errors or self._transform(table, record)
-                if errors:
-                    rejected += 1
-                    for column, reason, value in errors:
-                        rejects.add(
-                            {
-                                **self.provenance,
-                                "table_name": table.name,
-                                "line_number": line,
-                                "column_name": column,
-                                "reason": reason,
-                                "published_value": value,
-                            }
-                        )
-                else:
-                    loaded += 1
-                    rows.add({**record, **self.provenance, "line_number": line})
-                if len(rows) >= BATCH_ROWS:
-                    yield rows.flush()
-                if len(rejects) >= BATCH_ROWS:
-                    yield rejects.flush()
-        except ExportReadError as exc:
-            stopped = f"{exc}; lignes suivantes non lues: corrigez le fichier et déposez-le à nouveau"
-        if len(rows):
-            yield rows.flush()
-        if len(rejects):
-            yield rejects.flush()
+        rows = iter(sheet.rows)
+        while True:
+            try:
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) >= BATCH_ROWS:
+                        break
+            except ExportReadError as exc:
+                stopped = f"{exc}; lignes suivantes non lues: corrigez le fichier et déposez-le à nouveau"
+            if not batch:
+                break
+            rows_table, batch_rejects = self._load_batch(table, sheet, by_index, batch, today)
+            read += len(batch)
+            loaded += rows_table.num_rows
+            rejected += len(batch) - rows_table.num_rows
+            batch = []
+            if rows_table.num_rows:
+                yield dlt.mark.with_table_name(rows_table, table.name)
+            rejects += batch_rejects
+            if len(rejects) >= BATCH_ROWS:
+                yield _rejects_table(rejects)
+                rejects = []
+            if stopped:
+                break
+        if rejects:
+            yield _rejects_table(rejects)
         notes = [stopped, f"colonnes inconnues ignorées: {', '.join(unknown)}" if unknown else None]
         note = "; ".join(n for n in notes if n) or None
         status = "partial" if stopped else ("loaded" if read else "empty")
         log.info("%s → %s: %s, %d read, %d loaded, %d rejected", self.path, table.name, status, read, loaded, rejected)
         yield self._audit(table.name, status, read, loaded, rejected, note)
+
+    def _load_batch(
+        self, table: Table, sheet: Sheet, by_index: dict[int, Field], batch: list[tuple[int, list[Any]]], today: date
+    ) -> tuple[pa.Table, list[dict[str, Any]]]:
+        """The loaded rows (one Arrow table, in line order) and the rejects of a batch of (line, cells).
+
+        Workbook rows and CSV lines with as many cells as the header are validated column-wise (``columnar``);
+        the other CSV lines (shorter or longer: their shape is checked first) and every row the column-wise pass
+        does not accept go through the per-row path, which writes the rejects with their reasons."""
+        schema = loaded_schema(table)
+        passed = np.zeros(len(batch), dtype=bool)
+        loaded: list[pa.Table] = []
+        if self.row_by_row:
+            regular: list[int] = []
+        elif sheet.separator is None:  # a workbook: no line to split, every row can be taken column-wise
+            regular = list(range(len(batch)))
+        else:  # CSV lines with as many cells as the header
+            width = len(sheet.header)
+            regular = [position for position, (_, cells) in enumerate(batch) if len(cells) == width]
+        if regular:
+            rows = [batch[position][1] for position in regular]
+            columns, valid = parse_batch(table, by_index, rows, text=sheet.separator is not None)
+            valid &= cross_field_pass(table.name, columns, today)
+            keep = pa.array(valid)
+            lines = pa.array([batch[position][0] for position in regular], pa.int64()).filter(keep)
+            columns = {name: column.filter(keep) for name, column in columns.items()}
+            loaded.append(self._columns_table(table, schema, columns, lines))
+            passed[np.array(regular)[valid]] = True
+        records: list[dict[str, Any]] = []
+        rejects: list[dict[str, Any]] = []
+        for position in np.flatnonzero(~passed):
+            line, cells = batch[position]
+            record, errors = self._row(table, sheet, by_index, cells, today)
+            if errors:
+                rejects += [
+                    {
+                        **self.provenance,
+                        "table_name": table.name,
+                        "line_number": line,
+                        "column_name": column,
+                        "reason": reason,
+                        "published_value": value,
+                    }
+                    for column, reason, value in errors
+                ]
+            else:
+                records.append({**record, **self.provenance, "line_number": line})
+        if records:
+            loaded.append(pa.Table.from_pylist(records, schema=schema))
+            if len(loaded) > 1:
+                return pa.concat_tables(loaded).sort_by("line_number"), rejects
+        return (loaded[0] if loaded else schema.empty_table()), rejects
+
+    def _columns_table(
+        self, table: Table, schema: pa.Schema, columns: dict[str, pa.Array], lines: pa.Array
+    ) -> pa.Table:
+        """The loaded rows from typed columns: pseudonyms and age added, personal columns left out."""
+        size = len(lines)
+        derived: dict[str, pa.Array] = {"line_number": lines}
+        for name, value in self.provenance.items():
+            derived[name] = pa.repeat(pa.scalar(value, pa.string()), size)
+        if table.name == "participants":
+            birth = columns["date_naissance"]
+            derived["age_at_entry"] = ages(birth, columns["date_entree"])
+            beneficiary = self._pseudonymiser().beneficiary
+            identities = zip(columns["nom"].to_pylist(), columns["prenom"].to_pylist(), birth.to_pylist(), strict=True)
+            pseudonyms = [beneficiary(*identity) for identity in identities]
+            derived["beneficiary_pseudonym"] = pa.array(pseudonyms, pa.string())
+        if table.name in PSEUDONYMISED_TABLES:
+            ids = columns["id_participant"].dictionary_encode()  # a participant has several contracts
+            participant = self._pseudonymiser().participant
+            pseudonyms = [participant(self.source, value) for value in ids.dictionary.to_pylist()]
+            derived["participant_pseudonym"] = pa.array(pseudonyms, pa.string()).take(ids.indices)
+        # personal columns are not in the schema: they are left out here
+        return pa.Table.from_arrays([derived.get(name, columns.get(name)) for name in schema.names], schema=schema)
+
+    def _row(
+        self, table: Table, sheet: Sheet, by_index: dict[int, Field], cells: list[Any], today: date
+    ) -> tuple[dict[str, Any], list[tuple]]:
+        """One line by the per-row path: the loaded record (pseudonymised, personal fields removed) and no error,
+        or the errors that reject it."""
+        shape_error = _shape_error(sheet, cells)
+        if shape_error:
+            return {}, [(None, shape_error, None)]
+        record, errors = self._validate(table, by_index, cells)
+        errors = errors or cross_field_errors(table.name, record, today)
+        if not errors:
+            self._pseudonymise(table, record)
+        return record, errors
 
     @staticmethod
     def _validate(table: Table, by_index: dict[int, Field], cells: list[Any]) -> tuple[dict[str, Any], list[tuple]]:
@@ -290,30 +353,17 @@ class _FileLoader:
             record.setdefault(field.name, None)
         return record, errors
 
-    def _transform(self, table: Table, record: dict[str, Any]) -> list[tuple]:
-        """Cross-field rules, then pseudonymisation; returns errors (the record is changed in place)."""
-        today = date.today()
-        for field_name, limit, reason in NOT_IN_THE_FUTURE.get(table.name, ()):
-            value = record[field_name]
-            if value is not None and value > limit(today):
-                return [(field_name, reason, value.isoformat())]
-        if table.name == "contrats_travail" and record["date_fin"] and record["date_fin"] < record["date_debut"]:
-            return [("date_fin", "date de fin antérieure à la date de début", record["date_fin"].isoformat())]
+    def _pseudonymise(self, table: Table, record: dict[str, Any]) -> None:
+        """Pseudonyms and age added to a valid record, personal fields removed (in place)."""
         if table.name == "participants":
-            birth, entry = record["date_naissance"], record["date_entree"]
-            if birth > entry:
-                return [("date_naissance", "date de naissance postérieure à la date d'entrée", None)]
-            age = _age(birth, entry)
-            if not MIN_AGE <= age <= MAX_AGE:
-                return [("date_naissance", f"âge à l'entrée invraisemblable ({age} ans)", None)]
-            record["age_at_entry"] = age
+            birth = record["date_naissance"]
+            record["age_at_entry"] = age(birth, record["date_entree"])
             record["beneficiary_pseudonym"] = self._pseudonymiser().beneficiary(record["nom"], record["prenom"], birth)
-        if table.name in ("participants", "contrats_travail", "sorties"):
+        if table.name in PSEUDONYMISED_TABLES:
             record["participant_pseudonym"] = self._pseudonymiser().participant(self.source, record["id_participant"])
         for field in table.fields:
             if field.personal is not None:
                 del record[field.name]
-        return []
 
     def _pseudonymiser(self) -> Pseudonymiser:
         if self.pseudonymiser is None:
@@ -356,7 +406,7 @@ def _scope_legacy_keys(seen: dict[str, str], inbox: Path) -> None:
 
 
 @dlt.resource(name="tracking_exports", write_disposition="append")
-def tracking_exports(inbox: str, mappings_dir: str) -> Iterator[Any]:
+def tracking_exports(inbox: str, mappings_dir: str, row_by_row: bool = False) -> Iterator[Any]:
     state = dlt.current.resource_state()
     #: content key (source and content hash) → path of the files whose every table is loaded
     seen: dict[str, str] = state.setdefault("seen_files", {})
@@ -386,6 +436,7 @@ def tracking_exports(inbox: str, mappings_dir: str) -> Iterator[Any]:
             source,
             mapping if isinstance(mapping, SourceMapping) else SourceMapping(source, None, ()),
             pseudonymiser,
+            row_by_row,
         )
         content = _content_key(source, loader.sha256)
         if content in seen:
@@ -410,6 +461,10 @@ def tracking_exports(inbox: str, mappings_dir: str) -> Iterator[Any]:
 
 
 @dlt.source(name="suivi_clauses", max_table_nesting=0)
-def suivi_clauses_source(inbox: str = dlt.config.value, mappings_dir: str = dlt.config.value) -> Sequence[Any]:
-    """Tracking exports under ``inbox`` (one folder per source), mapped with ``mappings_dir``/<source>.yaml."""
-    return [tracking_exports(inbox, mappings_dir)]
+def suivi_clauses_source(
+    inbox: str = dlt.config.value, mappings_dir: str = dlt.config.value, row_by_row: bool = False
+) -> Sequence[Any]:
+    """Tracking exports under ``inbox`` (one folder per source), mapped with ``mappings_dir``/<source>.yaml.
+    ``row_by_row`` validates every line by the per-row path only (slower, same outcome: the reference the
+    column-wise path is tested against)."""
+    return [tracking_exports(inbox, mappings_dir, row_by_row)]

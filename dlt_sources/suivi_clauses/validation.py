@@ -2,11 +2,15 @@
 
 Each parser returns the typed value or raises ``InvalidValue`` with a reason in French (what the data
 steward reads in the rejects table). Accepted spellings are those of real exports: dd/mm/yyyy and ISO
-dates, Excel dates, decimal commas and spaces as thousands separators, codes in any case."""
+dates, Excel dates, decimal commas and spaces as thousands separators, codes in any case. The cross-field rules of
+a typed row (nothing in the future, dates in order, a plausible age) are here too.
+
+These are the rules; ``columnar`` only applies them faster to whole batches."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -16,6 +20,13 @@ from .exchange_format import Field, nomenclature_codes
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 YEARMONTH_FORMATS = ("%m/%Y", "%Y-%m", "%m-%Y")
 MIN_YEAR, MAX_YEAR = 1900, 2100
+MIN_AGE, MAX_AGE = 14, 80
+#: Facts that cannot lie after the day of the load: table → (field, latest accepted value from today, reason).
+NOT_IN_THE_FUTURE: dict[str, tuple[tuple[str, Callable[[date], date], str], ...]] = {
+    "heures": (("mois", lambda today: today.replace(day=1), "mois dans le futur: heures pas encore réalisées"),),
+    "participants": (("date_entree", lambda today: today, "date d'entrée dans le futur"),),
+    "sorties": (("date_sortie", lambda today: today, "date de sortie dans le futur"),),
+}
 
 
 class InvalidValue(ValueError):
@@ -158,3 +169,26 @@ def parse_field(field: Field, raw: Any) -> Any:
             value = normalised[0]
         # integer nomenclatures (niveau_formation) keep their integer value
     return value
+
+
+def age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def cross_field_errors(table: str, record: dict[str, Any], today: date) -> list[tuple[str, str, str | None]]:
+    """The first rule a typed row of ``table`` breaks, as [(field, reason, published value)]; [] when none.
+    ``columnar.cross_field_pass`` is the column-wise twin of these rules: change both together."""
+    for field_name, limit, reason in NOT_IN_THE_FUTURE.get(table, ()):
+        value = record[field_name]
+        if value is not None and value > limit(today):
+            return [(field_name, reason, value.isoformat())]
+    if table == "contrats_travail" and record["date_fin"] and record["date_fin"] < record["date_debut"]:
+        return [("date_fin", "date de fin antérieure à la date de début", record["date_fin"].isoformat())]
+    if table == "participants":
+        birth, entry = record["date_naissance"], record["date_entree"]
+        if birth > entry:
+            return [("date_naissance", "date de naissance postérieure à la date d'entrée", None)]
+        years = age(birth, entry)
+        if not MIN_AGE <= years <= MAX_AGE:
+            return [("date_naissance", f"âge à l'entrée invraisemblable ({years} ans)", None)]
+    return []
