@@ -28,7 +28,7 @@ class StageRun:
     cpu_seconds: float = 0.0  # user + system time of the process and the children it waited for
     load_before: float = 0.0  # 1-minute load average when the stage started
     load_after: float = 0.0
-    output: list[str] = field(default_factory=list)  # the lines printed before the last one
+    output: list[str] = field(default_factory=list)  # the lines printed as "detail: ..." (prefix removed)
 
 
 def _tree_rss(process: psutil.Process) -> int:
@@ -94,5 +94,5 @@ def run_stage(
         cpu_seconds=round(cpu, 2),
         load_before=round(load_before, 2),
         load_after=round(os.getloadavg()[0], 2),
-        output=lines[:-1],
+        output=[line.removeprefix("detail: ") for line in lines[:-1] if line.startswith("detail: ")],
     )
