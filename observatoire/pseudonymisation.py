@@ -70,10 +70,16 @@ def normalise_name(value: str) -> str:
 @dataclass(frozen=True)
 class Pseudonymiser:
     key: bytes = field(repr=False)
+    #: the HMAC keyed once; each digest starts from a copy (keying it costs as much as hashing a short message)
+    _keyed: hmac.HMAC = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_keyed", hmac.new(self.key, digestmod=hashlib.sha256))
 
     def _digest(self, *parts: str) -> str:
-        message = "\x1f".join(parts).encode()
-        return hmac.new(self.key, message, hashlib.sha256).hexdigest()[:32]
+        mac = self._keyed.copy()
+        mac.update("\x1f".join(parts).encode())
+        return mac.hexdigest()[:32]
 
     def beneficiary(self, last_name: str, first_name: str, birth_date: date) -> str:
         """Same person, same pseudonym, whatever the source and the spelling of accents/case/hyphens."""

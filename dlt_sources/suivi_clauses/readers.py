@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import posixpath
+import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, TextIO
+from xml.etree import ElementTree
 
 CSV_SEPARATORS = ";,\t|"
 SNIFF_BYTES = 64 * 1024
@@ -131,60 +136,223 @@ def read_csv(path: Path, encoding: str | None = None) -> Sheet:
     return Sheet(header=header, header_line=1, rows=rows(), encoding=encoding, separator=separator)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date() if value.time() == datetime.min.time() else value
-    return value
+#: A workbook part is refused above this uncompressed size, or when it is more than MAX_COMPRESSION_RATIO times its
+#: compressed size and over 100 MB (a zip bomb): calamine holds a whole sheet in memory.
+MAX_PART_BYTES = 2 * 1024**3
+MAX_COMPRESSION_RATIO = 200
+#: Numbers below this are written without exponent by Excel and openpyxl: an integral one is read back as an int.
+EXACT_INTEGERS = 1e16
+NAMESPACED = re.compile(r"\{[^}]*\}")
+CELL_REFERENCE = re.compile(r"([A-Z]+)([0-9]+)")
 
 
-def open_workbook(path: Path) -> Any:
-    """The workbook, read-only. Opening parses every sheet when the file does not state its dimensions (files
-    written by openpyxl): a workbook holding several tables is opened once for all of them."""
-    from openpyxl import load_workbook
+def _local(tag: str) -> str:
+    return NAMESPACED.sub("", tag, count=1)
 
+
+def _normalised(cells: list[Any]) -> list[Any]:
+    """Cells as the tracking rules expect them (and as openpyxl gave them): empty → None, an integral number → int
+    (a code typed as a number: 75056, not 75056.0), a date at midnight → date."""
+    return [
+        None
+        if value == ""
+        else (int(value) if value.is_integer() and -EXACT_INTEGERS < value < EXACT_INTEGERS else value)
+        if value.__class__ is float
+        else (value.date() if value.time() == time() else value)
+        if value.__class__ is datetime
+        else value
+        for value in cells
+    ]
+
+
+def _part_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The decompressed bytes of a workbook part; zipfile stops at the announced size and checks the CRC, so a part
+    lying about its size (a zip bomb) raises here before calamine inflates it."""
     try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise ExportReadError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+        with archive.open(info) as stream:
+            yield from iter(lambda: stream.read(1 << 20), b"")
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ExportReadError(f"not a readable XLSX workbook: part {info.filename} is corrupt ({exc})") from exc
+
+
+class XlsxWorkbook:
+    """An XLSX workbook read with calamine (python-calamine): a sheet is parsed when ``sheet_rows`` asks for it."""
+
+    def __init__(self, path: Path) -> None:
+        from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+
+        try:
+            self.archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ExportReadError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+        try:
+            for info in self.archive.infolist():
+                if info.file_size > MAX_PART_BYTES or (
+                    info.compress_size
+                    and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO
+                    and info.file_size > 100 * 1024**2
+                ):
+                    raise ExportReadError(
+                        f"not a readable XLSX workbook: part {info.filename} too large or too compressed "
+                        f"({info.file_size} bytes), possible zip bomb; re-export the file from the spreadsheet"
+                    )
+                if info.filename.lower().endswith("sharedstrings.xml"):  # read by calamine when opening
+                    for _ in _part_chunks(self.archive, info):
+                        pass
+            self.parts = self._sheet_parts()
+            self.book = CalamineWorkbook.from_path(str(path))
+        except (CalamineError, ElementTree.ParseError, KeyError, ValueError) as exc:
+            self.archive.close()
+            raise ExportReadError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+        except ExportReadError:
+            self.archive.close()
+            raise
+        self.sheet_names: list[str] = self.book.sheet_names
+        #: what openpyxl called worksheets: sheets holding cells (hidden ones included), not chart sheets
+        self.worksheets = [m.name for m in self.book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+
+    def _sheet_parts(self) -> dict[str, str]:
+        """Sheet name → path of its part in the archive (from the workbook part and its relationships)."""
+        names = set(self.archive.namelist())
+        main = "xl/workbook.xml"
+        if "_rels/.rels" in names:
+            for relation in ElementTree.fromstring(self.archive.read("_rels/.rels")):
+                if relation.get("Type", "").endswith("/officeDocument"):
+                    main = relation.get("Target", main).lstrip("/")
+        folder, leaf = posixpath.split(main)
+        targets = {}
+        relations_part = posixpath.join(folder, "_rels", leaf + ".rels")
+        if relations_part in names:
+            for relation in ElementTree.fromstring(self.archive.read(relations_part)):
+                target = relation.get("Target", "")
+                targets[relation.get("Id")] = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                )
+        parts = {}
+        for element in ElementTree.fromstring(self.archive.read(main)).iter():
+            if _local(element.tag) == "sheet":
+                relation_id = next(
+                    (v for k, v in element.attrib.items() if k.startswith("{") and _local(k) == "id"), ""
+                )
+                parts[element.get("name", "")] = targets.get(relation_id, "")
+        return parts
+
+    def error_cells(self, sheet_name: str) -> dict[int, list[tuple[int, str]]]:
+        """Row → [(column, text)] of the sheet's cells holding an Excel error ('#DIV/0!', '#N/A'), numbered from 1 as
+        Excel does; calamine reads them as empty. The part is first scanned for an attribute value "e" (a few ms per
+        MB, and it checks the part against its announced size): a sheet without one is not parsed here."""
+        part = self.parts.get(sheet_name, "")
+        if part not in self.archive.NameToInfo:
+            return {}
+        info = self.archive.getinfo(part)
+        marked, tail = False, b""
+        for chunk in _part_chunks(self.archive, info):
+            window = tail + chunk
+            marked = marked or b'"e"' in window or b"'e'" in window
+            tail = chunk[-2:]
+        if not marked:
+            return {}
+        errors: dict[int, list[tuple[int, str]]] = {}
+        row = column = 0
+        try:
+            with self.archive.open(info) as stream:
+                for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+                    name = _local(element.tag)
+                    if event == "start":
+                        if name == "row":  # as openpyxl numbers them: a row or cell without reference follows the last
+                            row, column = int(element.get("r") or row + 1), 0
+                        continue
+                    if name == "c":
+                        reference = CELL_REFERENCE.fullmatch(element.get("r") or "")
+                        if reference:
+                            letters, number = reference.groups()
+                            row, column = int(number), 0
+                            for letter in letters:
+                                column = column * 26 + ord(letter) - 64
+                        else:
+                            column += 1
+                        if element.get("t") == "e":
+                            text = next((child.text for child in element if _local(child.tag) == "v"), None)
+                            if text:
+                                errors.setdefault(row, []).append((column, text))
+                        element.clear()
+                    elif name == "row":
+                        element.clear()
+        except (ElementTree.ParseError, ValueError) as exc:
+            raise ExportReadError(f"sheet {sheet_name!r} unreadable ({type(exc).__name__}: {exc})") from exc
+        return errors
+
+    def close(self) -> None:
+        self.book.close()
+        self.archive.close()
+
+
+def open_workbook(path: Path) -> XlsxWorkbook:
+    """The workbook at ``path``; ExportReadError when it is not a readable XLSX file. A workbook holding several
+    tables is opened once for all of them (``read_xlsx(..., workbook)``), and closed by the caller."""
+    return XlsxWorkbook(path)
 
 
 def read_xlsx(
-    path: Path, sheet_name: str | None, expected_headers: set[str], header_key, workbook: Any = None
+    path: Path, sheet_name: str | None, expected_headers: set[str], header_key, workbook: XlsxWorkbook | None = None
 ) -> Sheet:
     """A sheet of the workbook at ``path``, or of ``workbook`` when given (opened by ``open_workbook``, closed by
-    the caller); otherwise the file is opened here and closed once the rows are read."""
+    the caller); otherwise the file is opened here and closed once the rows are read. Line numbers are the sheet's
+    row numbers, as Excel shows them; cells are as ``_normalised`` gives them, an Excel error as its text."""
+    from python_calamine import CalamineError
+
     owned = workbook is None
-    workbook = open_workbook(path) if owned else workbook
+    book = open_workbook(path) if workbook is None else workbook
 
     def close() -> None:
         if owned:
-            workbook.close()
+            book.close()
 
-    if sheet_name and sheet_name not in workbook.sheetnames:
+    try:
+        if sheet_name and sheet_name not in book.sheet_names:
+            raise ExportReadError(f"sheet {sheet_name!r} not found (sheets: {', '.join(book.sheet_names)})")
+        if not sheet_name and not book.worksheets:
+            raise ExportReadError("the workbook holds no worksheet")
+        name = sheet_name or book.worksheets[0]
+        try:
+            sheet = book.book.get_sheet_by_name(name)
+        except CalamineError as exc:
+            raise ExportReadError(f"sheet {name!r} unreadable ({type(exc).__name__}: {exc})") from exc
+        errors = book.error_cells(name)
+    except ExportReadError:
         close()
-        raise ExportReadError(f"sheet {sheet_name!r} not found (sheets: {', '.join(workbook.sheetnames)})")
-    worksheet = workbook[sheet_name] if sheet_name else workbook.worksheets[0]
-    iterator = worksheet.iter_rows(values_only=True)
+        raise
+    # python-calamine 0.9.1's iter_rows starts at the sheet's first row but at its first used column (the test of
+    # this reader pins both, on a sheet whose first rows and columns are empty)
+    first_column = sheet.start[1] if sheet.start else 0
+
+    def lines() -> Iterator[tuple[int, list[Any]]]:
+        padding = [None] * first_column
+        for line, cells in enumerate(sheet.iter_rows() if sheet.start else (), start=1):
+            values = padding + _normalised(cells)
+            for column, text in errors.get(line, ()):  # calamine read the error cells of the line as empty
+                values += [None] * (column - len(values))
+                values[column - 1] = text
+            yield line, values
+
+    iterator = lines()
     header: list[str] | None = None
     header_line = 0
-    for line, cells in enumerate(iterator, start=1):
+    for line, cells in iterator:
+        if line > XLSX_HEADER_SEARCH_ROWS:
+            break
         texts = [str(c).strip() if c is not None else "" for c in cells]
         if sum(1 for t in texts if t and header_key(t) in expected_headers) >= 2:
             header, header_line = texts, line
             break
-        if line >= XLSX_HEADER_SEARCH_ROWS:
-            break
     if header is None:
         close()
-        raise ExportReadError(
-            f"no header row found in the first {XLSX_HEADER_SEARCH_ROWS} rows of sheet {worksheet.title!r}"
-        )
+        raise ExportReadError(f"no header row found in the first {XLSX_HEADER_SEARCH_ROWS} rows of sheet {name!r}")
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for line, cells in enumerate(iterator, start=header_line + 1):
-                values = [_cell(c) for c in cells]
-                if any(v not in (None, "") for v in values):
+            for line, values in iterator:
+                if any(v is not None for v in values):
                     yield line, values
         finally:
             close()
