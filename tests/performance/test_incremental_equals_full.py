@@ -12,8 +12,9 @@ Month N also carries what a real month brings besides new rows: a DECP record pu
 publication date and a modification (it supersedes the earlier one), and a corrected row for a month already
 loaded in an hours export (the latest file wins).
 
-Every table of the ``marts`` schema must hold the same rows, compared as an order-independent checksum of each
-row (doubles rounded to 1e-6, dlt load ids left out: they are the only values that depend on when a load ran).
+Every table dbt builds (schemas ``staging``, ``intermediate`` and ``marts``: the incremental models of every
+layer and what they feed) must hold the same rows, compared as an order-independent checksum of each row
+(doubles rounded to 1e-6, dlt load ids left out: they are the only values that depend on when a load ran).
 """
 
 from __future__ import annotations
@@ -36,6 +37,19 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental_refresh")]
 
 #: Columns that record when something was loaded or rebuilt, not what the data say.
 LOAD_COLUMNS = {"load_id", "refreshed_load_id", "_dlt_load_id"}
+#: The schemas of the tables dbt builds (seeds, in ``reference``, are the same files in both runs).
+BUILT_SCHEMAS = ("staging", "intermediate", "marts")
+#: Incremental models outside the marts: a refresh must leave them as a full rebuild would.
+INCREMENTAL_UPSTREAM = {
+    "staging.stg_decp__records",
+    "staging.stg_decp__holders",
+    "staging.stg_decp__modifications",
+    "staging.stg_suivi_clauses__monthly_hours",
+    "intermediate.int_contract_records_unioned",
+    "intermediate.int_contract_records_ranked",
+    "intermediate.int_contracts_modified",
+    "intermediate.int_insertion_hours_attributed",
+}
 
 
 def load_inbox(env: dict[str, str]) -> None:
@@ -60,22 +74,20 @@ def load_inbox(env: dict[str, str]) -> None:
         registries.run(sirene_source(registries_dir=str(settings.registries_dir)))
 
 
-def mart_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
-    """Row count and order-independent checksum of every table of the marts schema."""
+def table_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
+    """Row count and order-independent checksum of every table dbt built, keyed ``schema.table``."""
     checksums = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' "
-                "and table_type = 'BASE TABLE' order by 1"
-            ).fetchall()
-        ]
-        for table in tables:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in (select unnest(?)) and table_type = 'BASE TABLE' order by 1, 2",
+            [list(BUILT_SCHEMAS)],
+        ).fetchall()
+        for schema, table in tables:
             columns = con.execute(
                 "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                [table],
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
             ).fetchall()
             values = [
                 f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
@@ -84,9 +96,9 @@ def mart_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
             ]
             row = con.execute(
                 f"select count(*), md5(coalesce(string_agg(h, '' order by h), '')) "
-                f'from (select md5(cast(row({", ".join(values)}) as varchar)) as h from marts."{table}")'
+                f'from (select md5(cast(row({", ".join(values)}) as varchar)) as h from {schema}."{table}")'
             ).fetchone()
-            checksums[table] = (row[0], row[1])
+            checksums[f"{schema}.{table}"] = (row[0], row[1])
     return checksums
 
 
@@ -143,7 +155,7 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
     link_inbox([month], inbox)
     load_inbox(env)
     build(env, work_dir)
-    incremental = mart_checksums(warehouse)
+    incremental = table_checksums(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         month_rows = con.execute(
             "select count(*) from marts.fct_insertion_hours where month_date = ?", [f"{month_label}-01"]
@@ -164,12 +176,13 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
     link_inbox([inputs.base, month], inbox)
     load_inbox(env)
     build(env, work_dir)
-    full = mart_checksums(warehouse)
+    full = table_checksums(warehouse)
 
     # the month arrived in the second refresh, with its correction and its republished contract
     assert month_rows > 0
     assert hours == [(corrected_hours,)]
     assert contract == [(1_234_567.0, 1, 1)]
-    assert set(incremental) == set(full) and {"fct_insertion_hours", "fct_contracts"} <= set(full)
+    assert set(incremental) == set(full)
+    assert {"marts.fct_insertion_hours", "marts.fct_contracts", *INCREMENTAL_UPSTREAM} <= set(full)
     different = {table: (incremental[table], full[table]) for table in full if incremental[table] != full[table]}
     assert not different

@@ -12,7 +12,8 @@ select
     month_date,
     year,
     sum(hours) as hours,
-    count(distinct employment_contract_key) as employment_contract_count,
+    -- an employment contract has one row per month (int_insertion_hours_attributed): no need for distinct
+    count(*) as employment_contract_count,
     count(distinct source_name) as source_count,
     sum(hours) between 0 and 300 as is_within_monthly_bound
 from hours

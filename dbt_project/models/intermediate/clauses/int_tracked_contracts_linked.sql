@@ -35,6 +35,9 @@ decp_contracts as (
         amount_eur,
         {{ comparable_text('contract_object') }} as comparable_object
     from {{ ref('int_contracts_modified') }}
+    -- only the contracts a tracked contract can be linked to: its DECP id, or its buyer (fuzzy pairs)
+    where buyer_id in (select buyer_siret from tracked_contracts)
+        or contract_id in (select decp_contract_id from tracked_contracts)
 
 ),
 
@@ -69,8 +72,8 @@ fuzzy_pairs as (
         end as cpv_similarity,
         abs(tracked_contracts.amount_eur - decp_contracts.amount_eur) / nullif(decp_contracts.amount_eur, 0)
             as amount_gap,
-        jaro_winkler_similarity(tracked_contracts.comparable_object, decp_contracts.comparable_object)
-            as object_similarity
+        tracked_contracts.comparable_object as tracked_object,
+        decp_contracts.comparable_object as decp_object
     from tracked_contracts
     inner join decp_contracts
         on decp_contracts.buyer_siret = tracked_contracts.buyer_siret
@@ -82,16 +85,36 @@ fuzzy_pairs as (
 
 ),
 
-fuzzy_scored as (
+fuzzy_bounded as (
 
+    -- the score without the object term; with a similarity of 1 at most, the object adds 0.25 at most
     select
         *,
-        coalesce(amount_gap <= {{ amount_tolerance }}, false) as is_amount_close,
         0.25 * (1 - days_apart / {{ max_days }})
         + 0.25 * cpv_similarity
         + 0.25 * case when amount_gap <= {{ amount_tolerance }} then 1 - amount_gap / {{ amount_tolerance }} else 0 end
-        + 0.25 * coalesce(object_similarity, 0) as evidence_score
+            as score_without_object
     from fuzzy_pairs
+
+),
+
+fuzzy_scored as (
+
+    -- Jaro-Winkler, by far the costliest step, only for the pairs that can still reach the threshold (most
+    -- pairs of a busy buyer cannot): the others would be refused below whatever their objects. A `case`, so
+    -- that the optimiser cannot evaluate the similarity before the bound when it moves filters into the join.
+    select
+        * exclude (tracked_object, decp_object, score_without_object),
+        coalesce(amount_gap <= {{ amount_tolerance }}, false) as is_amount_close,
+        score_without_object + 0.25 * coalesce(object_similarity, 0) as evidence_score
+    from (
+        select
+            *,
+            case when score_without_object + 0.25 >= {{ min_evidence }}
+                then jaro_winkler_similarity(tracked_object, decp_object) end as object_similarity
+        from fuzzy_bounded
+        where score_without_object + 0.25 >= {{ min_evidence }}
+    )
 
 ),
 

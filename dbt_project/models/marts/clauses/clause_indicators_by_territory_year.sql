@@ -95,84 +95,160 @@ operation_territories as (
 
 ),
 
-hours_described as (
+-- One row per employment contract × year: an employment contract has one beneficiary and one operation, so
+-- every count below reads these rows rather than every month of hours.
+contract_years as (
+
+    select employment_contract_key, beneficiary_key, operation_key, year, sum(hours) as hours
+    from hours
+    group by employment_contract_key, beneficiary_key, operation_key, year
+
+),
+
+contract_years_described as (
 
     select
-        hours.*,
-        beneficiaries.sex,
-        beneficiaries.is_young_under_26,
-        beneficiaries.is_qpv_resident,
-        beneficiaries.is_cap_bep_or_below,
-        beneficiaries.is_long_term_unemployed,
-        beneficiaries.is_rsa,
-        beneficiaries.is_disabled,
-        beneficiaries.is_senior_50,
+        contract_years.*,
         contracts.modality_code,
         contract_types.contract_group,
         operation_territories.codes as operation_codes
-    from hours
-    inner join beneficiaries using (beneficiary_key)
+    from contract_years
+    semi join beneficiaries using (beneficiary_key)
     left join contracts using (employment_contract_key)
     left join contract_types using (contract_type_code)
     left join operation_territories using (operation_key)
 
 ),
 
-hours_by_residence as (
-
+beneficiary_territory_rows as (
     select
-        hours_described.*,
+        beneficiary_territories.beneficiary_key,
         territory.level as territory_level,
         territory.code as territory_code,
-        territory.name as territory_name,
-        territory.level <> 'ensemble'
-            and hours_described.operation_codes[territory.level] = territory.code as is_local
-    from hours_described
-    inner join beneficiary_territories using (beneficiary_key)
+        territory.name as territory_name
+    from beneficiary_territories
     cross join unnest(beneficiary_territories.territories) as t(territory)
     where territory.code is not null
-
 ),
 
-residence_indicators as (
+-- two steps: per employment contract (its beneficiary, type, modality and operation are the contract's), then
+-- per beneficiary, so that beneficiaries are counted once without a distinct count over every hour row
+residence_contracts as (
+    select
+        residence.territory_level,
+        residence.territory_code,
+        residence.territory_name,
+        contract_years_described.year,
+        contract_years_described.employment_contract_key,
+        contract_years_described.beneficiary_key,
+        contract_years_described.contract_group,
+        contract_years_described.modality_code,
+        residence.territory_level <> 'ensemble'
+            and contract_years_described.operation_codes[residence.territory_level] = residence.territory_code
+            as is_local,
+        contract_years_described.hours,
+        case when contract_years_described.operation_codes[residence.territory_level] is not null
+            then contract_years_described.hours end as hours_with_known_operation_place,
+        case when residence.territory_level <> 'ensemble'
+            and contract_years_described.operation_codes[residence.territory_level] = residence.territory_code
+            then contract_years_described.hours end as hours_local
+    from contract_years_described
+    inner join beneficiary_territory_rows as residence using (beneficiary_key)
+),
 
+residence_beneficiaries as (
+    select
+        territory_level,
+        territory_code,
+        year,
+        beneficiary_key,
+        bool_or(is_local) as is_local
+    from residence_contracts
+    group by territory_level, territory_code, year, beneficiary_key
+),
+
+residence_beneficiary_counts as (
+    select
+        residence_beneficiaries.territory_level,
+        residence_beneficiaries.territory_code,
+        residence_beneficiaries.year,
+        count(*) as beneficiary_count,
+        count(*) filter (where beneficiaries.sex = 'F') as women_count,
+        count(*) filter (where beneficiaries.is_young_under_26) as young_under_26_count,
+        count(*) filter (where beneficiaries.is_senior_50) as senior_50_count,
+        count(*) filter (where beneficiaries.is_qpv_resident) as qpv_resident_count,
+        count(*) filter (where beneficiaries.is_cap_bep_or_below is not null) as known_level_count,
+        count(*) filter (where beneficiaries.is_cap_bep_or_below) as cap_bep_or_below_count,
+        count(*) filter (where beneficiaries.is_long_term_unemployed) as long_term_unemployed_count,
+        count(*) filter (where beneficiaries.is_rsa) as rsa_count,
+        count(*) filter (where beneficiaries.is_disabled) as disabled_count,
+        count(*) filter (where residence_beneficiaries.is_local) as beneficiaries_working_in_residence_territory
+    from residence_beneficiaries
+    inner join beneficiaries using (beneficiary_key)
+    group by all
+),
+
+residence_contract_counts as (
     select
         territory_level,
         territory_code,
         min(territory_name) as territory_name,
         year,
         sum(hours) as hours_worked,
-        count(distinct beneficiary_key) as beneficiary_count,
-        count(distinct beneficiary_key) filter (where sex = 'F') as women_count,
-        count(distinct beneficiary_key) filter (where is_young_under_26) as young_under_26_count,
-        count(distinct beneficiary_key) filter (where is_senior_50) as senior_50_count,
-        count(distinct beneficiary_key) filter (where is_qpv_resident) as qpv_resident_count,
-        count(distinct beneficiary_key) filter (where is_cap_bep_or_below is not null) as known_level_count,
-        count(distinct beneficiary_key) filter (where is_cap_bep_or_below) as cap_bep_or_below_count,
-        count(distinct beneficiary_key) filter (where is_long_term_unemployed) as long_term_unemployed_count,
-        count(distinct beneficiary_key) filter (where is_rsa) as rsa_count,
-        count(distinct beneficiary_key) filter (where is_disabled) as disabled_count,
-        count(distinct employment_contract_key) as employment_contract_count,
-        count(distinct employment_contract_key) filter (where contract_group = 'permanent') as permanent_contract_count,
-        count(distinct employment_contract_key) filter (where contract_group = 'fixed_term') as fixed_term_contract_count,
-        count(distinct employment_contract_key) filter (where contract_group = 'temporary_work') as temporary_work_contract_count,
-        count(distinct employment_contract_key) filter (where contract_group = 'work_study') as work_study_contract_count,
-        count(distinct employment_contract_key) filter (where contract_group = 'training') as training_contract_count,
-        count(distinct employment_contract_key) filter (where modality_code = 'EMBAUCHE_DIRECTE') as direct_hiring_contract_count,
-        count(distinct employment_contract_key) filter (where modality_code = 'MAD_ETTI') as etti_contract_count,
-        count(distinct employment_contract_key) filter (where modality_code in ('MAD_AI', 'MAD_GEIQ', 'MAD_ETT'))
-            as other_placement_contract_count,
-        count(distinct employment_contract_key) filter (
+        count(*) as employment_contract_count,
+        count(*) filter (where contract_group = 'permanent') as permanent_contract_count,
+        count(*) filter (where contract_group = 'fixed_term') as fixed_term_contract_count,
+        count(*) filter (where contract_group = 'temporary_work') as temporary_work_contract_count,
+        count(*) filter (where contract_group = 'work_study') as work_study_contract_count,
+        count(*) filter (where contract_group = 'training') as training_contract_count,
+        count(*) filter (where modality_code = 'EMBAUCHE_DIRECTE') as direct_hiring_contract_count,
+        count(*) filter (where modality_code = 'MAD_ETTI') as etti_contract_count,
+        count(*) filter (where modality_code in ('MAD_AI', 'MAD_GEIQ', 'MAD_ETT')) as other_placement_contract_count,
+        count(*) filter (
             where modality_code in ('SOUS_TRAITANCE_SIAE', 'CO_TRAITANCE_SIAE', 'SOUS_TRAITANCE_EA_ESAT')
         ) as subcontracting_contract_count,
         sum(hours) filter (where modality_code = 'EMBAUCHE_DIRECTE') as direct_hiring_hours,
         sum(hours) filter (where modality_code = 'MAD_ETTI') as etti_hours,
-        sum(hours) filter (where operation_codes[territory_level] is not null) as hours_with_known_operation_place,
-        sum(hours) filter (where is_local) as hours_worked_in_residence_territory,
-        count(distinct beneficiary_key) filter (where is_local) as beneficiaries_working_in_residence_territory
-    from hours_by_residence
+        sum(hours_with_known_operation_place) as hours_with_known_operation_place,
+        sum(hours_local) as hours_worked_in_residence_territory
+    from residence_contracts
     group by territory_level, territory_code, year
+),
 
+residence_indicators as (
+    select
+        residence_contract_counts.territory_level,
+        residence_contract_counts.territory_code,
+        residence_contract_counts.territory_name,
+        residence_contract_counts.year,
+        residence_contract_counts.hours_worked,
+        residence_beneficiary_counts.beneficiary_count,
+        residence_beneficiary_counts.women_count,
+        residence_beneficiary_counts.young_under_26_count,
+        residence_beneficiary_counts.senior_50_count,
+        residence_beneficiary_counts.qpv_resident_count,
+        residence_beneficiary_counts.known_level_count,
+        residence_beneficiary_counts.cap_bep_or_below_count,
+        residence_beneficiary_counts.long_term_unemployed_count,
+        residence_beneficiary_counts.rsa_count,
+        residence_beneficiary_counts.disabled_count,
+        residence_contract_counts.employment_contract_count,
+        residence_contract_counts.permanent_contract_count,
+        residence_contract_counts.fixed_term_contract_count,
+        residence_contract_counts.temporary_work_contract_count,
+        residence_contract_counts.work_study_contract_count,
+        residence_contract_counts.training_contract_count,
+        residence_contract_counts.direct_hiring_contract_count,
+        residence_contract_counts.etti_contract_count,
+        residence_contract_counts.other_placement_contract_count,
+        residence_contract_counts.subcontracting_contract_count,
+        residence_contract_counts.direct_hiring_hours,
+        residence_contract_counts.etti_hours,
+        residence_contract_counts.hours_with_known_operation_place,
+        residence_contract_counts.hours_worked_in_residence_territory,
+        residence_beneficiary_counts.beneficiaries_working_in_residence_territory
+    from residence_contract_counts
+    inner join residence_beneficiary_counts using (territory_level, territory_code, year)
 ),
 
 hours_by_operation_place as (
@@ -181,10 +257,10 @@ hours_by_operation_place as (
         territory.level as territory_level,
         territory.code as territory_code,
         min(territory.name) as territory_name,
-        hours_described.year,
-        sum(hours_described.hours) as hours_worked_on_territory,
-        count(distinct hours_described.beneficiary_key) as beneficiaries_working_on_territory
-    from hours_described
+        contract_years_described.year,
+        sum(contract_years_described.hours) as hours_worked_on_territory,
+        count(distinct contract_years_described.beneficiary_key) as beneficiaries_working_on_territory
+    from contract_years_described
     inner join operation_territories using (operation_key)
     cross join unnest(operation_territories.territories) as t(territory)
     where territory.code is not null

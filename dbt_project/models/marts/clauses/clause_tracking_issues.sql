@@ -15,6 +15,17 @@ employment_contracts as (
 
 ),
 
+-- the contract × month keys published more than once: one aggregate over every hour row, so that the window
+-- below sorts only the few rows of those keys
+duplicated_hour_keys as (
+
+    select employment_contract_key, month_date
+    from hours
+    group by employment_contract_key, month_date
+    having count(*) > 1
+
+),
+
 duplicated_hours as (
 
     select
@@ -27,6 +38,9 @@ duplicated_hours as (
             first_value(source_file) over latest as last_file,
             row_number() over latest as position
         from hours
+        semi join duplicated_hour_keys as duplicated
+            on duplicated.employment_contract_key is not distinct from hours.employment_contract_key
+            and duplicated.month_date is not distinct from hours.month_date
         window latest as (partition by employment_contract_key, month_date order by {{ latest_tracking_row_first() }})
     )
     where position > 1

@@ -1,9 +1,13 @@
 -- One row per modification (avenant) of a published JSON/XML record, in published order.
+-- Incremental (macros/incremental.sql): a record never changes once loaded, so a refresh reads only the
+-- records of the loads since the last build (load_id: the record's).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 with records as (
 
-    select source_sha256, record_type, record_index, modifications_json
+    select source_sha256, record_type, record_index, load_id, modifications_json
     from {{ ref('stg_decp__records') }}
     where json_array_length(modifications_json) > 0
+    {% if is_incremental() %}and {{ load_order('load_id') }} > {{ last_built_load_id('load_id') }}{% endif %}
 
 ),
 
@@ -13,6 +17,7 @@ modifications as (
         source_sha256,
         record_type,
         record_index,
+        load_id,
         unnest(json_extract(modifications_json, '$[*]')) as modification_json,
         generate_subscripts(json_extract(modifications_json, '$[*]'), 1) as modification_position
     from records
@@ -24,6 +29,7 @@ select
     record_type,
     record_index,
     modification_position,
+    load_id,
     json_type(modification_json) = 'OBJECT' as is_well_formed,
     nullif(trim(modification_json ->> 'id'), '') as modification_id,
     nullif(trim(modification_json ->> 'objetModification'), '') as modification_object,

@@ -16,6 +16,25 @@ with source as (
 
 ),
 
+-- Every field is read in one pass over the record's JSON (a list of paths parses the text once; one `->>` per
+-- field would parse it once per field).
+fields as (
+
+    select
+        *,
+        json_extract_string(record, [
+            '$.id', '$.acheteur.id', '$.autoriteConcedante.id', '$.acheteur.nom', '$.autoriteConcedante.nom',
+            '$.nature', '$.objet', '$.codeCPV', '$.procedure', '$.lieuExecution.code', '$.lieuExecution.typeCode',
+            '$.dureeMois', '$.dateNotification', '$.dateSignature', '$.datePublicationDonnees', '$.montant',
+            '$.valeurGlobale', '$.formePrix'
+        ]) as text_fields,
+        json_extract(record, [
+            '$.titulaires', '$.concessionnaires', '$.modifications', '$.considerationsEnvironnementales'
+        ]) as json_fields
+    from source
+
+),
+
 extracted as (
 
     select
@@ -25,28 +44,25 @@ extracted as (
         record_type,
         format_version,
         _dlt_load_id as load_id,
-        record::json as record_json,
-        nullif(trim(record::json ->> 'id'), '') as contract_id,
-        {{ clean_siret("coalesce(record::json ->> '$.acheteur.id', record::json ->> '$.autoriteConcedante.id')") }}
-            as buyer_id,
-        nullif(trim(coalesce(record::json ->> '$.acheteur.nom', record::json ->> '$.autoriteConcedante.nom')), '')
-            as buyer_name_published,
-        record::json ->> 'nature' as nature_published,
-        nullif(trim(record::json ->> 'objet'), '') as contract_object,
-        record::json ->> 'codeCPV' as cpv_published,
-        record::json ->> 'procedure' as procedure_published,
-        nullif(trim(record::json ->> '$.lieuExecution.code'), '') as execution_place_code,
-        nullif(trim(record::json ->> '$.lieuExecution.typeCode'), '') as execution_place_code_type,
-        record::json ->> 'dureeMois' as duration_published,
-        coalesce(record::json ->> 'dateNotification', record::json ->> 'dateSignature') as notification_date_published,
-        record::json ->> 'datePublicationDonnees' as publication_date_published,
-        coalesce(record::json ->> 'montant', record::json ->> 'valeurGlobale') as amount_published,
-        record::json ->> 'formePrix' as price_form_published,
-        coalesce(record::json -> 'titulaires', record::json -> 'concessionnaires') as holders_json,
-        record::json -> 'modifications' as modifications_json,
+        nullif(trim(text_fields[1]), '') as contract_id,
+        {{ clean_siret("coalesce(text_fields[2], text_fields[3])") }} as buyer_id,
+        nullif(trim(coalesce(text_fields[4], text_fields[5])), '') as buyer_name_published,
+        text_fields[6] as nature_published,
+        nullif(trim(text_fields[7]), '') as contract_object,
+        text_fields[8] as cpv_published,
+        text_fields[9] as procedure_published,
+        nullif(trim(text_fields[10]), '') as execution_place_code,
+        nullif(trim(text_fields[11]), '') as execution_place_code_type,
+        text_fields[12] as duration_published,
+        coalesce(text_fields[13], text_fields[14]) as notification_date_published,
+        text_fields[15] as publication_date_published,
+        coalesce(text_fields[16], text_fields[17]) as amount_published,
+        text_fields[18] as price_form_published,
+        coalesce(json_fields[1], json_fields[2]) as holders_json,
+        json_fields[3] as modifications_json,
         json_extract_string(record, '$.considerationsSociales[*]') as social_considerations_published,
-        json_array_length(record::json -> 'considerationsEnvironnementales') > 0 as has_environmental_consideration
-    from source
+        json_array_length(json_fields[4]) > 0 as has_environmental_consideration
+    from fields
 
 ),
 
