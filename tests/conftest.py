@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from reliability_support import DemoOutputs, mart_checksums, start, wait_success, warehouse_of
 from support import load_decp, run_dbt, warehouse_env
 
 BuildWarehouse = Callable[[str, list[Path]], Path]
@@ -28,3 +31,16 @@ def build_decp_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[B
         return built[name]
 
     yield build
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory: pytest.TempPathFactory) -> DemoOutputs:
+    """`make demo`'s command (``python -m observatoire.demo``) run once per session: the end-to-end tests read what
+    it built and printed, the publication tests start from its warehouse, the personal-data audit and the quality
+    page are checked on its outputs, and the kill test goes on from its work folder. Tests using it are in the
+    xdist group "demo", so one worker builds it."""
+    work_dir = tmp_path_factory.mktemp("demo")
+    output = wait_success(start([sys.executable, "-m", "observatoire.demo"], work_dir, "demo"), work_dir, "demo")
+    copy_dir = tmp_path_factory.mktemp("demo_outputs")
+    shutil.copytree(work_dir, copy_dir, dirs_exist_ok=True, symlinks=True)
+    return DemoOutputs(work_dir, copy_dir, mart_checksums(warehouse_of(work_dir)), output)

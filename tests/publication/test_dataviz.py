@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_pla
 from observatoire.publication.dataviz import DatavizInputError, build_dataviz
 from observatoire.settings import DEMO_DATA_DIR, REPO_ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("published_demo")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

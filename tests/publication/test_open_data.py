@@ -20,7 +20,7 @@ from scipy.optimize import linprog
 from observatoire.publication.open_data import DATASETS, write_open_data
 from observatoire.warehouse import WarehouseUnavailableError
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("published_demo")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 THRESHOLD = 11
 NAMES = [dataset.name for dataset in DATASETS]

@@ -28,7 +28,7 @@ from observatoire.publication.report import (
     render_territory_fiches,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("published_demo")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 NNBSP = "\u202f"
 #: Titles the report gives to the dimensions of ``beneficiaires_par_territoire`` (first header of their table).

@@ -19,7 +19,7 @@ from support import DBT, warehouse_env
 
 from observatoire.settings import DBT_PROJECT_DIR
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability_demo")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 AGED_DAYS = {"raw_decp": 40, "raw_suivi_clauses": 80}
 

@@ -1,7 +1,7 @@
-"""A refresh killed with SIGKILL while dlt loads new files, then one killed while dbt builds the marts: the
-analysts' snapshot stays as it was; killed in ingestion, the marts too; killed in dbt, every mart is whole, the
-previous version or the new one. The next refresh ends with exactly the rows of a clean refresh of the same
-inputs: nothing loaded twice, nothing missing.
+"""The demo refreshed again with no new file changes no mart row. Then a refresh killed with SIGKILL while dlt
+loads new files, then one killed while dbt builds the marts: the analysts' snapshot stays as it was; killed in
+ingestion, the marts too; killed in dbt, every mart is whole, the previous version or the new one. The next refresh
+ends with exactly the rows of a clean refresh of the same inputs: nothing loaded twice, nothing missing.
 
 The kills are timed on what the processes write, not on delays: a dlt job of a DECP table committed while
 its load package is incomplete; dbt's log reporting fct_contracts built while the build goes on."""
@@ -33,7 +33,7 @@ from reliability_support import (
     warehouse_of,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability_demo")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 RAW = ("raw_decp", "raw_suivi_clauses", "raw_reference", "raw_registries")
 DECP_TABLES = ("decp_records", "decp_load_audit", "decp_tabular_rows")
@@ -116,6 +116,9 @@ def test_killed_refreshes_keep_the_published_state_and_the_next_one_loads_every_
     work_dir = demo_outputs.work_dir
     warehouse = warehouse_of(work_dir)
     before = demo_outputs.marts
+    # 0. the same inputs refreshed again (no new file): not one mart row changes (idempotent refresh)
+    run_refresh(work_dir, "unchanged_inputs")
+    assert mart_checksums(warehouse) == before
     snapshot_before = snapshot_fingerprint(work_dir)
     add_new_decp_files(work_dir)
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from reliability_support import DemoOutputs
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability_demo")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 TRACKING_TABLES = (
     "operations",

@@ -1,5 +1,6 @@
-"""Helpers of the reliability tests (importable as ``reliability_support``): the refresh run in a subprocess
-(tests/reliability/refresh_job.py or the demo command), new input files, and what the warehouse holds."""
+"""Helpers of the tests that run the product's refresh in a subprocess (tests/reliability/refresh_job.py or the
+demo command): new input files, and what the warehouse holds. The demo itself is built once per session by the
+``demo_outputs`` fixture of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from support import warehouse_env
 
 from observatoire.settings import REPO_ROOT
 
-REFRESH_JOB = Path(__file__).with_name("refresh_job.py")
+REFRESH_JOB = Path(__file__).parent / "reliability" / "refresh_job.py"
 #: New DECP files added after the first refresh: the generator's demo preset with another seed.
 NEW_FILES_SEED = 7
 
@@ -111,6 +112,7 @@ class DemoOutputs:
     work_dir: Path
     copy_dir: Path
     marts: dict[str, tuple[int, str]]
+    output: str  # what the demo command printed
 
     @property
     def warehouse(self) -> Path:
