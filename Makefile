@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install system-packages dbt-parse demo test dev lint clean bench
+.PHONY: install system-packages dbt-parse demo test dev dev-home lint clean bench
 
 install: $(VENV)/.installed
 
@@ -32,9 +32,12 @@ test: system-packages dbt-parse
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The UI listens on 127.0.0.1 only (README, Security); the venv's dbt on PATH, for the re-parse on load.
-dev: dbt-parse
-	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+# $(DAGSTER_HOME) with dagster.yaml and its storages created, before the daemon and the webserver start (README).
+dev-home: install
+	$(BIN)/python -c "from pathlib import Path; from observatoire.demo import initialise_dagster_home as init; \
+	init(Path('$(DAGSTER_HOME)'))"
+
+dev: dbt-parse dev-home
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # Every stage on a scale preset beside its baselines (PRESET=demo|idf|national; inputs cached in data/bench or

@@ -77,13 +77,23 @@ def generate_tracking_demo(settings: Settings, preset: str = "demo", seed: int =
     return copied, time.perf_counter() - started
 
 
-def prepare_dagster_home(settings: Settings) -> Path:
-    """$DAGSTER_HOME (default data/dagster_home) with the project's dagster.yaml."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster_home")))
+def initialise_dagster_home(home: Path) -> Path:
+    """``home`` with the project's dagster.yaml (kept when there is one) and its SQLite storages created. Created
+    here, before any Dagster process starts: a daemon and a webserver started together on an empty home both
+    create the storages and can both stamp their schema version, leaving storages Dagster refuses to open."""
+    from dagster import DagsterInstance
+
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copyfile(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    with DagsterInstance.from_config(str(home)):
+        pass
     return home
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    """$DAGSTER_HOME (default data/dagster_home), initialised (:func:`initialise_dagster_home`)."""
+    return initialise_dagster_home(Path(os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster_home"))))
 
 
 def run_job(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from reliability_support import refresh_env
 
+from observatoire.demo import initialise_dagster_home
 from observatoire.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability_concurrency")]
@@ -95,9 +95,7 @@ def writing_assets() -> list[list[str]]:
 @pytest.fixture
 def dagster_services(tmp_path: Path):
     """The daemon and the webserver of a permanent install (README), on an instance with this dagster.yaml."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    home = initialise_dagster_home(tmp_path / "dagster_home")  # as `make dev` does before starting them
     port = free_port()
     env = {**refresh_env(tmp_path), "OBSERVATOIRE_DEMO_MODE": "1"}
     bin_dir = Path(sys.executable).parent
