@@ -30,10 +30,15 @@ def field_types(table: str) -> dict[str, str]:
     return {f["name"]: f["type"] for f in schema["fields"]}
 
 
+#: Alternative layouts of the exchange format that generated rows do not fill (residence as postal code + town, a
+#: QPV yes/no flag): left out of the positional rows.
+ALTERNATIVE_FIELDS = {"code_postal_residence", "commune_residence_libelle", "resident_qpv"}
+
+
 @cache
 def field_names(table: str) -> list[str]:
     schema = json.loads((SCHEMAS / f"{table}.json").read_text(encoding="utf-8"))
-    return [f["name"] for f in schema["fields"]]
+    return [f["name"] for f in schema["fields"] if f["name"] not in ALTERNATIVE_FIELDS]
 
 
 def decimal_comma(value: float, group: bool = False) -> str:
