@@ -68,7 +68,11 @@ SPELLINGS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
             ("P14;Petit;Jean;01/01/1990;M;75056;QX123456;3;DELD;ML;05/01/2021;;", "code_qpv"),
             ("P15;Petit;Jean;01/01/1990;M;75056;;9;DELD;ML;05/01/2021;;", "~niveau_formation"),
             ("P16;Petit;Jean;01/01/1990;M;75056;;3;DELD|INCONNU;ML;05/01/2021;;", "~publics"),
-            ("P21;Petit;Jean;01/01/1990;Homme;75056;;Niveau Bac;Demandeur d'emploi de longue durée + brsa;France Travail;05/01/2021;;", "~publics"),
+            (  # labels instead of codes: the seed's labels are known, "brsa" is not
+                "P21;Petit;Jean;01/01/1990;Homme;75056;;Niveau Bac;Demandeur d'emploi de longue durée + brsa;"
+                "France Travail;05/01/2021;;",
+                "~publics",
+            ),
             ("P17;Petit;Jean;01/01/1990;M;75056;;3;DELD;ML;;;", "date_entree"),
             ("P18;;Jean;01/01/1990;M;75056;;3;DELD;ML;05/01/2021;;", "nom"),
             ("P19;Petit;Jean;31/02/1990;M;75056;;3;DELD;ML;05/01/2021;;", "date_naissance"),

@@ -113,7 +113,8 @@ def test_unknown_headers_fail_naming_the_missing_columns_then_load_with_a_mappin
     mappings = tmp_path / "mappings"
     warehouse = load(inbox, tmp_path, monkeypatch, mappings=mappings)
     [(status, error)] = query(warehouse, "select status, error from raw_suivi_clauses.tracking_load_audit")
-    assert status == "failed" and "impossible de savoir quelle table du format d'échange contient export_contrats.csv" in error
+    assert status == "failed"
+    assert "impossible de savoir quelle table du format d'échange contient export_contrats.csv" in error
 
     write(inbox / "abc_93" / "contrats_travail.csv", (inbox / "abc_93" / "export_contrats.csv").read_text())
     warehouse = load(inbox, tmp_path, monkeypatch, mappings=mappings)
