@@ -94,7 +94,9 @@ def detect_separator(sample: str) -> str:
         counts = {sep: header.count(sep) for sep in CSV_SEPARATORS}
         best = max(counts, key=counts.get)  # type: ignore[arg-type]
         if counts[best] == 0:
-            raise ExportReadError("no column separator found in the header line (expected ; , tab or |)") from None
+            raise ExportReadError(
+                "aucun séparateur de colonnes dans la ligne d'en-têtes (attendu ; , tabulation ou |)"
+            ) from None
         return best
 
 
@@ -105,7 +107,7 @@ def read_csv(path: Path, encoding: str | None = None) -> Sheet:
     with _open_text(path, encoding) as handle:
         sample = handle.read(SNIFF_BYTES)
     if not sample.strip():
-        raise ExportReadError("empty file")
+        raise ExportReadError("fichier vide")
     separator = detect_separator(sample)
     handle = _open_text(path, encoding)
     # strict: a quote left open makes the reader fail at the end of the file instead of returning every line
@@ -115,7 +117,7 @@ def read_csv(path: Path, encoding: str | None = None) -> Sheet:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
         handle.close()
-        raise ExportReadError(f"unreadable header line ({exc})" if str(exc) else "empty file") from None
+        raise ExportReadError(f"ligne d'en-têtes illisible ({exc})" if str(exc) else "fichier vide") from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         with handle:
@@ -172,7 +174,7 @@ def _part_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[by
         with archive.open(info) as stream:
             yield from iter(lambda: stream.read(1 << 20), b"")
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ExportReadError(f"not a readable XLSX workbook: part {info.filename} is corrupt ({exc})") from exc
+        raise ExportReadError(f"classeur XLSX illisible: partie {info.filename} corrompue ({exc})") from exc
 
 
 class XlsxWorkbook:
@@ -184,7 +186,7 @@ class XlsxWorkbook:
         try:
             self.archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise ExportReadError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+            raise ExportReadError(f"classeur XLSX illisible ({type(exc).__name__}: {exc})") from exc
         try:
             for info in self.archive.infolist():
                 if info.file_size > MAX_PART_BYTES or (
@@ -193,8 +195,8 @@ class XlsxWorkbook:
                     and info.file_size > 100 * 1024**2
                 ):
                     raise ExportReadError(
-                        f"not a readable XLSX workbook: part {info.filename} too large or too compressed "
-                        f"({info.file_size} bytes), possible zip bomb; re-export the file from the spreadsheet"
+                        f"classeur XLSX illisible: partie {info.filename} trop grande ou trop compressée "
+                        f"({info.file_size} octets), zip bomb possible; réenregistrez-le depuis le tableur"
                     )
                 if info.filename.lower().endswith("sharedstrings.xml"):  # read by calamine when opening
                     for _ in _part_chunks(self.archive, info):
@@ -203,7 +205,7 @@ class XlsxWorkbook:
             self.book = CalamineWorkbook.from_path(str(path))
         except (CalamineError, ElementTree.ParseError, KeyError, ValueError) as exc:
             self.archive.close()
-            raise ExportReadError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+            raise ExportReadError(f"classeur XLSX illisible ({type(exc).__name__}: {exc})") from exc
         except ExportReadError:
             self.archive.close()
             raise
@@ -279,7 +281,7 @@ class XlsxWorkbook:
                     elif name == "row":
                         element.clear()
         except (ElementTree.ParseError, ValueError) as exc:
-            raise ExportReadError(f"sheet {sheet_name!r} unreadable ({type(exc).__name__}: {exc})") from exc
+            raise ExportReadError(f"feuille {sheet_name!r} illisible ({type(exc).__name__}: {exc})") from exc
         return errors
 
     def close(self) -> None:
@@ -310,14 +312,14 @@ def read_xlsx(
 
     try:
         if sheet_name and sheet_name not in book.sheet_names:
-            raise ExportReadError(f"sheet {sheet_name!r} not found (sheets: {', '.join(book.sheet_names)})")
+            raise ExportReadError(f"feuille {sheet_name!r} introuvable (feuilles: {', '.join(book.sheet_names)})")
         if not sheet_name and not book.worksheets:
-            raise ExportReadError("the workbook holds no worksheet")
+            raise ExportReadError("le classeur ne contient aucune feuille")
         name = sheet_name or book.worksheets[0]
         try:
             sheet = book.book.get_sheet_by_name(name)
         except CalamineError as exc:
-            raise ExportReadError(f"sheet {name!r} unreadable ({type(exc).__name__}: {exc})") from exc
+            raise ExportReadError(f"feuille {name!r} illisible ({type(exc).__name__}: {exc})") from exc
         errors = book.error_cells(name)
     except ExportReadError:
         close()
@@ -347,7 +349,10 @@ def read_xlsx(
             break
     if header is None:
         close()
-        raise ExportReadError(f"no header row found in the first {XLSX_HEADER_SEARCH_ROWS} rows of sheet {name!r}")
+        raise ExportReadError(
+            f"aucune ligne d'en-têtes reconnue dans les {XLSX_HEADER_SEARCH_ROWS} premières lignes "
+            f"de la feuille {name!r}"
+        )
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:

@@ -22,10 +22,12 @@ from .mapping import MappingError, SourceMapping, TableMapping, header_key, load
 from .readers import CSV_SEPARATORS, ExportReadError, Sheet, open_workbook, read_csv, read_xlsx
 from .residence import postal_index, resolve_residences
 from .validation import InvalidValue, ValueIssue, age, cross_field_errors, parse_field
-from .wide_months import melt_months
+from .wide_months import melt_months, month_of_header
 
 log = logging.getLogger(__name__)
 
+#: What a month header of a wide hours sheet counts as when the header row is searched.
+MONTH_HEADER = "(mois)"
 REJECTS_TABLE = "tracking_rejects"
 VALUE_ISSUES_TABLE = "tracking_value_issues"
 AUDIT_TABLE = "tracking_load_audit"
@@ -185,11 +187,14 @@ class _FileLoader:
     def _open(self, table: Table, table_mapping: TableMapping) -> Sheet:
         if self.path.suffix.lower() == ".xlsx":
             expected = set(table_mapping.columns) | {header_key(name) for name in table.field_names}
-            if table_mapping.months_as_columns:  # a wide sheet's header row holds months, not field names
-                expected = set(table_mapping.columns)
+            key = header_key
+            months = table_mapping.months_as_columns
+            if months:  # a wide sheet's header row holds months, not field names: a month header counts too
+                expected = set(table_mapping.columns) | {MONTH_HEADER}
+                key = lambda text: MONTH_HEADER if month_of_header(text, months.format) else header_key(text)  # noqa: E731
             if self.workbook is None:
                 self.workbook = open_workbook(self.path)
-            return read_xlsx(self.path, table_mapping.sheet, expected, header_key, self.workbook)
+            return read_xlsx(self.path, table_mapping.sheet, expected, key, self.workbook)
         return read_csv(self.path)
 
     def _column_fields(

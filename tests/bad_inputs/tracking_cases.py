@@ -392,8 +392,8 @@ CASES: list[Case] = check_unique_ids(
             "T06",
             "empty file (0 bytes)",
             lambda f, m, i: (write_base(f, i), write(f / "heures_2024.csv", b"")),
-            "failed: 'empty file'",
-            audit=base_audit(heures_2024__csv=("heures_2024.csv", "heures", "failed", 0, 0, 0, "empty file")),
+            "failed: 'fichier vide'",
+            audit=base_audit(heures_2024__csv=("heures_2024.csv", "heures", "failed", 0, 0, 0, "fichier vide")),
         ),
         _case(
             "T07",
@@ -513,9 +513,9 @@ CASES: list[Case] = check_unique_ids(
                     (data := xlsx(io.BytesIO(), {"Heures": [FIELDS["heures"]]}).getvalue())[: len(data) // 2],
                 ),
             ),
-            "failed: 'not a readable XLSX workbook'",
+            "failed: 'classeur XLSX illisible'",
             audit=base_audit(
-                heures_2024__xlsx=("heures_2024.xlsx", "heures", "failed", 0, 0, 0, "not a readable XLSX workbook")
+                heures_2024__xlsx=("heures_2024.xlsx", "heures", "failed", 0, 0, 0, "classeur XLSX illisible")
             ),
         ),
         _case(

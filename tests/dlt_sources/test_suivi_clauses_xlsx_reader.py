@@ -245,7 +245,9 @@ def test_a_header_below_the_search_rows_is_not_found(tmp_path: Path) -> None:
     sheet.title = "Heures"
     sheet["A16"], sheet["B16"] = "id_contrat", "mois"
     book.save(tmp_path / "heures.xlsx")
-    with pytest.raises(ExportReadError, match="no header row found in the first 15 rows of sheet 'Heures'"):
+    with pytest.raises(
+        ExportReadError, match="aucune ligne d'en-têtes reconnue dans les 15 premières lignes de la feuille 'Heures'"
+    ):
         read_xlsx(tmp_path / "heures.xlsx", None, {"id_contrat", "mois"}, header_key)
     sheet["A15"], sheet["B15"] = "id_contrat", "mois"
     book.save(tmp_path / "heures.xlsx")
@@ -281,11 +283,11 @@ def test_unreadable_workbooks_fail_with_a_clear_error(tmp_path: Path) -> None:
     _zip({k: v for k, v in members.items() if k != "xl/workbook.xml"}, tmp_path / "no_workbook.xlsx")
     _zip({**members, "xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row>"}, tmp_path / "broken_sheet.xlsx")
     for name in ("cut.xlsx", "text.xlsx", "no_workbook.xlsx"):
-        with pytest.raises(ExportReadError, match="not a readable XLSX workbook"):
+        with pytest.raises(ExportReadError, match="classeur XLSX illisible"):
             open_workbook(tmp_path / name)
-    with pytest.raises(ExportReadError, match="sheet 'Heures' unreadable"):
+    with pytest.raises(ExportReadError, match="feuille 'Heures' illisible"):
         read_xlsx(tmp_path / "broken_sheet.xlsx", "Heures", {"id_contrat", "mois"}, header_key)
-    with pytest.raises(ExportReadError, match=r"sheet 'Sorties' not found \(sheets: Notes, Heures, Décalée\)"):
+    with pytest.raises(ExportReadError, match=r"feuille 'Sorties' introuvable \(feuilles: Notes, Heures, Décalée\)"):
         read_xlsx(good, "Sorties", {"id_participant"}, header_key)
 
 
@@ -310,10 +312,10 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
         members = {info.filename: archive.read(info) for info in archive.infolist()}
     bomb = SHEET.format(dimension="", rows=" " * 120 * 1024**2 + HOURS_ROWS, merges="").encode()
     _zip({**members, "xl/worksheets/sheet1.xml": bomb}, tmp_path / "bomb.xlsx")
-    with pytest.raises(ExportReadError, match="part xl/worksheets/sheet1.xml too large or too compressed"):
+    with pytest.raises(ExportReadError, match="partie xl/worksheets/sheet1.xml trop grande ou trop compressée"):
         open_workbook(tmp_path / "bomb.xlsx")
     small = SHEET.format(dimension="", rows=" " * 5 * 1024**2 + HOURS_ROWS, merges="").encode()
     _zip({**members, "xl/worksheets/sheet1.xml": small}, tmp_path / "understated.xlsx")
     _understate(tmp_path / "understated.xlsx", "xl/worksheets/sheet1.xml", 1024)
-    with pytest.raises(ExportReadError, match="sheet .Heures. unreadable .*larger than its declared uncompressed size"):
+    with pytest.raises(ExportReadError, match="feuille .Heures. illisible .*larger than its declared uncompressed size"):
         read_xlsx(tmp_path / "understated.xlsx", "Heures", {"id_contrat", "mois"}, header_key)
