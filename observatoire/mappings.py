@@ -125,6 +125,9 @@ def check(folder: Path, mapping: Path | None) -> int:
     except MappingError as exc:
         print(f"Correspondance inutilisable : {exc}", file=sys.stderr)
         return ERROR
+    except OSError as exc:  # the postal-code base or a file of the folder cannot be read
+        print(f"Contrôle impossible : {exc}", file=sys.stderr)
+        return ERROR
     print(report.summary)
     loaded = ", ".join(f"{table} {rows}" for table, rows in report.rows.items())
     print(f"Lignes chargées par table : {loaded or 'aucune'}")
@@ -138,8 +141,10 @@ def check(folder: Path, mapping: Path | None) -> int:
             print(f"  {table}.{field} : {reason} — {count} ligne(s)")
     if report.rejects:
         print("Lignes rejetées, par motif :")
-        for table, column, reason, count in report.rejects:
-            print(f"  {table}" + (f".{column}" if column else "") + f" : {reason} — {count} ligne(s)")
+        for file, table, column, reason, count, lines in report.rejects:
+            shown = ", ".join(str(line) for line in lines) + (", …" if count > len(lines) else "")
+            where = f"{table}.{column}" if column else table
+            print(f"  {file} › {where} : {reason} — {count} ligne(s) (n° {shown})")
     if report.clean:
         print("Rien ne serait rejeté ni laissé inconnu.")
         return OK

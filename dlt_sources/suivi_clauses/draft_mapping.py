@@ -58,6 +58,8 @@ MAX_LABELS = 200
 MIN_MONTH_HEADERS = 3
 #: Formats tried on the headers of a sheet to recognise months ("%b" and "%B" read French month names too).
 MONTH_FORMATS = ("%b %Y", "%B %Y", "%b-%Y", "%b-%y", "%b %y", "%m/%Y", "%Y-%m", "%m-%Y", "%m/%y", "%m-%y", "%Y%m")
+#: The check lists at most this many line numbers per reject reason.
+MAX_LINES_SHOWN = 10
 #: Progress is reported every this many rows.
 PROGRESS_ROWS = 50_000
 
@@ -139,7 +141,14 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "debut": "date_debut",
         "fin": "date_fin",
     },
-    "heures": {"periode": "mois", "mois": "mois", "heures": "heures", "nombre d heures": "heures"},
+    "heures": {
+        "periode": "mois",
+        "mois": "mois",
+        "heures": "heures",
+        "nombre d heures": "heures",
+        "heures realisees": "heures",
+        "heures effectuees": "heures",
+    },
     "sorties": {"situation a la sortie": "situation_sortie", "motif de sortie": "situation_sortie"},
     "marches": {"article": "base_juridique", "objet": "objet", "heures prevues": "heures_prevues"},
     "entreprises": {"siret": "siret", "nom": "raison_sociale", "entreprise": "raison_sociale"},
@@ -194,7 +203,8 @@ class TableDraft:
     month_headers: int = 0
     ignore: list[str] = field(default_factory=list)
     rows: int = 0
-    labels: dict[str, Counter[str]] = field(default_factory=dict)
+    cells: dict[str, Counter[str]] = field(default_factory=dict)  # coded field → its cells as written
+    labels: dict[str, Counter[str]] = field(default_factory=dict)  # coded field → its labels (cells split)
     separators: dict[str, set[str]] = field(default_factory=dict)
     proposals: dict[str, list[LabelProposal]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -220,6 +230,7 @@ class SourceDraft:
     folder: Path
     tables: dict[str, TableDraft] = field(default_factory=dict)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    files_read: int = 0
     encodings: Counter[str] = field(default_factory=Counter)
     separators: Counter[str] = field(default_factory=Counter)
 
@@ -455,9 +466,14 @@ def propose_label(exchange_field: Field, label: str) -> tuple[str | None, float,
     return None, round(score, 2), f"à compléter ; le plus proche : {near}" if near else "à compléter", False
 
 
+@cache
+def _default_vocabulary(exchange_field: Field) -> Any:
+    return build_vocabulary(exchange_field)
+
+
 def _known(exchange_field: Field, label: str) -> tuple[bool, Any]:
     """Whether the loader recognises ``label`` without any mapping entry, and its code."""
-    vocabulary = build_vocabulary(exchange_field)
+    vocabulary = _default_vocabulary(exchange_field)
     try:
         return True, parse_field(exchange_field, label, vocabulary)
     except (ValueIssue, UnknownLabel, InvalidValue):
@@ -475,7 +491,16 @@ def _split(exchange_field: Field, cell: str) -> tuple[list[str], set[str]]:
 
 
 def propose_values(table: TableDraft) -> None:
+    """Labels of every coded field (its distinct cells split), the separators seen, and a proposal per label."""
     fields = {f.name: f for f in exchange_tables()[table.table].fields}
+    for name, cells in table.cells.items():
+        for text, count in cells.items():
+            labels, used = _split(fields[name], text)
+            counter = table.labels.setdefault(name, Counter())
+            for label in labels:
+                counter[label] += count
+            if used:
+                table.separators.setdefault(name, set()).update(used)
     for name, counts in table.labels.items():
         exchange_field = fields[name]
         proposals = []
@@ -592,6 +617,7 @@ def draft_source(
             continue
         if progress:
             progress(relative, 0)
+        draft.files_read += 1
         try:
             if path.suffix.lower() == ".xlsx":
                 for sheet_name, sheet in _xlsx_sheets(path):
@@ -673,10 +699,7 @@ def _read_sheet(
             text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
             if isinstance(raw, datetime | date):
                 text = raw.isoformat()
-            labels, used = _split(exchange_field, text)
-            table.labels.setdefault(exchange_field.name, Counter()).update(labels)
-            if used:
-                table.separators.setdefault(exchange_field.name, set()).update(used)
+            table.cells.setdefault(exchange_field.name, Counter())[text] += 1
     table.rows += rows
 
 
@@ -718,8 +741,7 @@ def render_yaml(draft: SourceDraft) -> str:
     out = [
         f"# Brouillon de correspondance de la source « {draft.source} », écrit par `python -m observatoire.mappings "
         f"draft` le {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"# à partir de {_plural(sum(len(t.files) for t in draft.tables.values()), 'fichier')} du dossier "
-        f"{draft.folder}.",
+        f"# à partir de {_plural(draft.files_read, 'fichier')} du dossier {draft.folder}.",
         '# À relire avant usage : chaque proposition porte son score (0 à 1). Remplacez chaque "?" par un code (ou',
         "# par null si le libellé veut dire « inconnu »), puis vérifiez ce que le chargement rejetterait encore :",
         f"#   python -m observatoire.mappings check {draft.folder} --mapping <ce fichier>",
@@ -807,7 +829,8 @@ def _render_table(table: TableDraft) -> list[str]:
 class CheckReport:
     summary: str
     unknown_labels: list[tuple[str, str, str, str | None, int]]  # table, header, field, label, count
-    rejects: list[tuple[str, str | None, str, int]]  # table, column, reason, rows
+    #: file (in the folder), table, column, reason, rows, first line numbers
+    rejects: list[tuple[str, str, str | None, str, int, list[int]]]
     other_issues: list[tuple[str, str, str, int]]  # table, field, reason, rows
     failed_files: list[tuple[str, str | None]]  # file, error
     rows: dict[str, int]  # table → rows loaded
@@ -893,10 +916,13 @@ def check_source(
                     "where issue_kind <> 'libelle_inconnu' group by all order by 1, 2, 4 desc"
                 ).fetchall()
             if "tracking_rejects" in tables:
-                rejects = con.execute(
-                    "select table_name, column_name, reason, count(*) from raw_suivi_clauses.tracking_rejects "
-                    "group by all order by 4 desc, 1, 2, 3"
-                ).fetchall()
+                rejects = [
+                    (str(Path(file).relative_to(target)), table, column, reason, count, sorted(lines)[:MAX_LINES_SHOWN])
+                    for file, table, column, reason, count, lines in con.execute(
+                        "select source_file, table_name, column_name, reason, count(*), list(distinct line_number) "
+                        "from raw_suivi_clauses.tracking_rejects group by all order by 1, 5 desc, 2, 3, 4"
+                    ).fetchall()
+                ]
             failed = con.execute(
                 "select source_file, error from raw_suivi_clauses.tracking_load_audit where status = 'failed' "
                 "order by 1"
