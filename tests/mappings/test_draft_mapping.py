@@ -440,3 +440,20 @@ def parse_hours(cell: object) -> float:
         return float(cell)
     hours, _, minutes = str(cell).replace(":", "h").partition("h")
     return int(hours) + (int(minutes) / 60 if minutes else 0)
+
+
+def test_exit_codes_when_the_command_cannot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("OBSERVATOIRE_MAPPINGS_DIR", str(tmp_path / "mappings"))
+    assert main(["draft", str(tmp_path / "absent")]) == 2
+    empty = tmp_path / "inbox" / "vide"
+    empty.mkdir(parents=True)
+    (empty / "notes.pdf").write_bytes(b"%PDF-1.4")
+    assert main(["draft", str(empty)]) == 2  # no readable export
+    assert "format .pdf non pris en charge" in capsys.readouterr().err
+    folder = tmp_path / "inbox" / "coord_essonne_sud"
+    write_csv_export(folder)
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("source: coord_essonne_sud\ntables:\n  participants:\n    columns:\n      Nom: inconnu\n", "utf-8")
+    assert main(["check", str(folder), "--mapping", str(wrong)]) == 2
+    assert "n'est pas un champ de participants" in capsys.readouterr().err
+    assert main(["check", str(folder), "--mapping", str(tmp_path / "absent.yaml")]) == 2
