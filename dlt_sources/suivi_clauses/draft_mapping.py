@@ -115,6 +115,9 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "niveau": "niveau_formation",
         "diplome": "niveau_formation",
         "oriente par": "prescripteur",
+        "structure prescriptrice": "prescripteur",
+        "criteres d eligibilite": "publics",
+        "eligibilite": "publics",
         "orienteur": "prescripteur",
         "structure orienteuse": "prescripteur",
         "origine": "prescripteur",
@@ -132,6 +135,15 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "entree": "date_entree",
         "date entree dans la clause": "date_entree",
     },
+    "operations": {
+        "ouvrage": "id_operation",
+        "designation de l ouvrage": "nom_operation",
+        "commune": "commune_insee",
+        "demarrage": "date_debut",
+        "livraison": "date_fin",
+        "moa": "maitre_ouvrage_nom",
+    },
+    "engagements_moa": {"moa": "maitre_ouvrage_nom", "ouvrage": "id_operation"},
     "contrats_travail": {
         "type de contrat": "type_contrat",
         "contrat": "type_contrat",
@@ -150,8 +162,25 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "heures effectuees": "heures",
     },
     "sorties": {"situation a la sortie": "situation_sortie", "motif de sortie": "situation_sortie"},
-    "marches": {"article": "base_juridique", "objet": "objet", "heures prevues": "heures_prevues"},
-    "entreprises": {"siret": "siret", "nom": "raison_sociale", "entreprise": "raison_sociale"},
+    "marches": {
+        "article": "base_juridique",
+        "objet": "objet",
+        "heures prevues": "heures_prevues",
+        "notifie le": "date_notification",
+        "intitule": "objet",
+        "ouvrage": "id_operation",
+        "objectif heures": "heures_prevues",
+        "date de notification": "date_notification",
+    },
+    "entreprises": {
+        "siret": "siret",
+        "nom": "raison_sociale",
+        "entreprise": "raison_sociale",
+        "nom entreprise": "raison_sociale",
+        "nom de l entreprise": "raison_sociale",
+        "denomination": "raison_sociale",
+        "categorie": "type_structure",
+    },
 }
 #: Sheet or file name words → table, when the name does not hold the table's name.
 TABLE_WORDS = {
@@ -163,6 +192,8 @@ TABLE_WORDS = {
     "embauches": "contrats_travail",
     "suivi heures": "heures",
     "lots": "marches",
+    "ouvrages": "operations",
+    "engagements": "engagements_moa",
 }
 #: Labels that mean "not known": proposed as null (or as the nomenclature's INCONNU code when it has one).
 UNKNOWN_LABELS = frozenset({"non renseigne", "nr", "inconnu", "ne sait pas", "nsp", "non communique", "nc", "n c"})
@@ -630,6 +661,7 @@ def draft_source(
         except (ExportReadError, OSError) as exc:
             draft.refused.append((relative, f"illisible : {exc}"))
     for table in draft.tables.values():
+        _qpv_codes_column(table)
         others = [n for n in names if table.table not in assigned.get(n, set())]
         table.files = sorted({_generalised(f, others) for f in table.files})
         propose_values(table)
@@ -701,6 +733,22 @@ def _read_sheet(
                 text = raw.isoformat()
             table.cells.setdefault(exchange_field.name, Counter())[text] += 1
     table.rows += rows
+
+
+QPV_CODE = re.compile(r"Q[NP][0-9A-Z]{6,7}")
+
+
+def _qpv_codes_column(table: TableDraft) -> None:
+    """A "Quartier prioritaire" column matched to the oui/non flag but holding QPV codes goes to code_qpv."""
+    cells = table.cells.get("resident_qpv")
+    if not cells or any(h.field == "code_qpv" for h in table.headers):
+        return
+    codes = sum(count for text, count in cells.items() if QPV_CODE.fullmatch(text.strip().upper()))
+    if codes >= 0.8 * sum(cells.values()):
+        for match in table.headers:
+            if match.field == "resident_qpv":
+                match.field, match.how = "code_qpv", "valeurs : codes QPV"
+        del table.cells["resident_qpv"]
 
 
 def _drain(sheet: Sheet) -> None:

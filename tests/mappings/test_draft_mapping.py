@@ -457,3 +457,33 @@ def test_exit_codes_when_the_command_cannot_run(tmp_path: Path, monkeypatch: pyt
     assert main(["check", str(folder), "--mapping", str(wrong)]) == 2
     assert "n'est pas un champ de participants" in capsys.readouterr().err
     assert main(["check", str(folder), "--mapping", str(tmp_path / "absent.yaml")]) == 2
+
+
+def test_the_draft_of_the_demo_exports_finds_the_columns_of_their_committed_mappings(tmp_path: Path) -> None:
+    """The demo generator writes exports in the layouts of real tools (ABC Clauses CSV, a workbook with one sheet
+    per table); the draft of each finds the columns its mapping, written by hand, declares."""
+    import subprocess
+    import sys
+
+    from dlt_sources.suivi_clauses.draft_mapping import draft_source
+    from observatoire.settings import REPO_ROOT
+
+    subprocess.run(
+        [sys.executable, "-m", "demo_generator", "--preset", "demo", "--out", str(tmp_path)],
+        cwd=REPO_ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    compared = 0
+    for folder in sorted((tmp_path / "suivi_clauses").iterdir()):
+        mapping = REPO_ROOT / "exchange_format" / "mappings" / f"{folder.name}.yaml"
+        result = draft_source(folder)
+        assert result.refused == []
+        if not mapping.exists():  # exchange-format headers: every header is its field
+            assert all(h.field == h.header for t in result.tables.values() for h in t.headers), folder.name
+            continue
+        declared = yaml.safe_load(mapping.read_text(encoding="utf-8"))["tables"]
+        assert set(result.tables) == set(declared), folder.name
+        for name, table in result.tables.items():
+            assert {h.header: h.field for h in table.matched} == declared[name]["columns"], (folder.name, name)
+            assert table.unmatched == []
+            compared += 1
+    assert compared >= 10
