@@ -197,6 +197,10 @@ TABLE_WORDS = {
 }
 #: Labels that mean "not known": proposed as null (or as the nomenclature's INCONNU code when it has one).
 UNKNOWN_LABELS = frozenset({"non renseigne", "nr", "inconnu", "ne sait pas", "nsp", "non communique", "nc", "n c"})
+#: Why a file or sheet is not used when no line of it names two fields (its cells are not copied: they may be data).
+NO_HEADER_ROW = (
+    "moins de deux en-têtes reconnus sur la ligne d'en-têtes : à associer à la main (cellules non recopiées)"
+)
 #: Headers of a wide sheet that are neither fields nor months: totals.
 TOTAL_WORDS = ("total", "cumul", "somme")
 
@@ -569,27 +573,28 @@ def _month_like(text: str) -> bool:
     return any(_month_header(text, fmt) for fmt in ("%m/%Y", "%Y-%m", "%m-%Y"))
 
 
-def _xlsx_sheets(path: Path) -> Iterator[tuple[str, Sheet]]:
-    """(sheet name, sheet) of every worksheet holding a header row (found as the loader's reader finds it: the first
-    row with two header-like cells, preferring one whose cells name fields)."""
+@cache
+def recognised_header(text: str) -> bool:
+    """A cell that names a field of some table (score from MIN_HEADER_SCORE on) or a month."""
+    if not _header_like(text):
+        return False
+    if _month_like(text) or any(_month_header(text, fmt) for fmt in ("%b %Y", "%B %Y")):
+        return True
+    return any(header_scores(table, text)[0][0] >= MIN_HEADER_SCORE for table in TABLE_NAMES)
+
+
+def _xlsx_sheets(path: Path) -> Iterator[tuple[str, Sheet | None]]:
+    """(sheet name, sheet) of every worksheet; the header row is found as the loader's reader finds it, the first row
+    of the first 15 with two cells naming fields (or months). None for a sheet with no such row: never a data row
+    taken for headers, whose cells (names, dates) would be written in the draft."""
     workbook = open_workbook(path)
     try:
-        known = {header_key(f.name) for t in exchange_tables().values() for f in t.fields} | {
-            header_key(h) for t in HEADER_SYNONYMS.values() for h in t
-        }
         for name in workbook.worksheets:
-            sheet = None
-            for predicate in (
-                lambda text: "h" if header_key(text) in known or _month_like(str(text)) else "",
-                lambda text: "h" if _header_like(text) else "",
-            ):
-                try:
-                    sheet = read_xlsx(path, name, {"h"}, predicate, workbook)
-                    break
-                except ExportReadError:
-                    continue
-            if sheet is not None:
-                yield name, sheet
+            try:
+                sheet = read_xlsx(path, name, {"h"}, lambda text: "h" if recognised_header(text) else "", workbook)
+            except ExportReadError:
+                sheet = None
+            yield name, sheet
     finally:
         workbook.close()
 
@@ -652,6 +657,9 @@ def draft_source(
         try:
             if path.suffix.lower() == ".xlsx":
                 for sheet_name, sheet in _xlsx_sheets(path):
+                    if sheet is None:
+                        draft.refused.append((f"{relative} (feuille « {sheet_name} »)", NO_HEADER_ROW))
+                        continue
                     _read_sheet(draft, relative, sheet_name, sheet, [sheet_name, path.name], assigned, progress)
             else:
                 sheet = read_csv(path)
@@ -678,8 +686,12 @@ def _read_sheet(
     progress: Callable[[str, int], None] | None,
 ) -> None:
     headers = [str(h).strip() if h is not None else "" for h in sheet.header]
-    table_name, fmt = _choose_table(names, [h for h in headers if h])
     where = relative + (f" (feuille « {sheet_name} »)" if sheet_name else "")
+    if sum(1 for h in headers if recognised_header(h)) < 2:  # a file without header line: its first line is data
+        draft.refused.append((where, NO_HEADER_ROW))
+        _drain(sheet)
+        return
+    table_name, fmt = _choose_table(names, [h for h in headers if h])
     if table_name is None:
         draft.refused.append((where, "aucune table du format d'échange reconnue dans les en-têtes"))
         _drain(sheet)

@@ -487,3 +487,18 @@ def test_the_draft_of_the_demo_exports_finds_the_columns_of_their_committed_mapp
             assert table.unmatched == []
             compared += 1
     assert compared >= 10
+
+
+def test_a_file_without_header_line_is_listed_without_copying_its_first_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    folder = tmp_path / "inbox" / "coord_essonne_sud"
+    write_csv_export(folder)
+    rows = [person_row(p) for p in CSV_PEOPLE]
+    (folder / "sans_entetes.csv").write_bytes("\r\n".join(";".join(r) for r in rows).encode("cp1252"))
+    code, output, text = draft(folder, tmp_path / "mappings", monkeypatch, capsys)
+    assert code == 1
+    assert "sans_entetes.csv" in text and "sans_entetes.csv" in output
+    for person in CSV_PEOPLE:
+        for value in (person[1], person[2], person[4]):
+            assert value.lower() not in (text + output).lower(), value
