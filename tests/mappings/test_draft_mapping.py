@@ -503,3 +503,33 @@ def test_a_file_without_header_line_is_listed_without_copying_its_first_line(
     for person in CSV_PEOPLE:
         for value in (person[1], person[2], person[4]):
             assert value.lower() not in (text + output).lower(), value
+
+
+def test_a_wide_hours_csv_is_drafted_checked_clean_and_loaded_with_hours_and_minutes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    inbox = tmp_path / "inbox"
+    folder = inbox / "atelier_heures"
+    folder.mkdir(parents=True)
+    lines = [["N° contrat", *MONTHS, "Total"]] + [
+        [c, *(str(v) for v in cells), "à calculer"] for c, cells in HOURS.items()
+    ]
+    (folder / "releve_heures_2024.csv").write_bytes("\r\n".join(";".join(r) for r in lines).encode("cp1252"))
+    mappings = tmp_path / "mappings"
+    code, output, text = draft(folder, mappings, monkeypatch, capsys)
+    assert code == 0, output  # nothing left to a person
+    spec = yaml.safe_load(text)["tables"]["heures"]
+    assert spec["columns"] == {"N° contrat": "id_contrat"}
+    assert spec["months_as_columns"] == {"format": "%b %Y", "ignore": ["Total"]}
+    assert main(["check", str(folder)]) == 0
+    assert "Rien ne serait rejeté ni laissé inconnu." in capsys.readouterr().out
+    warehouse = load(inbox, mappings, tmp_path, monkeypatch)
+    rows = query(warehouse, "select id_contrat, mois::varchar, heures from raw_suivi_clauses.heures")
+    months = ["2024-01-01", "2024-02-01", "2024-03-01"]
+    expected = {
+        (contract, month): parse_hours(cell)
+        for contract, cells in HOURS.items()
+        for month, cell in zip(months, cells, strict=True)
+        if cell != ""
+    }
+    assert {(c, m): h for c, m, h in rows} == pytest.approx(expected)
