@@ -3,9 +3,10 @@
     python -m observatoire.pii_audit [--warehouse PATH] [--published DIR] [--inbox DIR] [--mappings DIR]
 
 What is looked for (DESIGN.md §4):
-* the participants of the tracking exports in the inbox: first and last name written together in a value
-  (either order, accents and case ignored), or in two columns of the same row; birth date as written in the
-  export or in ISO form;
+* the participants of the tracking exports in the inbox, every participant row including those the loader
+  rejects: first and last name written together in a value (either order, accents and case ignored), or in two
+  columns of the same row; birth date in ISO form and as dd/mm/yyyy, or, when it does not parse ("31/02/1990",
+  "1990-13-01"), as written in the export;
 * e-mail addresses, French phone numbers, and NIR (social security numbers: 13 digits with a valid key).
 
 Where:
@@ -59,7 +60,9 @@ PATTERNS = {
     PHONE: r"(?:^|[^0-9A-Za-z._/-])(?:\+33\s?|0)[1-9](?:[\s.-]?[0-9]{2}){4}\b",
     NIR: r"\b[1-478]\s?[0-9]{2}\s?(?:0[1-9]|1[0-2]|[2-9][0-9])\s?(?:[0-9]{2}|2[AB])\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{2}\b",
 }
-DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4}"
+#: Dates as exports and tables write them: ISO, dd/mm/yyyy, and d/m/yyyy, dd.mm.yyyy or dd-mm-yyyy as exported
+#: (an unparsable birth date is looked for as written).
+DATE_PATTERN = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}"
 #: Public sources loaded as published: not scanned, but a value found in them verbatim is a republication.
 PUBLIC_SCHEMAS = ("raw_decp", "raw_reference", "raw_registries")
 TEXT_TYPES = ("VARCHAR", "JSON")
@@ -122,22 +125,27 @@ class Identities:
     birth_dates: frozenset[str]
 
 
-def identities_of(people: Iterable[tuple[str, str, date]]) -> Identities:
+def identities_of(people: Iterable[tuple[str, str, date | str | None]]) -> Identities:
+    """Who to look for. A birth date that parses is looked for in ISO form and as dd/mm/yyyy; one that does not
+    ("31/02/1990", "1990-13-01") as written, when it is shaped like a date (a leak copies it as it was exported)."""
     names, dates = set(), set()
     for last, first, birth in people:
         last_name, first_name = normalise_name(last), normalise_name(first)
         if last_name and first_name:
             names.add((last_name, first_name))
-        dates.update({birth.isoformat(), birth.strftime("%d/%m/%Y")})
+        if isinstance(birth, date):
+            dates.update({birth.isoformat(), birth.strftime("%d/%m/%Y")})
+        elif birth and re.fullmatch(DATE_PATTERN, birth.strip()):
+            dates.add(birth.strip())
     return Identities(frozenset(names), frozenset(dates))
 
 
-def participants_in_inbox(inbox: Path, mappings_dir: Path) -> Iterator[tuple[str, str, date]]:
-    """Identity fields of every participant row of the tracking exports (read, never stored)."""
+def participants_in_inbox(inbox: Path, mappings_dir: Path) -> Iterator[tuple[str, str, date | str | None]]:
+    """Identity fields of every participant row of the tracking exports (read, never stored), rows the loader
+    rejects included: a birth date that does not parse is given as written."""
     from dlt_sources.suivi_clauses.exchange_format import exchange_tables
     from dlt_sources.suivi_clauses.mapping import header_key, load_mapping
     from dlt_sources.suivi_clauses.readers import ExportReadError, read_csv, read_xlsx
-    from dlt_sources.suivi_clauses.validation import InvalidValue, parse_date
 
     table = exchange_tables()["participants"]
     for source_dir in sorted(p for p in inbox.iterdir() if p.is_dir()) if inbox.exists() else []:
@@ -161,12 +169,25 @@ def participants_in_inbox(inbox: Path, mappings_dir: Path) -> Iterator[tuple[str
                 index[table_mapping.columns.get(key, key)] = position
             if not {"nom", "prenom", "date_naissance"} <= index.keys():
                 continue
-            for _, cells in sheet.rows:
-                try:
-                    values = [cells[index[name]] for name in ("nom", "prenom", "date_naissance")]
-                    yield str(values[0] or ""), str(values[1] or ""), parse_date(values[2])
-                except (IndexError, InvalidValue, TypeError):
-                    continue
+            columns = [index[name] for name in ("nom", "prenom", "date_naissance")]
+            try:
+                for _, cells in sheet.rows:
+                    last, first, birth = (cells[c] if c < len(cells) else None for c in columns)
+                    yield str(last or ""), str(first or ""), _birth_date(birth)
+            except ExportReadError:
+                continue  # the file stops being readable: the loader stopped there too
+
+
+def _birth_date(value: object) -> date | str | None:
+    """A participant's birth date: the date when it parses, else the text as written (every row is someone)."""
+    from dlt_sources.suivi_clauses.validation import InvalidValue, parse_date
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return parse_date(value)
+    except (InvalidValue, TypeError, ValueError):
+        return str(value).strip()
 
 
 def mask(value: str) -> str:

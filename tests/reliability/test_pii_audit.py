@@ -204,3 +204,69 @@ def test_the_dagster_ui_listens_on_localhost_only() -> None:
     assert re.search(r"\s-h 127\.0\.0\.1\s", dev_command), dev_command
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert "reverse proxy" in readme and "127.0.0.1" in readme
+
+
+def test_a_participant_whose_birth_date_does_not_parse_is_looked_for_and_its_leak_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """A row the loader rejects (31 February) is still someone: the audit searches for their name and their birth
+    date as written, passes on the clean load, and fails once that date or name is copied somewhere."""
+    from dlt_sources.pipelines import warehouse_pipeline
+    from dlt_sources.suivi_clauses import suivi_clauses_source
+    from observatoire.pii_audit import main
+
+    inbox = tmp_path / "inbox" / "suivi_clauses"
+    unparsable = "31/02/1990"
+    rows = [
+        "id_participant;nom;prenom;date_naissance;sexe;date_entree",
+        "P1;Vasseur-Kerbrat;Eulalie;14/03/1987;F;02/04/2024",
+        f"P2;Garrigou;Philomène;{unparsable};F;02/04/2024",  # rejected: date illisible
+        "P3;Oyelaran;Baptistin;1990-13-01;M;02/04/2024",  # rejected too, ISO-shaped
+    ]
+    (inbox / "coord_test").mkdir(parents=True)
+    (inbox / "coord_test" / "participants.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OBSERVATOIRE_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("OBSERVATOIRE_HMAC_KEY", secrets.token_hex(32))
+    monkeypatch.delenv("OBSERVATOIRE_DEMO_MODE", raising=False)
+    warehouse_pipeline("suivi_clauses").run(
+        suivi_clauses_source(inbox=str(inbox), mappings_dir=str(tmp_path / "no_mappings"))
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw_suivi_clauses.participants").fetchone() == (1,)
+        assert con.execute("select count(*) from raw_suivi_clauses.tracking_rejects").fetchone() == (2,)
+    published = tmp_path / "published"
+    published.mkdir()
+
+    def audit(warehouse: Path, published: Path) -> tuple[int, str]:
+        code = main(["--warehouse", str(warehouse), "--published", str(published), "--inbox", str(inbox),
+                     "--mappings", str(tmp_path / "no_mappings")])  # fmt: skip
+        output = capsys.readouterr()
+        return code, output.out + output.err
+
+    code, report = audit(warehouse, published)
+    assert code == 0, report
+
+    # a reason quoting the rejected value, in a copy of the warehouse
+    leaked = tmp_path / "leaked.duckdb"
+    shutil.copyfile(warehouse, leaked)
+    with duckdb.connect(str(leaked)) as con:
+        con.execute(
+            "update raw_suivi_clauses.tracking_rejects set reason = reason || ' (valeur lue : ' || ? || ')' "
+            "where rowid = (select min(rowid) from raw_suivi_clauses.tracking_rejects)",
+            [unparsable],
+        )
+    code, report = audit(leaked, published)
+    assert code == 1, report
+    assert re.search(r"date de naissance d'un participant\s+.*raw_suivi_clauses\.tracking_rejects\.reason", report)
+    # the ISO-shaped one and the name of the rejected person, in a published CSV
+    (published / "export.csv").write_text(
+        'commentaire,valeur\n"né le",1990-13-01\n"à rappeler","Philomène GARRIGOU"\n', encoding="utf-8"
+    )
+    code, report = audit(warehouse, published)
+    assert code == 1, report
+    assert re.search(r"date de naissance d'un participant\s+published/export\.csv\.valeur", report), report
+    assert re.search(r"nom et prénom d'un participant\s+published/export\.csv\.valeur", report), report
+    for value in (unparsable, "1990-13-01", "Garrigou", "Philomène", "Philomene"):
+        assert value.lower() not in report.lower(), value
