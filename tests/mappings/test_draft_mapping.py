@@ -410,11 +410,6 @@ def test_the_draft_of_a_workbook_finds_postal_code_town_flags_and_month_columns(
     assert personal_values_stored(warehouse, values) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: _FileLoader._open looks for the header row of a months_as_columns sheet with the mapped "
-    "headers only, and read_xlsx needs two of them in a row; a wide sheet maps one column (id_contrat)",
-)
 def test_the_wide_hours_sheet_of_the_draft_loads_with_hours_and_minutes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
