@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install system-packages dbt-parse demo test dev dev-home lint clean bench
+.PHONY: install system-packages dbt-parse demo test test-fast dev dev-home lint clean bench
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,11 @@ demo: system-packages dbt-parse
 test: system-packages dbt-parse
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# Unit and model tests only (no warehouse-wide build, no preset generation): the quick loop while editing.
+test-fast: dbt-parse
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
 
 # The UI listens on 127.0.0.1 only (README, Security); the venv's dbt on PATH, for the re-parse on load.
 # $(DAGSTER_HOME) with dagster.yaml and its storages created, before the daemon and the webserver start (README).

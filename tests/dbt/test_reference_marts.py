@@ -11,6 +11,8 @@ import pytest
 
 from observatoire.settings import DEMO_DATA_DIR
 
+pytestmark = pytest.mark.slow  # builds the reference warehouse with dbt
+
 REF = DEMO_DATA_DIR / "ref"
 
 

@@ -16,6 +16,8 @@ from support import run_dbt, warehouse_env
 
 from observatoire.settings import DEMO_DATA_DIR
 
+pytestmark = pytest.mark.slow  # builds a warehouse with the registry lists and dbt
+
 REF = DEMO_DATA_DIR / "ref"
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "registries"
 _spec = importlib.util.spec_from_file_location("replay_server", FIXTURES / "replay_server.py")

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from dg_files import ROOT, load_sources
 
+pytestmark = pytest.mark.slow  # generates the idf preset (about a minute)
+
 YEAR = "2021"
 PROGRAMMES = {"GRAND_PARIS_EXPRESS", "JOP_2024", "ANRU"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from dg_files import MAPPINGS, load_sources, manifest, read_canonical, read_rows, schema_fields
 
 from demo_generator.mappings import render
@@ -67,6 +68,7 @@ def test_values_follow_the_format(demo_out: Path) -> None:
             assert re.match(r"^\d{14}$", row["employeur_siret"])
 
 
+@pytest.mark.slow  # generates the idf preset
 def test_cross_source_duplicates_and_personal_data(idf_out: Path) -> None:
     m = manifest(idf_out)
     assert len(m["cross_source_duplicates"]) >= 10
