@@ -6,6 +6,7 @@ personal value anywhere in the warehouse."""
 from __future__ import annotations
 
 import csv
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -528,3 +529,62 @@ def test_a_wide_hours_csv_is_drafted_checked_clean_and_loaded_with_hours_and_min
         if cell != ""
     }
     assert {(c, m): h for c, m, h in rows} == pytest.approx(expected)
+
+
+@pytest.mark.slow
+def test_through_dbt_every_valid_person_is_a_beneficiary_and_the_unknown_label_is_listed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """The completed draft, an exits file whose every row is rejected, then dbt: one beneficiary per valid person,
+    the unknown prescriber once in tracking_unmapped_labels with its row count, the orphan contract an issue."""
+    inbox = tmp_path / "inbox"
+    folder = inbox / "coord_essonne_sud"
+    write_csv_export(folder)
+    mappings = tmp_path / "mappings"
+    _, _, text = draft(folder, mappings, monkeypatch, capsys)
+    text = complete(text, "BRSA", code_of("clauses_publics", "Bénéficiaire du RSA"))
+    mad_etti = code_of("clauses_modalites", "Mise à disposition par une entreprise de travail temporaire d'insertion")
+    text = complete(text, "Mise à dispo ETTI", mad_etti)
+    next_year = date.today().year + 1
+    exits = "N° bénéficiaire;Date de sortie;Situation à la sortie\r\n" + "".join(
+        f"{pid};01/01/{next_year};CDI\r\n" for pid, *_ in CSV_PEOPLE[:3]
+    )  # exits in the future: every row rejected
+    (folder / "Extraction_Sorties_2024.csv").write_bytes(exits.encode("cp1252"))
+    spec = yaml.safe_load(text)
+    spec["tables"]["sorties"] = {
+        "files": ["Extraction_Sorties_*.csv"],
+        "columns": {
+            "N° bénéficiaire": "id_participant",
+            "Date de sortie": "date_sortie",
+            "Situation à la sortie": "situation_sortie",
+        },
+    }
+    (mappings / "coord_essonne_sud.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    warehouse = load(inbox, mappings, tmp_path, monkeypatch)
+    assert query(
+        warehouse,
+        "select status, rows_read, rows_loaded, rows_rejected from raw_suivi_clauses.tracking_load_audit "
+        "where table_name = 'sorties'",
+    ) == [("rejected", 3, 0, 3)]
+
+    from support import run_dbt, warehouse_env
+
+    env = {**warehouse_env(tmp_path), "OBSERVATOIRE_WAREHOUSE": str(warehouse), "OBSERVATOIRE_HMAC_KEY": KEY}
+    run_dbt(
+        ["build", "--select", "+dim_beneficiary", "+tracking_unmapped_labels", "+clause_tracking_issues"],
+        {**os.environ, **env},
+        tmp_path,
+    )
+    valid_people = [p for p in CSV_PEOPLE if p[0] != UNREADABLE_BIRTH]
+    assert query(warehouse, "select count(*) from marts.dim_beneficiary") == [(len(valid_people),)]
+    assert query(warehouse, "select sex, count(*) from marts.dim_beneficiary group by 1 order by 1") == sorted(
+        (sex, sum(1 for p in valid_people if {"Mme": "F", "M.": "M"}[p[3]] == sex)) for sex in ("F", "M")
+    )
+    assert query(
+        warehouse,
+        "select source_name, table_name, field_name, column_name, label, row_count from marts.tracking_unmapped_labels",
+    ) == [("coord_essonne_sud", "participants", "prescripteur", "Orienté par", UNKNOWN_PRESCRIBER, 1)]
+    assert query(
+        warehouse,
+        "select table_name, issue from marts.clause_tracking_issues where issue like 'participant inconnu%'",
+    ) == [("contrats_travail", "participant inconnu de la source")]
