@@ -2,7 +2,7 @@
 
     python -m observatoire.pii_audit [--warehouse PATH] [--published DIR] [--inbox DIR] [--mappings DIR]
 
-What is looked for (DESIGN.md §4):
+What is looked for (docs/architecture.md, "Personal data"):
 * the participants of the tracking exports in the inbox, every participant row including those the loader
   rejects: first and last name written together in a value (either order, accents and case ignored), or in two
   columns of the same row; birth date in ISO form and as dd/mm/yyyy, or, when it does not parse ("31/02/1990",

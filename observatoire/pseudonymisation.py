@@ -1,4 +1,4 @@
-"""The one pseudonymiser: keyed HMAC-SHA256 over normalised identity fields (DESIGN.md §4).
+"""The one pseudonymiser: keyed HMAC-SHA256 over normalised identity fields (docs/architecture.md, "Personal data").
 
 A participant's identity (last name, first name, birth date) is turned into a stable pseudonym *before*
 anything is written: the same person reported by two sources gets the same ``beneficiary_pseudonym``,
