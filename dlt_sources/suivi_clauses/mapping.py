@@ -75,12 +75,22 @@ class SourceMapping:
         return []
 
 
+class _MappingYamlLoader(yaml.SafeLoader):
+    """YAML without its 1.1 booleans: a label written No, Yes, On or Off stays that text (a `values` key)."""
+
+
+_MappingYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_mapping(source: str, mappings_dir: Path) -> SourceMapping:
     path = mappings_dir / f"{source}.yaml"
     if not path.exists():
         return SourceMapping(source=source, path=None, tables=())
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_MappingYamlLoader) or {}  # noqa: S506
     except yaml.YAMLError as exc:
         raise MappingError(f"{path}: YAML invalide ({exc})") from exc
     if spec.get("source", source) != source:

@@ -69,7 +69,7 @@ def postal_index(reference_dir: Path) -> PostalIndex:
         raise FileNotFoundError(
             f"{path}: base des codes postaux absente (nécessaire pour traduire code postal + commune en code INSEE)"
         )
-    parents = _cog_parents(reference_dir / COG_FILE)
+    parents, cog_names = _cog(reference_dir / COG_FILE)
     names: dict[tuple[str, str], set[str]] = defaultdict(set)
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter=";"):
@@ -80,6 +80,8 @@ def postal_index(reference_dir: Path) -> PostalIndex:
                     entry.add(town_key(row[column]))
             if row["Nom_commune"].startswith(("PARIS ", "LYON ", "MARSEILLE ")):  # "PARIS 11" is also "Paris"
                 entry.add(town_key(row["Nom_commune"].split(" ")[0]))
+    for (_, code), keys in names.items():  # the COG's spelling too (La Poste writes MONTCOURT FROMONVILLE)
+        keys |= cog_names.get(code, set())
     communes: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
     for (postal, code), keys in names.items():
         communes[postal].append((code, frozenset(keys)))
@@ -107,13 +109,17 @@ def resolve_residences(
     return resolved, issues
 
 
-def _cog_parents(path: Path) -> dict[str, str]:
-    """Delegated and associated communes → their parent commune (empty without the COG file)."""
+def _cog(path: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Delegated and associated communes → their parent commune, and commune code → its COG names (both empty
+    without the COG file)."""
+    parents: dict[str, str] = {}
+    names: dict[str, set[str]] = defaultdict(set)
     if not path.exists():
-        return {}
+        return parents, names
     with path.open(encoding="utf-8", newline="") as handle:
-        return {
-            row["COM"]: row["COMPARENT"]
-            for row in csv.DictReader(handle)
-            if row["TYPECOM"] in ("COMD", "COMA") and row["COMPARENT"]
-        }
+        for row in csv.DictReader(handle):
+            if row["TYPECOM"] in ("COMD", "COMA") and row["COMPARENT"]:
+                parents[row["COM"]] = row["COMPARENT"]
+            elif row["TYPECOM"] in ("COM", "ARM"):
+                names[row["COM"]] |= {town_key(row["NCCENR"]), town_key(row["LIBELLE"])}
+    return parents, names

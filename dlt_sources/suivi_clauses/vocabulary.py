@@ -19,6 +19,8 @@ from functools import cache
 
 from .exchange_format import NOMENCLATURES_DIR, Field
 
+#: Letters NFKD does not decompose, spelled out before accents are dropped ("Crèvecœur" = "CREVECOEUR").
+LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 #: Separators of a multi-valued cell, when the mapping declares none for the field.
 DEFAULT_SEPARATORS = ",;|/+"
 #: A label the draft command could not resolve: left for a person to complete, read as unknown until then.
@@ -62,7 +64,8 @@ UNIVERSAL_LABELS: dict[str, dict[str, str]] = {
 def label_key(text: object) -> str:
     """Comparison key of a label: lower case, no accents, punctuation and parentheses as spaces, spaces collapsed
     ("Niveau V (CAP/BEP)" → "niveau v cap bep", "M." → "m", "L2112-2" → "l2112 2")."""
-    decomposed = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    text = str(text).translate(LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", decomposed).split())
 
 

@@ -152,3 +152,22 @@ def test_postal_code_and_town_resolve_to_the_insee_code_of_la_poste() -> None:
     [only] = {row["Code_commune_INSEE"] for row in postal_rows("93200")}  # a code serving one commune
     assert index.resolve("93200", "St-Denis").commune_code == only
     assert index.resolve("93200", None).commune_code == only
+
+
+def test_ligatures_are_spelled_out_and_cog_names_resolve_too() -> None:
+    assert label_key("Crèvecœur-en-Brie") == "crevecoeur en brie"
+    index = postal_index(REFERENCE)
+    assert index.resolve("77610", "Crèvecœur-en-Brie").commune_code == "77144"  # La Poste: CREVECOEUR EN BRIE
+    assert index.resolve("77140", "Moncourt-Fromonville").commune_code == "77302"  # La Poste: MONTCOURT FROMONVILLE
+
+
+def test_yes_no_labels_written_bare_in_the_mapping_stay_labels(tmp_path: Path) -> None:
+    """YAML 1.1 reads a bare On/Off/Yes/No as a boolean: a tool's label "On" must stay the text "On"."""
+    (tmp_path / "ma_source.yaml").write_text(
+        "source: ma_source\ntables:\n  participants:\n    values:\n      publics:\n        On: DELD\n        Off: TH\n",
+        encoding="utf-8",
+    )
+    [participants] = load_mapping("ma_source", tmp_path).tables
+    vocabulary = participants.vocabularies["publics"]
+    assert parse_field(field("participants", "publics"), "On", vocabulary) == "DELD"
+    assert parse_field(field("participants", "publics"), "Off", vocabulary) == "TH"
