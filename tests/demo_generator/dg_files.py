@@ -6,14 +6,29 @@ import csv
 import datetime as dt
 import fnmatch
 import json
+import re
+from functools import cache
 from pathlib import Path
 
 import yaml
 from openpyxl import load_workbook
 
+from demo_generator.vocabulary import FRENCH_MONTHS, label_key
+from demo_generator.writers import EXTRA_FIELDS
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "exchange_format" / "schemas"
 MAPPINGS = ROOT / "exchange_format" / "mappings"
+SEEDS = ROOT / "dbt_project" / "seeds" / "clauses"
+#: What the loader recognises without any mapping entry (mapping_spec.md), besides codes and seed labels.
+BUILTIN = {
+    "sexe": {"f": "F", "m": "M", "femme": "F", "homme": "M", "mme": "F", "monsieur": "M", "madame": "F", "h": "M"},
+    "resident_qpv": {
+        **{k: "oui" for k in ("oui", "o", "1", "x", "vrai")},
+        **{k: "non" for k in ("non", "n", "0", "faux")},
+    },
+}
+DEFAULT_SEPARATORS = ",;|/+"
 
 
 def manifest(out: Path) -> dict:
@@ -45,6 +60,104 @@ def table_of(entry: dict, source_mapping: dict | None) -> str:
     ]
     assert len(hits) == 1, (name, hits)
     return hits[0]
+
+
+def all_fields(table: str) -> set[str]:
+    """The schema's fields and those of the extended mapping format (mapping_spec.md)."""
+    return set(schema_fields(table)) | set(EXTRA_FIELDS.get(table, ()))
+
+
+def code_key(text: str) -> str:
+    """The loader's comparison of codes: no case, spaces/hyphens/underscores alike ("l2112 2" = "L2112-2")."""
+    return re.sub(r"[\s\-_]+", "_", text.strip()).upper()
+
+
+@cache
+def recognised_without_mapping(table: str, field: str) -> dict[str, str]:
+    """label_key or code_key -> code, for what the loader reads in ``field`` with no mapping entry: our codes, the
+    nomenclature seed's libellé, the built-in spellings of sexe and resident_qpv. Empty: not a coded field."""
+    spec = schema_fields(table).get(field, {})
+    out: dict[str, str] = dict(BUILTIN.get(field, {}))
+    if spec.get("nomenclature"):
+        with (SEEDS / f"{spec['nomenclature']}.csv").open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                out[label_key(row["libelle"])] = row["code"]
+                out[code_key(row["code"])] = row["code"]
+    for option in spec.get("constraints", {}).get("enum", ()):
+        out[code_key(option)] = option
+    return out
+
+
+def coded_fields(table: str) -> set[str]:
+    return {f for f in all_fields(table) if recognised_without_mapping(table, f)}
+
+
+class ValueReader:
+    """Translates a table's labels to codes as the loader does: the mapping's ``values`` first (compared by
+    label_key), then codes, seed labels and built-ins. Unknown labels become "" and are collected in ``issues``."""
+
+    def __init__(self, table: str, table_mapping: dict | None) -> None:
+        table_mapping = table_mapping or {}
+        self.table = table
+        self.values = {
+            field: {label_key(str(label)): code for label, code in labels.items()}
+            for field, labels in (table_mapping.get("values") or {}).items()
+        }
+        self.separators = table_mapping.get("separators") or {}
+        self.issues: list[tuple[str, str]] = []  # (field, label)
+
+    def one(self, field: str, label: str) -> str | None:
+        """The code of one label ("" for a label meaning unknown), None when nothing recognises it."""
+        mapped = self.values.get(field, {})
+        key = label_key(label)
+        if key in mapped:
+            code = mapped[key]
+            return "" if code is None else str(code)
+        builtin = recognised_without_mapping(self.table, field)
+        for candidate in (code_key(label), key):
+            if candidate in builtin:
+                return builtin[candidate]
+        return None
+
+    def __call__(self, field: str, text: str) -> str:
+        if not text.strip():
+            return ""
+        if schema_fields(self.table).get(field, {}).get("separator"):
+            separators = self.separators.get(field, DEFAULT_SEPARATORS)
+            items = [t for t in re.split("[" + re.escape(separators) + "]", text) if t.strip()]
+            codes = []
+            for item in items:
+                code = self.one(field, item)
+                if code is None:
+                    self.issues.append((field, item.strip()))
+                elif code:
+                    codes.append(code)
+            return "|".join(codes)
+        code = self.one(field, text)
+        if code is None:
+            self.issues.append((field, text.strip()))
+            return ""
+        return code
+
+
+FRENCH_MONTH_NUMBERS = {label_key(m): i + 1 for i, m in enumerate(FRENCH_MONTHS)}
+
+
+def month_column(header: str, fmt: str) -> str | None:
+    """ "janv. 2024" -> "01/2024" for the generator's wide sheets (format "%b %Y"); None for other headers."""
+    assert fmt == "%b %Y", fmt
+    parts = header.rsplit(" ", 1)
+    if len(parts) != 2 or not parts[1].isdigit() or label_key(parts[0]) not in FRENCH_MONTH_NUMBERS:
+        return None
+    return f"{FRENCH_MONTH_NUMBERS[label_key(parts[0])]:02d}/{parts[1]}"
+
+
+def hours_text(text: str) -> str:
+    """Hours as a decimal-comma number: "151h40" and "151:40" become "151,666...", others unchanged."""
+    match = re.fullmatch(r"\s*(\d+)\s*[h:]\s*(\d{2})?\s*", text)
+    if not match:
+        return text
+    return str(int(match.group(1)) + int(match.group(2) or 0) / 60).replace(".", ",")
 
 
 def schema_tables() -> list[str]:
@@ -88,17 +201,45 @@ def read_rows(out: Path, entry: dict) -> tuple[list[str], list[list[str]]]:
         return header, list(reader)
 
 
-def read_canonical(out: Path, entry: dict) -> tuple[str, list[dict[str, str]]]:
-    """(table, rows keyed by exchange-format field) through the source's mapping."""
+def read_canonical(
+    out: Path, entry: dict, issues: list[tuple[str, str]] | None = None, translate: bool = True
+) -> tuple[str, list[dict[str, str]]]:
+    """(table, rows keyed by exchange-format field) through the source's mapping: headers renamed, wide hours
+    sheets melted to (id_contrat, mois, heures), labels translated to codes (``translate``); unknown labels are
+    appended to ``issues`` as (field, label)."""
     source_mapping = mapping(entry["source"])
     table = table_of(entry, source_mapping)
     header, rows = read_rows(out, entry)
-    if source_mapping is None:
-        names = header
+    table_mapping = source_mapping["tables"][table] if source_mapping else {}
+    columns = table_mapping.get("columns", {h: h for h in header})
+    wide = table_mapping.get("months_as_columns")
+    if wide:
+        months = {i: month_column(h, wide["format"]) for i, h in enumerate(header)}
+        ignored = set(wide.get("ignore", ()))
+        assert all(months[i] or h in columns or h in ignored for i, h in enumerate(header)), header
+        key = next(i for i, h in enumerate(header) if columns.get(h) == "id_contrat")
+        melted = [
+            {"id_contrat": r[key], "mois": months[i], "heures": r[i]}
+            for r in rows
+            for i in range(len(header))
+            if months[i] and r[i].strip()
+        ]
+        records = melted
     else:
-        columns = source_mapping["tables"][table]["columns"]
         names = [columns[h] for h in header]
-    return table, [dict(zip(names, r, strict=True)) for r in rows]
+        records = [dict(zip(names, r, strict=True)) for r in rows]
+    if table == "heures":
+        for r in records:
+            r["heures"] = hours_text(r["heures"])
+    if translate:
+        reader = ValueReader(table, table_mapping)
+        fields = [f for f in (records[0] if records else {}) if f in coded_fields(table)]
+        for r in records:
+            for f in fields:
+                r[f] = reader(f, r[f])
+        if issues is not None:
+            issues += reader.issues
+    return table, records
 
 
 def load_sources(out: Path) -> dict[str, dict[str, list[dict[str, str]]]]:
