@@ -21,7 +21,7 @@ import numpy as np
 
 #: Rate of spelling variants of a label, and of deliberately unknown labels (per value of an optional field).
 VARIANT_RATE = 0.02
-UNKNOWN_RATE = 0.003
+UNKNOWN_RATE = 0.002
 #: Share of the alternative labels of a code (the first label takes the rest).
 ALTERNATIVE_SHARE = 0.25
 
