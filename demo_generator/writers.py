@@ -24,9 +24,9 @@ SCHEMAS = REPO_ROOT / "exchange_format" / "schemas"
 FIXED_TIME = dt.datetime(2025, 1, 1, 0, 0, 0)
 
 
-#: Fields of the extended mapping format (mapping_spec.md) that a tool exports instead of ours: residence as postal
-#: code + town name (resolved to the INSEE code by the loader), QPV as an oui/non flag. Always last in the
-#: generator's rows, whether or not (and wherever) the published schema lists them.
+#: Alternative layouts of the exchange format that a tool exports instead of ours: residence as postal code + town
+#: name (resolved to the INSEE code by the loader), QPV as an oui/non flag. Always last in the generator's rows,
+#: wherever the published schema lists them (rows are positional); a source's style says whether it exports them.
 EXTRA_FIELDS = {"participants": ("code_postal_residence", "commune_residence_libelle", "resident_qpv")}
 
 

@@ -53,7 +53,8 @@ decp_refresh_job = define_asset_job(
 
 #: The tables the clause-tracking dlt asset writes in one step.
 TRACKING_RAW_TABLES = [
-    AssetKey(["raw_suivi_clauses", table]) for table in (*TABLE_NAMES, "tracking_rejects", "tracking_load_audit")
+    AssetKey(["raw_suivi_clauses", table])
+    for table in (*TABLE_NAMES, "tracking_rejects", "tracking_value_issues", "tracking_load_audit")
 ]
 
 tracking_refresh_job = define_asset_job(

@@ -13,7 +13,8 @@ path (``source._FileLoader``), which writes its reject with the exact reason. Th
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from operator import itemgetter
@@ -24,7 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .exchange_format import Field, Table
-from .validation import MAX_AGE, MIN_AGE, NOT_IN_THE_FUTURE, InvalidValue, parse_field
+from .validation import MAX_AGE, MIN_AGE, NOT_IN_THE_FUTURE, InvalidValue, ValueIssue, parse_field
+from .vocabulary import Vocabulary
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -57,47 +59,75 @@ def _strip(field: Field, column: pa.StringArray) -> tuple[pa.Array, np.ndarray]:
     return parsed, np.ones(len(column), dtype=bool)
 
 
-def _parse_distinct(field: Field, cells: list[Any], typed: bool) -> tuple[pa.Array, np.ndarray]:
+@dataclass
+class ColumnIssues:
+    """Rows of a batch kept with an issue in one field: their positions and each one's (reason, kind)."""
+
+    field: Field
+    positions: list[int]
+    reasons: list[tuple[str, str]]
+
+
+def _parse_distinct(
+    field: Field, cells: list[Any], typed: bool, vocabulary: Vocabulary | None
+) -> tuple[pa.Array, np.ndarray, ColumnIssues | None]:
     """``parse_field`` once per distinct cell. Workbook cells (``typed``) are told apart by type too: 1, 1.0 and
-    True are one dictionary key but not one cell."""
+    True are one dictionary key but not one cell. Cells kept with an issue (``ValueIssue``) are valid: their kept
+    value is loaded and their positions returned."""
     keys = list(zip(map(type, cells), cells, strict=True)) if typed else cells
     parsed: dict[Any, Any] = dict.fromkeys(keys)
     failed = set()
+    issues: dict[Any, tuple[str, str]] = {}
     for key in parsed:
         try:
-            parsed[key] = parse_field(field, key[1] if typed else key)
+            parsed[key] = parse_field(field, key[1] if typed else key, vocabulary)
+        except ValueIssue as exc:
+            parsed[key] = exc.kept
+            issues[key] = (str(exc), exc.kind)
         except InvalidValue:
             failed.add(key)
     values = pa.array(list(map(parsed.__getitem__, keys)), ARROW_TYPES[field.type])
+    column_issues = None
+    if issues:
+        positions = [position for position, key in enumerate(keys) if key in issues]
+        column_issues = ColumnIssues(field, positions, [issues[keys[position]] for position in positions])
     if not failed:
-        return values, np.ones(len(keys), dtype=bool)
-    return values, ~np.fromiter(map(failed.__contains__, keys), dtype=bool, count=len(keys))
+        return values, np.ones(len(keys), dtype=bool), column_issues
+    return values, ~np.fromiter(map(failed.__contains__, keys), dtype=bool, count=len(keys)), column_issues
 
 
 def parse_batch(
-    table: Table, by_index: dict[int, Field], rows: Sequence[list[Any]], text: bool
-) -> tuple[dict[str, pa.Array], np.ndarray]:
-    """Typed columns of ``rows`` for every field of ``table``, and which rows have every cell valid. ``text``: every
-    cell is a string and every row has a cell per column (CSV lines as wide as the header); otherwise cells are
-    workbook values and rows may stop before the last column. Fields without a column are null (a required one has
-    already refused the file)."""
+    table: Table,
+    by_index: dict[int, Field],
+    rows: Sequence[list[Any]],
+    text: bool,
+    vocabularies: Mapping[str, Vocabulary] | None = None,
+) -> tuple[dict[str, pa.Array], np.ndarray, dict[int, ColumnIssues]]:
+    """Typed columns of ``rows`` for every field of ``table``, which rows have every cell valid, and the issues of
+    kept cells per column index. ``text``: every cell is a string and every row has a cell per column (CSV lines as
+    wide as the header); otherwise cells are workbook values and rows may stop before the last column. Fields
+    without a column are null (a required one has already refused the file)."""
     columns: dict[str, pa.Array] = {}
     valid = np.ones(len(rows), dtype=bool)
+    issues: dict[int, ColumnIssues] = {}
     for index, field in by_index.items():
         if text:
             cells = list(map(itemgetter(index), rows))
         else:
             cells = [row[index] if index < len(row) else None for row in rows]
+        vocabulary = (vocabularies or {}).get(field.name)
         if text and _free_text(field):
             parsed, ok = _strip(field, pa.array(cells, pa.string()))
         else:
-            parsed, ok = _parse_distinct(field, cells, typed=not text)
+            parsed, ok, column_issues = _parse_distinct(field, cells, not text, vocabulary)
+            if column_issues:
+                issues[index] = column_issues
         columns[field.name] = parsed
         valid &= ok
     for field in table.fields:
         if field.name not in columns:
             columns[field.name] = pa.nulls(len(rows), ARROW_TYPES[field.type])
-    return columns, valid
+    return columns, valid, issues
 
 
 def _passes(condition: pa.Array) -> np.ndarray:

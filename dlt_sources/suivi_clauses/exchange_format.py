@@ -4,7 +4,6 @@ the loader validates exactly what the documentation publishes."""
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -39,6 +38,15 @@ class Field:
     nomenclature: str | None
     separator: str | None
     personal: str | None  # None, "identite" (pseudonym input), "directe" (dropped), "pseudonymisee"
+
+    @property
+    def is_siret(self) -> bool:
+        return bool(self.pattern and self.pattern.startswith("[0-9]{14}"))
+
+    @property
+    def hours(self) -> bool:
+        """A number of hours (heures, heures_prevues, heures_engagees): also read as 151h40 or 151:40."""
+        return self.type == "number" and self.name.startswith("heures")
 
 
 @dataclass(frozen=True)
@@ -79,12 +87,6 @@ def exchange_tables() -> dict[str, Table]:
         spec = json.loads((SCHEMAS_DIR / f"{name}.json").read_text(encoding="utf-8"))
         tables[name] = Table(name=name, title=spec["title"], fields=tuple(_field(f) for f in spec["fields"]))
     return tables
-
-
-@cache
-def nomenclature_codes(name: str) -> frozenset[str]:
-    with (NOMENCLATURES_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
-        return frozenset(row["code"] for row in csv.DictReader(handle))
 
 
 def schema_path(table: str) -> Path:

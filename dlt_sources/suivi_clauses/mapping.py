@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from .exchange_format import TABLE_NAMES, exchange_tables
+from .exchange_format import TABLE_NAMES, Field, Table, exchange_tables
+from .vocabulary import Vocabulary, build_vocabulary, check_declared_codes
 
 
 class MappingError(ValueError):
@@ -31,12 +32,27 @@ def header_key(header: str) -> str:
 
 
 @dataclass(frozen=True)
+class MonthColumns:
+    """A wide hours sheet: one column per month. ``format`` reads a month header (strptime directives; %b and %B
+    also accept French month names); ``ignore`` lists headers that are neither mapped nor months (a total)."""
+
+    format: str
+    ignore: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class TableMapping:
     table: str
     file_patterns: tuple[str, ...]
     sheet: str | None = None
     #: header_key(exported header) → exchange-format field
     columns: dict[str, str] = field(default_factory=dict)
+    #: field → its labels (declared in ``values``, with the seed's codes and labels)
+    vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
+    months_as_columns: MonthColumns | None = None
+
+    def vocabulary(self, exchange_field: Field) -> Vocabulary | None:
+        return self.vocabularies.get(exchange_field.name)
 
 
 @dataclass(frozen=True)
@@ -66,22 +82,77 @@ def load_mapping(source: str, mappings_dir: Path) -> SourceMapping:
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML ({exc})") from exc
+        raise MappingError(f"{path}: YAML invalide ({exc})") from exc
     if spec.get("source", source) != source:
-        raise MappingError(f"{path}: 'source' is {spec.get('source')!r} but the file is named for {source!r}")
+        raise MappingError(
+            f"{path}: 'source' vaut {spec.get('source')!r} mais le fichier porte le nom de la source {source!r}"
+        )
     tables = []
     known = exchange_tables()
     for name, table_spec in (spec.get("tables") or {}).items():
         if name not in known:
-            raise MappingError(f"{path}: unknown table {name!r} (exchange-format tables: {', '.join(TABLE_NAMES)})")
+            raise MappingError(
+                f"{path}: table inconnue {name!r} (tables du format d'échange: {', '.join(TABLE_NAMES)})"
+            )
         columns = {}
         for exported, target in (table_spec.get("columns") or {}).items():
             if target not in known[name].field_names:
                 raise MappingError(
-                    f"{path}: table {name}: column {exported!r} maps to {target!r}, which is not a field of "
+                    f"{path}: table {name}: la colonne {exported!r} va vers {target!r}, qui n'est pas un champ de "
                     f"{name} ({', '.join(known[name].field_names)})"
                 )
             columns[header_key(exported)] = target
         patterns = table_spec.get("files") or []
-        tables.append(TableMapping(name, tuple(patterns), table_spec.get("sheet"), columns))
+        tables.append(
+            TableMapping(
+                name,
+                tuple(patterns),
+                table_spec.get("sheet"),
+                columns,
+                _vocabularies(path, known[name], table_spec),
+                _month_columns(path, name, table_spec.get("months_as_columns")),
+            )
+        )
     return SourceMapping(source=source, path=path, tables=tuple(tables))
+
+
+def _vocabularies(path: Path, table: Table, table_spec: dict) -> dict[str, Vocabulary]:
+    """Every coded field's vocabulary for this table: declared labels over the seed's codes and labels."""
+    values = table_spec.get("values") or {}
+    separators = table_spec.get("separators") or {}
+    fields = {f.name: f for f in table.fields}
+    for name in [*values, *separators]:
+        if name not in fields:
+            raise MappingError(
+                f"{path}: table {table.name}: 'values'/'separators' pour {name!r}, qui n'en est pas un champ"
+            )
+    vocabularies = {}
+    for exchange_field in table.fields:
+        declared = values.get(exchange_field.name) or {}
+        if not isinstance(declared, dict):
+            raise MappingError(
+                f"{path}: {table.name}.{exchange_field.name}: 'values' attend des lignes 'libellé: code'"
+            )
+        vocabulary = build_vocabulary(exchange_field, declared, separators.get(exchange_field.name))
+        if vocabulary is None:
+            if declared:
+                raise MappingError(
+                    f"{path}: table {table.name}: {exchange_field.name} n'est pas un champ codé (pas de 'values')"
+                )
+            continue
+        wrong = check_declared_codes(exchange_field, declared)
+        if wrong:
+            raise MappingError(
+                f"{path}: table {table.name}: 'values' de {exchange_field.name} donne des codes qui n'existent pas "
+                f"({'; '.join(wrong)}); codes possibles: {', '.join(sorted(vocabulary.codes))}"
+            )
+        vocabularies[exchange_field.name] = vocabulary
+    return vocabularies
+
+
+def _month_columns(path: Path, table: str, spec: object) -> MonthColumns | None:
+    if spec is None:
+        return None
+    if table != "heures" or not isinstance(spec, dict) or not spec.get("format"):
+        raise MappingError(f"{path}: 'months_as_columns' s'applique à la table heures et demande un 'format'")
+    return MonthColumns(str(spec["format"]), frozenset(header_key(h) for h in spec.get("ignore") or ()))

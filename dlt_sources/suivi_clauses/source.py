@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,16 +20,21 @@ from .columnar import ARROW_TYPES, ages, cross_field_pass, parse_batch
 from .exchange_format import Field, Table, exchange_tables
 from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
 from .readers import CSV_SEPARATORS, ExportReadError, Sheet, open_workbook, read_csv, read_xlsx
-from .validation import InvalidValue, age, cross_field_errors, parse_field
+from .residence import postal_index, resolve_residences
+from .validation import InvalidValue, ValueIssue, age, cross_field_errors, parse_field
+from .wide_months import melt_months
 
 log = logging.getLogger(__name__)
 
 REJECTS_TABLE = "tracking_rejects"
+VALUE_ISSUES_TABLE = "tracking_value_issues"
 AUDIT_TABLE = "tracking_load_audit"
 BATCH_ROWS = 20_000
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
 #: Tables whose participant id is replaced by a pseudonym (the id never reaches DuckDB).
 PSEUDONYMISED_TABLES = ("participants", "contrats_travail", "sorties")
+#: Residence given as postal code + town: resolved to commune_residence before the two are dropped.
+RESIDENCE_FIELDS = ("commune_residence", "code_postal_residence", "commune_residence_libelle")
 METADATA_FIELDS = [
     ("source_name", pa.string()),
     ("source_file", pa.string()),
@@ -45,6 +51,19 @@ REJECTS_SCHEMA = pa.schema(
         ("published_value", pa.string()),
     ]
 )
+#: Values kept with an issue (unknown label, invalid SIRET, residence not resolved): the row is loaded.
+VALUE_ISSUES_SCHEMA = pa.schema(
+    [
+        *METADATA_FIELDS[:3],
+        ("table_name", pa.string()),
+        ("line_number", pa.int64()),
+        ("column_name", pa.string()),
+        ("field_name", pa.string()),
+        ("issue_kind", pa.string()),
+        ("reason", pa.string()),
+        ("published_value", pa.string()),
+    ]
+)
 AUDIT_SCHEMA = pa.schema(
     [
         ("source_name", pa.string()),
@@ -55,6 +74,7 @@ AUDIT_SCHEMA = pa.schema(
         ("rows_read", pa.int64()),
         ("rows_loaded", pa.int64()),
         ("rows_rejected", pa.int64()),
+        ("values_with_issue", pa.int64()),
         ("error", pa.string()),
         ("mapping_file", pa.string()),
         ("processed_at", pa.timestamp("us", tz="UTC")),
@@ -77,6 +97,24 @@ def _rejects_table(rejects: list[dict[str, Any]]) -> Any:
     return dlt.mark.with_table_name(pa.Table.from_pylist(rejects, schema=REJECTS_SCHEMA), REJECTS_TABLE)
 
 
+def _value_issues_table(issues: list[dict[str, Any]]) -> Any:
+    return dlt.mark.with_table_name(pa.Table.from_pylist(issues, schema=VALUE_ISSUES_SCHEMA), VALUE_ISSUES_TABLE)
+
+
+def _top_reasons(reasons: Counter[str], count: int = 3) -> str:
+    return "; ".join(f"{reason} ({rows} ligne{'s' if rows > 1 else ''})" for reason, rows in reasons.most_common(count))
+
+
+def table_status(read: int, loaded: int, rejected: int, stopped: bool) -> str:
+    """What happened to a file's table: ``empty`` (no row), ``rejected`` (every row refused), ``partial`` (some rows
+    refused, or reading stopped at an unreadable line), ``loaded`` (every row loaded)."""
+    if not read:
+        return "partial" if stopped else "empty"
+    if not loaded:
+        return "rejected"
+    return "partial" if rejected or stopped else "loaded"
+
+
 def _shape_error(sheet: Sheet, cells: list[Any]) -> str | None:
     """Why a CSV line cannot be split into the header's columns (None when it can). Lines shorter than the header
     are fine (exports drop trailing empty cells) unless the whole line is one cell holding another separator."""
@@ -96,7 +134,7 @@ def _shape_error(sheet: Sheet, cells: list[Any]) -> str | None:
 
 
 class _FileLoader:
-    """Reads, maps, validates and pseudonymises one file; yields raw rows, rejects and its audit row."""
+    """Reads, maps, validates and pseudonymises one file; yields raw rows, rejects, value issues and its audit."""
 
     def __init__(
         self,
@@ -105,16 +143,30 @@ class _FileLoader:
         mapping: SourceMapping,
         pseudonymiser: Pseudonymiser | None,
         row_by_row: bool = False,
+        mappings_dir: Path | None = None,
+        reference_dir: Path | None = None,
     ):
         self.path, self.source, self.mapping, self.pseudonymiser = path, source, mapping, pseudonymiser
         self.row_by_row = row_by_row
+        self.mapping_file = mapping.path or (mappings_dir or Path("mappings")) / f"{source}.yaml"
+        self.reference_dir = reference_dir
         self.workbook: Any = None  # an XLSX file is opened once for all its sheets
         self.sha256 = file_sha256(path)
         self.status: str | None = None
+        self.table_statuses: list[str] = []
         self.loaded_tables: set[str] = set()
         self.provenance = {"source_name": source, "source_file": str(path), "source_sha256": self.sha256}
 
-    def _audit(self, table: str | None, status: str, read: int, loaded: int, rejected: int, error: str | None) -> Any:
+    def _audit(
+        self,
+        table: str | None,
+        status: str,
+        read: int,
+        loaded: int,
+        rejected: int,
+        error: str | None,
+        issues: int = 0,
+    ) -> Any:
         self.status = status
         row = {
             **self.provenance,
@@ -123,18 +175,21 @@ class _FileLoader:
             "rows_read": read,
             "rows_loaded": loaded,
             "rows_rejected": rejected,
+            "values_with_issue": issues,
             "error": error,
             "mapping_file": str(self.mapping.path) if self.mapping.path else None,
             "processed_at": datetime.now(UTC),
         }
         return dlt.mark.with_table_name(pa.Table.from_pylist([row], schema=AUDIT_SCHEMA), AUDIT_TABLE)
 
-    def _open(self, table: Table, sheet_name: str | None, columns: dict[str, str]) -> Sheet:
+    def _open(self, table: Table, table_mapping: TableMapping) -> Sheet:
         if self.path.suffix.lower() == ".xlsx":
-            expected = set(columns) | {header_key(name) for name in table.field_names}
+            expected = set(table_mapping.columns) | {header_key(name) for name in table.field_names}
+            if table_mapping.months_as_columns:  # a wide sheet's header row holds months, not field names
+                expected = set(table_mapping.columns)
             if self.workbook is None:
                 self.workbook = open_workbook(self.path)
-            return read_xlsx(self.path, sheet_name, expected, header_key, self.workbook)
+            return read_xlsx(self.path, table_mapping.sheet, expected, header_key, self.workbook)
         return read_csv(self.path)
 
     def _column_fields(
@@ -163,35 +218,44 @@ class _FileLoader:
                 0,
                 0,
                 0,
-                f"cannot tell which exchange-format table {self.path.name} holds: name the file after "
-                f"its table (participants.csv, heures_2024.xlsx...) or add a 'files' pattern in "
-                f"exchange_format/mappings/{self.source}.yaml",
+                f"impossible de savoir quelle table du format d'échange contient {self.path.name}: nommez le fichier "
+                f"d'après sa table (participants.csv, heures_2024.xlsx...) ou ajoutez un motif 'files' dans "
+                f"{self.mapping_file}",
             )
             return
         if self.path.suffix.lower() != ".xlsx":
             table_mappings = table_mappings[:1]  # a CSV holds one table
-        statuses = []
         try:
             for table_mapping in table_mappings:
                 if table_mapping.table in done:
                     continue
                 yield from self._load_table(table_mapping)
-                statuses.append(self.status)
-                if self.status != "failed":
+                self.table_statuses.append(self.status or "failed")
+                if self.status not in ("failed", "rejected"):
                     self.loaded_tables.add(table_mapping.table)
         finally:
             if self.workbook is not None:
                 self.workbook.close()
-        self.status = "failed" if "failed" in statuses else "loaded"
+        statuses = set(self.table_statuses)
+        if "failed" in statuses:
+            self.status = "failed"
+        elif statuses <= {"rejected", "empty"} and "rejected" in statuses:
+            self.status = "rejected"
+        else:
+            self.status = "loaded"
 
     def _load_table(self, table_mapping: TableMapping) -> Iterator[Any]:
         table = exchange_tables()[table_mapping.table]
         try:
-            sheet = self._open(table, table_mapping.sheet, table_mapping.columns)
+            sheet = self._open(table, table_mapping)
         except (ExportReadError, OSError, UnicodeDecodeError) as exc:
             yield self._audit(table.name, "failed", 0, 0, 0, f"{self.path}: {exc}")
             return
+        ignored: list[str] = []
+        if table_mapping.months_as_columns:
+            sheet, ignored = melt_months(sheet, table_mapping.months_as_columns, set(table_mapping.columns))
         by_index, unknown = self._column_fields(table, sheet.header, table_mapping.columns)
+        unknown += ignored
         present = {f.name for f in by_index.values()}
         missing = [name for name in table.required if name not in present]
         if missing:
@@ -206,16 +270,17 @@ class _FileLoader:
                 0,
                 0,
                 f"{self.path}: colonnes obligatoires absentes de la table {table.name}: {expected}; "
-                f"en-têtes lus: {', '.join(h for h in sheet.header if h)}. Renommez les colonnes ou "
-                f"déclarez-les dans exchange_format/mappings/{self.source}.yaml",
+                f"en-têtes lus: {', '.join(str(h) for h in sheet.header if h)}. Renommez les colonnes ou "
+                f"déclarez-les dans {self.mapping_file}",
             )
             return
         if unknown:
-            log.info("%s: unknown columns ignored: %s", self.path, ", ".join(unknown))
-        today = date.today()
+            log.info("%s: colonnes inconnues ignorées: %s", self.path, ", ".join(unknown))
         batch: list[tuple[int, list[Any]]] = []
         rejects: list[dict[str, Any]] = []
-        read = loaded = rejected = 0
+        issues: list[dict[str, Any]] = []
+        reasons: Counter[str] = Counter()
+        read = loaded = rejected = issue_count = 0
         stopped = None
         rows = iter(sheet.rows)
         while True:
@@ -228,38 +293,58 @@ class _FileLoader:
                 stopped = f"{exc}; lignes suivantes non lues: corrigez le fichier et déposez-le à nouveau"
             if not batch:
                 break
-            rows_table, batch_rejects = self._load_batch(table, sheet, by_index, batch, today)
-            read += len(batch)
+            rows_table, batch_rejects, batch_issues = self._load_batch(table, table_mapping, sheet, by_index, batch)
+            read += len(batch)  # rows of the table: a wide hours sheet gives one per month cell
             loaded += rows_table.num_rows
             rejected += len(batch) - rows_table.num_rows
+            issue_count += len(batch_issues)
             batch = []
             if rows_table.num_rows:
                 yield dlt.mark.with_table_name(rows_table, table.name)
+            reasons.update(reject["reason"] for reject in batch_rejects)
             rejects += batch_rejects
+            issues += batch_issues
             if len(rejects) >= BATCH_ROWS:
                 yield _rejects_table(rejects)
                 rejects = []
+            if len(issues) >= BATCH_ROWS:
+                yield _value_issues_table(issues)
+                issues = []
             if stopped:
                 break
         if rejects:
             yield _rejects_table(rejects)
-        notes = [stopped, f"colonnes inconnues ignorées: {', '.join(unknown)}" if unknown else None]
+        if issues:
+            yield _value_issues_table(issues)
+        status = table_status(read, loaded, rejected, bool(stopped))
+        notes = [
+            stopped,
+            f"motifs de rejet principaux: {_top_reasons(reasons)}" if reasons else None,
+            f"colonnes inconnues ignorées: {', '.join(unknown)}" if unknown else None,
+        ]
         note = "; ".join(n for n in notes if n) or None
-        status = "partial" if stopped else ("loaded" if read else "empty")
-        log.info("%s → %s: %s, %d read, %d loaded, %d rejected", self.path, table.name, status, read, loaded, rejected)
-        yield self._audit(table.name, status, read, loaded, rejected, note)
+        log.info("%s → %s: %s, %d lus, %d chargés, %d rejetés", self.path, table.name, status, read, loaded, rejected)
+        yield self._audit(table.name, status, read, loaded, rejected, note, issue_count)
 
     def _load_batch(
-        self, table: Table, sheet: Sheet, by_index: dict[int, Field], batch: list[tuple[int, list[Any]]], today: date
-    ) -> tuple[pa.Table, list[dict[str, Any]]]:
-        """The loaded rows (one Arrow table, in line order) and the rejects of a batch of (line, cells).
+        self,
+        table: Table,
+        table_mapping: TableMapping,
+        sheet: Sheet,
+        by_index: dict[int, Field],
+        batch: list[tuple[int, list[Any]]],
+    ) -> tuple[pa.Table, list[dict[str, Any]], list[dict[str, Any]]]:
+        """The loaded rows (one Arrow table, in line order), the rejects and the value issues of a batch of
+        (line, cells).
 
         Workbook rows and CSV lines with as many cells as the header are validated column-wise (``columnar``);
         the other CSV lines (shorter or longer: their shape is checked first) and every row the column-wise pass
         does not accept go through the per-row path, which writes the rejects with their reasons."""
+        today = date.today()
         schema = loaded_schema(table)
         passed = np.zeros(len(batch), dtype=bool)
         loaded: list[pa.Table] = []
+        issues: list[dict[str, Any]] = []
         if self.row_by_row:
             regular: list[int] = []
         elif sheet.separator is None:  # a workbook: no line to split, every row can be taken column-wise
@@ -269,8 +354,24 @@ class _FileLoader:
             regular = [position for position, (_, cells) in enumerate(batch) if len(cells) == width]
         if regular:
             rows = [batch[position][1] for position in regular]
-            columns, valid = parse_batch(table, by_index, rows, text=sheet.separator is not None)
+            columns, valid, column_issues = parse_batch(
+                table, by_index, rows, sheet.separator is not None, table_mapping.vocabularies
+            )
+            residence_issues = self._resolve_residence(table, columns)
             valid &= cross_field_pass(table.name, columns, today)
+            for index, found in column_issues.items():
+                issues += [
+                    self._issue(
+                        table, sheet, batch[regular[position]][0], index, found.field, reason, kind, rows[position]
+                    )
+                    for position, (reason, kind) in zip(found.positions, found.reasons, strict=True)
+                    if valid[position]
+                ]
+            issues += [
+                self._residence_issue(table, sheet, by_index, batch[regular[position]][0], reason)
+                for position, reason in residence_issues
+                if valid[position]
+            ]
             keep = pa.array(valid)
             lines = pa.array([batch[position][0] for position in regular], pa.int64()).filter(keep)
             columns = {name: column.filter(keep) for name, column in columns.items()}
@@ -280,7 +381,7 @@ class _FileLoader:
         rejects: list[dict[str, Any]] = []
         for position in np.flatnonzero(~passed):
             line, cells = batch[position]
-            record, errors = self._row(table, sheet, by_index, cells, today)
+            record, errors, row_issues = self._row(table, table_mapping, sheet, by_index, cells, today)
             if errors:
                 rejects += [
                     {
@@ -295,11 +396,80 @@ class _FileLoader:
                 ]
             else:
                 records.append({**record, **self.provenance, "line_number": line})
+                for index, field, reason, kind in row_issues:
+                    if index is None:
+                        issues.append(self._residence_issue(table, sheet, by_index, line, reason))
+                    else:
+                        issues.append(self._issue(table, sheet, line, index, field, reason, kind, cells))
+        issues.sort(key=lambda issue: (issue["line_number"], issue["field_name"]))
         if records:
             loaded.append(pa.Table.from_pylist(records, schema=schema))
             if len(loaded) > 1:
-                return pa.concat_tables(loaded).sort_by("line_number"), rejects
-        return (loaded[0] if loaded else schema.empty_table()), rejects
+                return pa.concat_tables(loaded).sort_by("line_number"), rejects, issues
+        return (loaded[0] if loaded else schema.empty_table()), rejects, issues
+
+    def _issue(
+        self,
+        table: Table,
+        sheet: Sheet,
+        line: int,
+        index: int,
+        field: Field,
+        reason: str,
+        kind: str,
+        cells: list[Any],
+    ) -> dict[str, Any]:
+        """A value kept with an issue; the published value is stored for non-personal fields only."""
+        cell = cells[index] if index < len(cells) else None
+        return {
+            **self.provenance,
+            "table_name": table.name,
+            "line_number": line,
+            "column_name": str(sheet.header[index]),
+            "field_name": field.name,
+            "issue_kind": kind,
+            "reason": reason,
+            "published_value": None if field.personal or cell is None else str(cell).strip()[:200],
+        }
+
+    def _residence_issue(
+        self, table: Table, sheet: Sheet, by_index: dict[int, Field], line: int, reason: str
+    ) -> dict[str, Any]:
+        """A residence given as postal code + town that names no single commune (its values are not stored)."""
+        column = next((str(sheet.header[i]) for i, f in by_index.items() if f.name == "code_postal_residence"), None)
+        return {
+            **self.provenance,
+            "table_name": table.name,
+            "line_number": line,
+            "column_name": column,
+            "field_name": "commune_residence",
+            "issue_kind": "commune_non_resolue",
+            "reason": reason,
+            "published_value": None,
+        }
+
+    def _resolve_residence(self, table: Table, columns: dict[str, pa.Array]) -> list[tuple[int, str]]:
+        """commune_residence completed from postal code + town (participants) in place; the rows left unresolved."""
+        if table.name != "participants" or columns["code_postal_residence"].null_count == len(
+            columns["commune_residence"]
+        ):
+            return []
+        index = postal_index(self._reference_dir())
+        communes, issues = resolve_residences(
+            index,
+            columns["commune_residence"].to_pylist(),
+            columns["code_postal_residence"].to_pylist(),
+            columns["commune_residence_libelle"].to_pylist(),
+        )
+        columns["commune_residence"] = pa.array(communes, pa.string())
+        return issues
+
+    def _reference_dir(self) -> Path:
+        if self.reference_dir is None:
+            from observatoire.settings import load_settings
+
+            self.reference_dir = load_settings().reference_dir
+        return self.reference_dir
 
     def _columns_table(
         self, table: Table, schema: pa.Schema, columns: dict[str, pa.Array], lines: pa.Array
@@ -325,33 +495,50 @@ class _FileLoader:
         return pa.Table.from_arrays([derived.get(name, columns.get(name)) for name in schema.names], schema=schema)
 
     def _row(
-        self, table: Table, sheet: Sheet, by_index: dict[int, Field], cells: list[Any], today: date
-    ) -> tuple[dict[str, Any], list[tuple]]:
-        """One line by the per-row path: the loaded record (pseudonymised, personal fields removed) and no error,
-        or the errors that reject it."""
+        self,
+        table: Table,
+        table_mapping: TableMapping,
+        sheet: Sheet,
+        by_index: dict[int, Field],
+        cells: list[Any],
+        today: date,
+    ) -> tuple[dict[str, Any], list[tuple], list[tuple]]:
+        """One line by the per-row path: the loaded record (pseudonymised, personal fields removed), the errors that
+        reject it, and the issues of the values it is kept with: (column index or None, field, reason, kind)."""
         shape_error = _shape_error(sheet, cells)
         if shape_error:
-            return {}, [(None, shape_error, None)]
-        record, errors = self._validate(table, by_index, cells)
+            return {}, [(None, shape_error, None)], []
+        record, errors, issues = self._validate(table, table_mapping, by_index, cells)
+        if not errors and table.name == "participants" and record.get("code_postal_residence"):
+            columns = {name: pa.array([record[name]], pa.string()) for name in RESIDENCE_FIELDS}
+            for _, reason in self._resolve_residence(table, columns):
+                issues.append((None, None, reason, "commune_non_resolue"))
+            record["commune_residence"] = columns["commune_residence"][0].as_py()
         errors = errors or cross_field_errors(table.name, record, today)
         if not errors:
             self._pseudonymise(table, record)
-        return record, errors
+        return record, errors, issues
 
     @staticmethod
-    def _validate(table: Table, by_index: dict[int, Field], cells: list[Any]) -> tuple[dict[str, Any], list[tuple]]:
+    def _validate(
+        table: Table, table_mapping: TableMapping, by_index: dict[int, Field], cells: list[Any]
+    ) -> tuple[dict[str, Any], list[tuple], list[tuple]]:
         record: dict[str, Any] = {}
         errors: list[tuple[str, str, str | None]] = []
+        issues: list[tuple[int | None, Field | None, str, str]] = []
         for index, field in by_index.items():
             raw = cells[index] if index < len(cells) else None
             try:
-                record[field.name] = parse_field(field, raw)
+                record[field.name] = parse_field(field, raw, table_mapping.vocabulary(field))
+            except ValueIssue as exc:
+                record[field.name] = exc.kept
+                issues.append((index, field, str(exc), exc.kind))
             except InvalidValue as exc:
                 shown = None if field.personal else (None if raw is None else str(raw)[:200])
                 errors.append((field.name, str(exc), shown))
         for field in table.fields:  # required fields whose column is absent were refused with the file
             record.setdefault(field.name, None)
-        return record, errors
+        return record, errors, issues
 
     def _pseudonymise(self, table: Table, record: dict[str, Any]) -> None:
         """Pseudonyms and age added to a valid record, personal fields removed (in place)."""
@@ -405,18 +592,29 @@ def _scope_legacy_keys(seen: dict[str, str], inbox: Path) -> None:
         seen[_content_key(parts[0], sha256)] = str(path)
 
 
+def _mapping_digest(mapping: SourceMapping | MappingError) -> str:
+    """What a file's reading depends on besides its content: the mapping file's bytes."""
+    path = mapping.path if isinstance(mapping, SourceMapping) else None
+    return file_sha256(path) if path and path.exists() else ""
+
+
 @dlt.resource(name="tracking_exports", write_disposition="append")
-def tracking_exports(inbox: str, mappings_dir: str, row_by_row: bool = False) -> Iterator[Any]:
+def tracking_exports(
+    inbox: str, mappings_dir: str, row_by_row: bool = False, reference_dir: str | None = None
+) -> Iterator[Any]:
     state = dlt.current.resource_state()
     #: content key (source and content hash) → path of the files whose every table is loaded
     seen: dict[str, str] = state.setdefault("seen_files", {})
     _scope_legacy_keys(seen, Path(inbox))
     #: content key → tables loaded from a workbook whose other sheets failed (read again for those only)
     partly_loaded: dict[str, list[str]] = state.setdefault("partly_loaded_files", {})
+    #: content key → digest of the mapping a file was read with when every row was rejected: read again once the
+    #: mapping changes (nothing of it was loaded, so nothing is loaded twice)
+    rejected_with: dict[str, str] = state.setdefault("rejected_files", {})
     #: paths already reported as copies of a loaded file
     duplicates: list[str] = state.setdefault("duplicate_files", [])
     pseudonymiser: Pseudonymiser | None = None
-    mappings: dict[str, SourceMapping] = {}
+    mappings: dict[str, SourceMapping | MappingError] = {}
     for source, path in _export_files(Path(inbox)):
         refusal = _refusal(source, path)
         if refusal:
@@ -429,7 +627,7 @@ def tracking_exports(inbox: str, mappings_dir: str, row_by_row: bool = False) ->
                 mappings[source] = load_mapping(source, Path(mappings_dir))
             except MappingError as exc:
                 log.error("%s", exc)
-                mappings[source] = exc  # type: ignore[assignment]
+                mappings[source] = exc
         mapping = mappings[source]
         loader = _FileLoader(
             path,
@@ -437,6 +635,8 @@ def tracking_exports(inbox: str, mappings_dir: str, row_by_row: bool = False) ->
             mapping if isinstance(mapping, SourceMapping) else SourceMapping(source, None, ()),
             pseudonymiser,
             row_by_row,
+            Path(mappings_dir),
+            Path(reference_dir) if reference_dir else None,
         )
         content = _content_key(source, loader.sha256)
         if content in seen:
@@ -446,14 +646,20 @@ def tracking_exports(inbox: str, mappings_dir: str, row_by_row: bool = False) ->
                 yield loader._audit(None, "duplicate_content", 0, 0, 0, reason)
             continue
         if isinstance(mapping, MappingError):
-            yield loader._audit(None, "failed", 0, 0, 0, f"mapping unusable, file not read: {mapping}")
+            yield loader._audit(None, "failed", 0, 0, 0, f"mapping inutilisable, fichier non lu: {mapping}")
             continue  # not marked as seen: it is read again once the mapping is fixed
+        digest = _mapping_digest(mapping)
+        if rejected_with.get(content) == digest:
+            continue  # every row rejected with this very mapping: read again when the mapping or the file changes
         done = frozenset(partly_loaded.get(content, ()))
         yield from loader.load(done)
         pseudonymiser = loader.pseudonymiser
-        if loader.status != "failed":
+        if loader.status == "rejected":
+            rejected_with[content] = digest
+        elif loader.status != "failed":
             seen[content] = str(path)
             partly_loaded.pop(content, None)
+            rejected_with.pop(content, None)
         elif loader.loaded_tables:
             # Failed tables are not remembered: a mapping added later, or a fixed file, gets them read; the
             # tables already loaded from this content are not loaded twice.
@@ -462,9 +668,13 @@ def tracking_exports(inbox: str, mappings_dir: str, row_by_row: bool = False) ->
 
 @dlt.source(name="suivi_clauses", max_table_nesting=0)
 def suivi_clauses_source(
-    inbox: str = dlt.config.value, mappings_dir: str = dlt.config.value, row_by_row: bool = False
+    inbox: str = dlt.config.value,
+    mappings_dir: str = dlt.config.value,
+    row_by_row: bool = False,
+    reference_dir: str | None = None,
 ) -> Sequence[Any]:
     """Tracking exports under ``inbox`` (one folder per source), mapped with ``mappings_dir``/<source>.yaml.
     ``row_by_row`` validates every line by the per-row path only (slower, same outcome: the reference the
-    column-wise path is tested against)."""
-    return [tracking_exports(inbox, mappings_dir, row_by_row)]
+    column-wise path is tested against). ``reference_dir`` holds the postal-code base used when a source gives the
+    residence as postal code + town (default: the configured reference folder)."""
+    return [tracking_exports(inbox, mappings_dir, row_by_row, reference_dir)]

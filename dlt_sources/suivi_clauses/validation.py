@@ -15,7 +15,10 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from .exchange_format import Field, nomenclature_codes
+from stdnum.fr import siret
+
+from .exchange_format import Field
+from .vocabulary import UnknownLabel, Vocabulary, build_vocabulary
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 YEARMONTH_FORMATS = ("%m/%Y", "%Y-%m", "%m-%Y")
@@ -31,6 +34,14 @@ NOT_IN_THE_FUTURE: dict[str, tuple[tuple[str, Callable[[date], date], str], ...]
 
 class InvalidValue(ValueError):
     """A value that does not fit its field; ``str()`` is the reason."""
+
+
+class ValueIssue(ValueError):
+    """A value the row is kept with (``kept``), recorded as an issue: ``str()`` is the reason, ``kind`` its code."""
+
+    def __init__(self, kept: Any, reason: str, kind: str):
+        self.kept, self.kind = kept, kind
+        super().__init__(reason)
 
 
 def _text(value: Any) -> str | None:
@@ -65,13 +76,13 @@ def parse_date(value: Any) -> date:
         except ValueError:
             continue
         if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-            raise InvalidValue(f"date hors de {MIN_YEAR}-{MAX_YEAR}: {text!r}")
+            raise InvalidValue(f"date hors de {MIN_YEAR}-{MAX_YEAR}")
         return parsed
     try:
         datetime.strptime(text, "%m/%d/%Y")
     except ValueError:
-        raise InvalidValue(f"date illisible {text!r} (attendu JJ/MM/AAAA)") from None
-    raise InvalidValue(f"date illisible {text!r} (attendu JJ/MM/AAAA): date au format américain MM/JJ/AAAA ?")
+        raise InvalidValue("date illisible (attendu JJ/MM/AAAA)") from None
+    raise InvalidValue("date illisible (attendu JJ/MM/AAAA): date au format américain MM/JJ/AAAA ?")
 
 
 def parse_yearmonth(value: Any) -> date:
@@ -84,90 +95,116 @@ def parse_yearmonth(value: Any) -> date:
         except ValueError:
             continue
         if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-            raise InvalidValue(f"mois hors de {MIN_YEAR}-{MAX_YEAR}: {text!r}")
+            raise InvalidValue(f"mois hors de {MIN_YEAR}-{MAX_YEAR}")
         return parsed
     try:
         return parse_date(text).replace(day=1)
     except InvalidValue:
-        raise InvalidValue(f"mois illisible {text!r} (attendu MM/AAAA)") from None
+        raise InvalidValue("mois illisible (attendu MM/AAAA)") from None
 
 
-def parse_number(value: Any) -> float:
+#: Hours and minutes as exports write durations: 151h40, 151 h 40, 151H, 151:40.
+HOURS_MINUTES = re.compile(r"(\d+)\s*[hH:]\s*(\d{1,2})?(?:\s*(?:min|mn))?")
+
+
+def parse_number(value: Any, hours: bool = False) -> float:
+    """A number as exports write it (decimal comma, spaces as thousands separators); with ``hours``, also a duration
+    in hours and minutes (151h40 = 151.67)."""
     if isinstance(value, bool):
-        raise InvalidValue(f"nombre attendu, pas {value!r}")
+        raise InvalidValue("nombre attendu")
     if isinstance(value, int | float):
         return float(value)
     text = re.sub(r"[\s\u00a0\u202f]", "", str(value)).replace(",", ".")
     try:
         return float(text)
     except ValueError:
-        raise InvalidValue(f"nombre illisible {str(value).strip()!r}") from None
+        pass
+    if hours:
+        matched = HOURS_MINUTES.fullmatch(text)
+        if matched:
+            minutes = int(matched.group(2) or 0)
+            if minutes >= 60:
+                raise InvalidValue("durée illisible: minutes au-delà de 59 (attendu 151h40 ou 151:40)")
+            return int(matched.group(1)) + minutes / 60
+        raise InvalidValue("nombre d'heures illisible (attendu 151,5 ou 151h30)")
+    raise InvalidValue("nombre illisible")
 
 
 def parse_integer(value: Any) -> int:
     number = parse_number(value)
     if not number.is_integer():
-        raise InvalidValue(f"entier attendu: {str(value).strip()!r}")
+        raise InvalidValue("entier attendu")
     return int(number)
 
 
-def _code_key(text: str) -> str:
-    """Codes compare without case, and with spaces, hyphens and underscores alike ("l2112 2" = "L2112-2")."""
-    return re.sub(r"[\s\-_]+", "_", text.strip()).upper()
+def _cell_text(raw: Any) -> str | None:
+    """A cell as text: spreadsheet numbers used as codes lose their ".0" ("75056.0" → "75056")."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return _text(raw)
+
+
+def _integer_code(text: str) -> str | None:
+    try:
+        return str(parse_integer(text))
+    except InvalidValue:
+        return None
 
 
 @cache
-def _nomenclature_keys(name: str) -> dict[str, str]:
-    """Comparison key → code, for every code of a nomenclature (built once: parse_field runs per value)."""
-    return {_code_key(code): code for code in nomenclature_codes(name)}
+def default_vocabulary(field: Field) -> Vocabulary | None:
+    """The vocabulary of a coded field when the source's mapping declares no label for it."""
+    return build_vocabulary(field)
 
 
-def parse_field(field: Field, raw: Any) -> Any:
-    """The typed, validated value of ``raw`` for ``field`` (None when absent and optional)."""
+def parse_field(field: Field, raw: Any, vocabulary: Vocabulary | None = None) -> Any:
+    """The typed, validated value of ``raw`` for ``field`` (None when absent and optional).
+
+    Raises ``InvalidValue`` when the value cannot be used (the row is rejected), ``ValueIssue`` when the row is kept
+    with the issue's ``kept`` value and the issue recorded: a label the vocabulary does not know (the field is left
+    unknown) or a SIRET whose check digit is wrong (kept as published). Reasons never quote the value: the
+    published value of a non-personal field is stored beside them, a personal one never."""
     if isinstance(raw, str) or raw is None:
         if _text(raw) is None:
             if field.required:
                 raise InvalidValue("valeur obligatoire absente")
             return None
+    vocabulary = vocabulary or default_vocabulary(field)
+    if vocabulary is not None:  # a coded field: the label is translated before typing
+        text = _cell_text(raw)
+        try:
+            code = vocabulary.translate(text, joiner=field.separator)
+        except UnknownLabel as exc:
+            if field.type == "integer" and _integer_code(text) in vocabulary.codes:  # "3,0", "03"
+                return int(_integer_code(text))
+            kept = exc.kept if exc.kept is None or field.type == "string" else parse_integer(exc.kept)
+            raise ValueIssue(kept, "libellé inconnu: à ajouter au mapping (values)", "libelle_inconnu") from None
+        if code is None:  # a label that means "unknown" ("Non renseigné")
+            if field.required:
+                raise InvalidValue("valeur obligatoire absente")
+            return None
+        return parse_integer(code) if field.type == "integer" else code
     if field.type == "date":
         value: Any = parse_date(raw)
     elif field.type == "yearmonth":
         value = parse_yearmonth(raw)
     elif field.type == "number":
-        value = parse_number(raw)
+        value = parse_number(raw, hours=field.hours)
     elif field.type == "integer":
         value = parse_integer(raw)
     else:
-        value = _text(raw)
-        if isinstance(raw, float) and raw.is_integer():  # spreadsheet numbers used as codes ("75056.0")
-            value = str(int(raw))
+        value = _cell_text(raw)
     if field.minimum is not None and value < field.minimum:
-        raise InvalidValue(f"valeur {value} inférieure au minimum {field.minimum:g}")
+        raise InvalidValue(f"valeur inférieure au minimum {field.minimum:g}")
     if field.maximum is not None and value > field.maximum:
-        raise InvalidValue(f"valeur {value:g} supérieure au maximum {field.maximum:g}")
+        raise InvalidValue(f"valeur supérieure au maximum {field.maximum:g}")
     if field.pattern and isinstance(value, str):
-        if field.pattern.startswith("[0-9]{14}"):  # SIRET: spaces and dots are common in exports
+        if field.is_siret:  # spaces and dots are common in exports
             value = re.sub(r"[\s.]", "", value)
         if not re.fullmatch(field.pattern, value):
-            raise InvalidValue(f"format invalide {value!r} (attendu {field.pattern})")
-    if field.enum and isinstance(value, str):
-        matches = [option for option in field.enum if option.lower() == value.lower()]
-        if not matches:
-            raise InvalidValue(f"valeur {value!r} hors de la liste ({', '.join(field.enum)})")
-        value = matches[0]
-    if field.nomenclature:
-        codes = _nomenclature_keys(field.nomenclature)
-        items = [str(value)] if not field.separator else re.split(r"[|;,]", str(value))
-        keyed = [(item.strip(), _code_key(item)) for item in items if item.strip()]
-        unknown = [item for item, key in keyed if key not in codes]
-        if unknown:
-            raise InvalidValue(f"code inconnu de la nomenclature {field.nomenclature}: {', '.join(unknown)}")
-        normalised = [codes[key] for _, key in keyed]
-        if field.separator:
-            value = field.separator.join(normalised)
-        elif field.type == "string":
-            value = normalised[0]
-        # integer nomenclatures (niveau_formation) keep their integer value
+            raise InvalidValue(f"format invalide (attendu {field.pattern})")
+        if field.is_siret and not siret.is_valid(value):
+            raise ValueIssue(value, "SIRET invalide (clé de contrôle): ligne gardée, à vérifier", "siret_invalide")
     return value
 
 

@@ -8,7 +8,15 @@ several tables (DECP, clause tracking) is one Dagster multi-asset with a key per
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, MaterializeResult, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.extract.source import DltSource
@@ -22,6 +30,8 @@ from dlt_sources.suivi_clauses import suivi_clauses_source
 from dlt_sources.suivi_clauses.exchange_format import TABLE_NAMES, exchange_tables
 from dlt_sources.suivi_clauses.source import AUDIT_TABLE as TRACKING_AUDIT_TABLE
 from dlt_sources.suivi_clauses.source import REJECTS_TABLE as TRACKING_REJECTS_TABLE
+from dlt_sources.suivi_clauses.source import VALUE_ISSUES_TABLE as TRACKING_VALUE_ISSUES_TABLE
+from dlt_sources.suivi_clauses.summary import load_summary
 from observatoire.warehouse import connect_reader
 
 from ..resources import SETTINGS, WAREHOUSE_POOL
@@ -58,9 +68,15 @@ def _rows_loaded(dataset: str, tables: list[str], load_ids: list[str]) -> dict[s
 
 
 def dispatching_dlt_asset(
-    name: str, source_family: str, tables: dict[str, str], make_source: Callable[[], DltSource], description: str
+    name: str,
+    source_family: str,
+    tables: dict[str, str],
+    make_source: Callable[[], DltSource],
+    description: str,
+    summarise: Callable[[list[str]], str] | None = None,
 ) -> AssetsDefinition:
-    """A multi-asset running one dlt source whose resource writes every table in ``tables`` (name → description)."""
+    """A multi-asset running one dlt source whose resource writes every table in ``tables`` (name → description).
+    ``summarise`` gives, from the load ids of the run, the summary logged and attached to the first table."""
     dataset = f"raw_{source_family}"
 
     @multi_asset(
@@ -87,11 +103,20 @@ def dispatching_dlt_asset(
         load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
         counts = _rows_loaded(dataset, list(tables), load_ids)
         context.log.info(f"{dataset}: rows loaded by this run: {counts}")
+        summary = summarise(load_ids) if summarise else None
+        if summary:
+            context.log.info(summary)
+            dlt_metadata["résumé"] = MetadataValue.md(f"```\n{summary}\n```")
         for index, table in enumerate(tables):
             metadata = {"rows_loaded": counts[table], **(dlt_metadata if index == 0 else {})}
             yield MaterializeResult(asset_key=AssetKey([dataset, table]), metadata=metadata)
 
     return _asset
+
+
+def _tracking_summary(load_ids: list[str]) -> str:
+    with connect_reader(SETTINGS.warehouse_path) as con:
+        return load_summary(con, load_ids, SETTINGS.tracking_inbox)
 
 
 decp_raw = dispatching_dlt_asset(
@@ -115,10 +140,17 @@ tracking_raw = dispatching_dlt_asset(
             for table in TABLE_NAMES
         },
         TRACKING_REJECTS_TABLE: "Rows refused by validation: file, line, column and reason (no personal value).",
+        TRACKING_VALUE_ISSUES_TABLE: "Values loaded with an issue (unknown label left empty, invalid SIRET, "
+        "residence not resolved): file, line, column, reason.",
         TRACKING_AUDIT_TABLE: "One row per tracking export: rows read = rows loaded + rows rejected.",
     },
-    lambda: suivi_clauses_source(inbox=str(SETTINGS.tracking_inbox), mappings_dir=str(SETTINGS.mappings_dir)),
+    lambda: suivi_clauses_source(
+        inbox=str(SETTINGS.tracking_inbox),
+        mappings_dir=str(SETTINGS.mappings_dir),
+        reference_dir=str(SETTINGS.reference_dir),
+    ),
     "Clause-tracking exports of the inbox (one folder per source) → raw_suivi_clauses, pseudonymised at extraction.",
+    summarise=_tracking_summary,
 )
 
 

@@ -20,7 +20,8 @@ NEXT_YEAR = date.today().year + 1
 #: A line refused for its shape (cells not split as the header): the reject names no column.
 SHAPE = "(shape)"
 
-#: table → (header, [(line, rejected column, SHAPE, or None when the line loads)]): every spelling handled.
+#: table → (header, [(line, rejected column, SHAPE, "~field" when the line loads with an issue on that field, or None
+#: when it loads)]): every spelling handled.
 SPELLINGS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
     "heures": (
         "id_contrat;mois;heures",
@@ -62,11 +63,16 @@ SPELLINGS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
             ("P9;Petit;Jean;29/02/2000;M;75056;;3;DELD;ML;28/02/2021;;", None),
             ("P10;Petit;Jean;01/01/2030;M;75056;;3;DELD;ML;05/01/2021;;", "date_naissance"),  # after entry
             (f"P11;Petit;Jean;01/01/1990;M;75056;;3;DELD;ML;01/01/{NEXT_YEAR};;", "date_entree"),
-            ("P12;Petit;Jean;01/01/1990;X;75056;;3;DELD;ML;05/01/2021;;", "sexe"),
+            ("P12;Petit;Jean;01/01/1990;X;75056;;3;DELD;ML;05/01/2021;;", "~sexe"),  # unknown label: kept
             ("P13;Petit;Jean;01/01/1990;M;7505;;3;DELD;ML;05/01/2021;;", "commune_residence"),
             ("P14;Petit;Jean;01/01/1990;M;75056;QX123456;3;DELD;ML;05/01/2021;;", "code_qpv"),
-            ("P15;Petit;Jean;01/01/1990;M;75056;;9;DELD;ML;05/01/2021;;", "niveau_formation"),
-            ("P16;Petit;Jean;01/01/1990;M;75056;;3;DELD|INCONNU;ML;05/01/2021;;", "publics"),
+            ("P15;Petit;Jean;01/01/1990;M;75056;;9;DELD;ML;05/01/2021;;", "~niveau_formation"),
+            ("P16;Petit;Jean;01/01/1990;M;75056;;3;DELD|INCONNU;ML;05/01/2021;;", "~publics"),
+            (  # labels instead of codes: the seed's labels are known, "brsa" is not
+                "P21;Petit;Jean;01/01/1990;Homme;75056;;Niveau Bac;Demandeur d'emploi de longue durée + brsa;"
+                "France Travail;05/01/2021;;",
+                "~publics",
+            ),
             ("P17;Petit;Jean;01/01/1990;M;75056;;3;DELD;ML;;;", "date_entree"),
             ("P18;;Jean;01/01/1990;M;75056;;3;DELD;ML;05/01/2021;;", "nom"),
             ("P19;Petit;Jean;31/02/1990;M;75056;;3;DELD;ML;05/01/2021;;", "date_naissance"),
@@ -80,7 +86,8 @@ SPELLINGS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
             ("K2;P1;M1;380.129.866.46850;CTTI;MAD_ETTI;01/03/2022;", None),
             ("K3;P2;M1;38012986646850;CDD;EMBAUCHE_DIRECTE;01/03/2022;28/02/2022", "date_fin"),
             ("K4;P2;M1;3801298664685;CDD;EMBAUCHE_DIRECTE;01/03/2022;", "employeur_siret"),
-            ("K5;P2;M1;38012986646850;STAGE;EMBAUCHE_DIRECTE;01/03/2022;", "type_contrat"),
+            ("K5;P2;M1;38012986646850;STAGE;EMBAUCHE_DIRECTE;01/03/2022;", "~type_contrat"),
+            ("K7;P2;M1;38012986646851;CDD;EMBAUCHE_DIRECTE;01/03/2022;", "~employeur_siret"),  # check digit
             ("K6;P3;M1;38012986646850;cdd;embauche-directe;2022-03-01;2022-03-01", None),
         ],
     ),
@@ -89,7 +96,7 @@ SPELLINGS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
         [
             ("P1;30/06/2024;cdi;CDI", None),
             (f"P2;01/01/{NEXT_YEAR};CDI;", "date_sortie"),
-            ("P3;30/06/2024;RETRAITE;", "situation_sortie"),
+            ("P3;30/06/2024;RETRAITE;", "~situation_sortie"),
             ("P4;2024-06-30;chomage;", None),
         ],
     ),
@@ -98,7 +105,7 @@ SPELLINGS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
         [
             ("M1;380 129 866 46850;  Bâti Sud  ;Titulaire;", None),
             ("M1;38012986646850;;TITULAIRE;", None),
-            ("M1;38012986646850;;fournisseur;", "role"),
+            ("M1;38012986646850;;fournisseur;", "~role"),
             ("M1;38012986646850;;;", "role"),
         ],
     ),
@@ -106,7 +113,7 @@ SPELLINGS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
         "id_marche;id_operation;acheteur_siret;id_decp;objet;code_cpv;montant_ht;date_notification;base_juridique;"
         "heures_prevues;lot",
         [
-            ("M1;OP1;21930066000012;;Gros oeuvre;45000000-7;1 200 000,50;15/01/2021;l2112 2;1500;1", None),
+            ("M1;OP1;21930066000012;;Gros oeuvre;45000000-7;1 200 000,50;15/01/2021;l2112 2;1500;1", "~acheteur_siret"),
             ("M2;OP1;21930066000012;;Lot 2;4500000;;15/01/2021;L2112-2;;", "code_cpv"),
             ("M3;OP1;21930066000012;;Lot 3;;-5;15/01/2021;L2112-2;;", "montant_ht"),
             ("M4;OP1;21930066000012;;Lot 4;;;;L2112-2;;", "date_notification"),
@@ -141,7 +148,7 @@ def write_spellings(folder: Path) -> dict[str, list[str | None]]:
     sheet.append(["P104", 45000.0, "CDI", None])  # a number in a date column
     sheet.append(["P105", date(2024, 6, 30), "RETRAITE", None])
     workbook.save(folder / "sorties_classeur.xlsx")
-    expected["sorties_classeur"] = [None, None, "date_sortie", "date_sortie", "situation_sortie"]
+    expected["sorties_classeur"] = [None, None, "date_sortie", "date_sortie", "~situation_sortie"]
     return expected
 
 
@@ -204,21 +211,35 @@ def test_columnar_and_row_by_row_load_the_same_rows_rejects_and_audit(inbox, tmp
     # the outcome itself, reconciled with the files written above: which lines load, which column refuses a line
     audit_columns, audit = fast["tracking_load_audit"]
     rejects_columns, rejects = fast["tracking_rejects"]
+    issues_columns, issues = fast["tracking_value_issues"]
     by_file = {
         Path(row[audit_columns.index("source_file")]).stem: row
         for row in audit
         if "/melange/" in row[audit_columns.index("source_file")]
     }
     assert by_file.keys() == expected.keys()
+    first_line = 2  # the header is line 1 of every file written above
     for stem, columns in expected.items():
         row = by_file[stem]
+        refused_lines = [column for column in columns if column and not column.startswith("~")]
         assert row[audit_columns.index("rows_read")] == len(columns), stem
-        assert row[audit_columns.index("rows_loaded")] == columns.count(None), stem
+        assert row[audit_columns.index("rows_loaded")] == len(columns) - len(refused_lines), stem
+        assert row[audit_columns.index("status")] == ("partial" if refused_lines else "loaded"), stem
+        source_file = row[audit_columns.index("source_file")]
         refused = sorted(
             (reject[rejects_columns.index("line_number")], reject[rejects_columns.index("column_name")] or SHAPE)
             for reject in rejects
-            if reject[rejects_columns.index("source_file")] == row[audit_columns.index("source_file")]
+            if reject[rejects_columns.index("source_file")] == source_file
         )
-        first_line = 2  # the header is line 1 of every file written above
-        assert refused == [(first_line + i, column) for i, column in enumerate(columns) if column], stem
+        assert refused == [
+            (first_line + i, column) for i, column in enumerate(columns) if column and not column.startswith("~")
+        ], stem
+        kept_with_issue = sorted(
+            (issue[issues_columns.index("line_number")], "~" + issue[issues_columns.index("field_name")])
+            for issue in issues
+            if issue[issues_columns.index("source_file")] == source_file
+        )
+        assert kept_with_issue == [
+            (first_line + i, column) for i, column in enumerate(columns) if column and column.startswith("~")
+        ], stem
     assert sum(len(rows) for name, (_, rows) in fast.items() if not name.startswith("tracking_")) > 2000

@@ -55,6 +55,7 @@ select
     earliest_record.age_at_entry as age_at_first_entry,
     earliest_record.residence_commune_code,
     earliest_record.qpv_code,
+    coalesce(earliest_record.is_qpv_resident, false) as is_qpv_resident,
     earliest_record.education_level,
     earliest_record.prescriber_code,
     across_sources.public_codes,

@@ -132,6 +132,16 @@ contracts_without_tracked_contract as (
     from employment_contracts
     anti join {{ ref('stg_suivi_clauses__tracked_contracts') }} as tracked using (tracked_contract_key)
 
+),
+
+values_kept_with_issue as (
+
+    select
+        table_name, source_name, source_file, line_number,
+        coalesce(column_name || ' : ', '') || reason
+            || coalesce(' (« ' || published_value || ' »)', '')
+    from {{ ref('stg_suivi_clauses__value_issues') }}
+
 )
 
 select table_name, source_name, source_file, cast(line_number as bigint) as line_number, issue
@@ -144,4 +154,5 @@ from (
     union all select * from replaced_rows
     union all select * from tracked_contracts_without_operation
     union all select * from orphan_exits
+    union all select * from values_kept_with_issue
 )

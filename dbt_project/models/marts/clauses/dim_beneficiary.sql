@@ -32,7 +32,7 @@ select
     levels.is_cap_bep_or_below,
     beneficiaries.residence_commune_code,
     beneficiaries.qpv_code,
-    beneficiaries.qpv_code is not null as is_qpv_resident,
+    beneficiaries.is_qpv_resident,
     nullif(array_to_string(beneficiaries.public_codes, '|'), '') as public_codes,
     list_contains(beneficiaries.public_codes, 'DELD') as is_long_term_unemployed,
     list_contains(beneficiaries.public_codes, 'MINIMA_RSA') as is_rsa,

@@ -4,7 +4,7 @@ with source as (
 
     select * from {{ source_or_empty('raw_suivi_clauses', 'participants', [
         'participant_pseudonym', 'beneficiary_pseudonym', 'age_at_entry', 'sexe', 'commune_residence',
-        'code_qpv', 'niveau_formation', 'publics', 'prescripteur', 'date_entree',
+        'code_qpv', 'resident_qpv', 'niveau_formation', 'publics', 'prescripteur', 'date_entree',
         'source_name', 'source_file', 'source_sha256', 'line_number', '_dlt_load_id'
     ]) }}
 
@@ -18,6 +18,12 @@ select
     cast(age_at_entry as integer) as age_at_entry,
     nullif(trim(commune_residence), '') as residence_commune_code,
     nullif(upper(trim(code_qpv)), '') as qpv_code,
+    -- a QPV code says yes; otherwise the tool's yes/no flag (null: not said)
+    case
+        when nullif(trim(code_qpv), '') is not null then true
+        when lower(trim(resident_qpv)) = 'oui' then true
+        when lower(trim(resident_qpv)) = 'non' then false
+    end as is_qpv_resident,
     cast(niveau_formation as integer) as education_level,
     list_filter(
         list_transform(string_split(coalesce(publics, ''), '|'), lambda code: upper(trim(code))),
