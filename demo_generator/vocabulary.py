@@ -42,8 +42,7 @@ def hours_hm(hours: float, sep: str = "h") -> str:
 def label_key(text: str) -> str:
     """The loader's comparison key of a label (mapping_spec.md): lower case, no accents, punctuation dropped,
     runs of spaces collapsed. "Niveau V (CAP/BEP)" -> "niveau v cap bep"."""
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 

@@ -13,22 +13,15 @@ from pathlib import Path
 import yaml
 from openpyxl import load_workbook
 
-from demo_generator.vocabulary import FRENCH_MONTHS, label_key
+from demo_generator.vocabulary import FRENCH_MONTHS
 from demo_generator.writers import EXTRA_FIELDS
+from dlt_sources.suivi_clauses.exchange_format import exchange_tables
+from dlt_sources.suivi_clauses.mapping import load_mapping
+from dlt_sources.suivi_clauses.vocabulary import UnknownLabel, Vocabulary, build_vocabulary, label_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "exchange_format" / "schemas"
 MAPPINGS = ROOT / "exchange_format" / "mappings"
-SEEDS = ROOT / "dbt_project" / "seeds" / "clauses"
-#: What the loader recognises without any mapping entry (mapping_spec.md), besides codes and seed labels.
-BUILTIN = {
-    "sexe": {"f": "F", "m": "M", "femme": "F", "homme": "M", "mme": "F", "monsieur": "M", "madame": "F", "h": "M"},
-    "resident_qpv": {
-        **{k: "oui" for k in ("oui", "o", "1", "x", "vrai")},
-        **{k: "non" for k in ("non", "n", "0", "faux")},
-    },
-}
-DEFAULT_SEPARATORS = ",;|/+"
 
 
 def manifest(out: Path) -> dict:
@@ -67,77 +60,55 @@ def all_fields(table: str) -> set[str]:
     return set(schema_fields(table)) | set(EXTRA_FIELDS.get(table, ()))
 
 
-def code_key(text: str) -> str:
-    """The loader's comparison of codes: no case, spaces/hyphens/underscores alike ("l2112 2" = "L2112-2")."""
-    return re.sub(r"[\s\-_]+", "_", text.strip()).upper()
-
-
 @cache
-def recognised_without_mapping(table: str, field: str) -> dict[str, str]:
-    """label_key or code_key -> code, for what the loader reads in ``field`` with no mapping entry: our codes, the
-    nomenclature seed's libellé, the built-in spellings of sexe and resident_qpv. Empty: not a coded field."""
-    spec = schema_fields(table).get(field, {})
-    out: dict[str, str] = dict(BUILTIN.get(field, {}))
-    if spec.get("nomenclature"):
-        with (SEEDS / f"{spec['nomenclature']}.csv").open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                out[label_key(row["libelle"])] = row["code"]
-                out[code_key(row["code"])] = row["code"]
-    for option in spec.get("constraints", {}).get("enum", ()):
-        out[code_key(option)] = option
+def vocabularies(source: str, table: str) -> dict[str, Vocabulary]:
+    """The loader's own vocabularies of a source's table (mapping ``values`` over codes, seed labels, universal
+    spellings); without a mapping, what the loader recognises with no entry."""
+    for table_mapping in load_mapping(source, MAPPINGS).tables:
+        if table_mapping.table == table:
+            return dict(table_mapping.vocabularies)
+    out = {}
+    for exchange_field in exchange_tables()[table].fields:
+        vocabulary = build_vocabulary(exchange_field)
+        if vocabulary is not None:
+            out[exchange_field.name] = vocabulary
     return out
 
 
 def coded_fields(table: str) -> set[str]:
-    return {f for f in all_fields(table) if recognised_without_mapping(table, f)}
+    return set(vocabularies("(no mapping)", table))
+
+
+@cache
+def recognised_without_mapping(table: str, field: str) -> dict[str, str | None]:
+    """label_key -> code, for what the loader reads in ``field`` with no mapping entry."""
+    return dict(vocabularies("(no mapping)", table)[field].labels)
 
 
 class ValueReader:
-    """Translates a table's labels to codes as the loader does: the mapping's ``values`` first (compared by
-    label_key), then codes, seed labels and built-ins. Unknown labels become "" and are collected in ``issues``."""
+    """Translates a source's labels to codes with the loader's vocabularies. Unknown labels become "" (the known
+    labels of a multi-valued cell are kept) and are collected in ``issues`` as (field, label)."""
 
-    def __init__(self, table: str, table_mapping: dict | None) -> None:
-        table_mapping = table_mapping or {}
-        self.table = table
-        self.values = {
-            field: {label_key(str(label)): code for label, code in labels.items()}
-            for field, labels in (table_mapping.get("values") or {}).items()
-        }
-        self.separators = table_mapping.get("separators") or {}
-        self.issues: list[tuple[str, str]] = []  # (field, label)
+    def __init__(self, source: str, table: str) -> None:
+        self.table, self.vocabularies = table, vocabularies(source, table)
+        self.issues: list[tuple[str, str]] = []
 
     def one(self, field: str, label: str) -> str | None:
-        """The code of one label ("" for a label meaning unknown), None when nothing recognises it."""
-        mapped = self.values.get(field, {})
+        """The code of one label ("" for a label meaning unknown), None when the vocabulary does not know it."""
+        labels = self.vocabularies[field].labels
         key = label_key(label)
-        if key in mapped:
-            code = mapped[key]
-            return "" if code is None else str(code)
-        builtin = recognised_without_mapping(self.table, field)
-        for candidate in (code_key(label), key):
-            if candidate in builtin:
-                return builtin[candidate]
-        return None
+        if key not in labels:
+            return None
+        return labels[key] or ""
 
     def __call__(self, field: str, text: str) -> str:
         if not text.strip():
             return ""
-        if schema_fields(self.table).get(field, {}).get("separator"):
-            separators = self.separators.get(field, DEFAULT_SEPARATORS)
-            items = [t for t in re.split("[" + re.escape(separators) + "]", text) if t.strip()]
-            codes = []
-            for item in items:
-                code = self.one(field, item)
-                if code is None:
-                    self.issues.append((field, item.strip()))
-                elif code:
-                    codes.append(code)
-            return "|".join(codes)
-        code = self.one(field, text)
-        if code is None:
-            self.issues.append((field, text.strip()))
-            return ""
-        return code
+        try:
+            return self.vocabularies[field].translate(text) or ""
+        except UnknownLabel as unknown:
+            self.issues += [(field, label) for label in unknown.labels]
+            return unknown.kept or ""
 
 
 FRENCH_MONTH_NUMBERS = {label_key(m): i + 1 for i, m in enumerate(FRENCH_MONTHS)}
@@ -232,7 +203,7 @@ def read_canonical(
         for r in records:
             r["heures"] = hours_text(r["heures"])
     if translate:
-        reader = ValueReader(table, table_mapping)
+        reader = ValueReader(entry["source"], table)
         fields = [f for f in (records[0] if records else {}) if f in coded_fields(table)]
         for r in records:
             for f in fields:

