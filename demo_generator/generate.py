@@ -445,8 +445,8 @@ def _write_source(
         persons, first_start = persons[order], first_start[order]
         pid = {int(p): pid_fmt.format(k=k) for k, p in enumerate(persons, start=1)}
         exported = {f for f, _ in spec.headers("participants", field_names("participants"))}
-        residence = PostalResidence(load_postal_book(), _stream(w.seed, spec.name, "residence"))
         postal = "code_postal_residence" in exported
+        residence = PostalResidence(load_postal_book(), _stream(w.seed, spec.name, "residence")) if postal else None
 
         def participant_rows():
             for p, fs in zip(persons.tolist(), first_start.tolist(), strict=True):
@@ -457,7 +457,7 @@ def _write_source(
                 commune = str(people.commune[p])
                 if commune == "75056" and (spec.paris_arrondissements or postal):
                     commune = str(person_arm[p])
-                postcode, town = residence(commune) if postal else ("", "")
+                postcode, town = residence(commune) if residence is not None else ("", "")
                 identities.append(
                     {
                         "source": spec.name,
