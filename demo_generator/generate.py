@@ -193,8 +193,8 @@ class SourceWriter:
             {
                 "path": str(path.relative_to(self.root.parent.parent)),
                 "table": "heures",
-                "rows": writer.rows,
-                "records": records,
+                "rows": records,  # exchange-format rows (what the loader reads): one per non-empty month cell
+                "lines": writer.rows,
                 "layout": "months_as_columns",
             }
         )
@@ -267,9 +267,9 @@ def generate(preset: str | Preset, seed: int, out: Path | str) -> dict:
     decp_files = _write_decp(out / "decp", plan.records, preset.decp_xml_buyers)
     files += decp_files
 
-    counts: dict[str, int] = {}  # exchange-format records (a wide hours line holds several)
+    counts: dict[str, int] = {}
     for f in files:
-        counts[f["table"]] = counts.get(f["table"], 0) + f.get("records", f["rows"])
+        counts[f["table"]] = counts.get(f["table"], 0) + f["rows"]
     by_person: dict[tuple, list] = {}
     for ident in identities:
         by_person.setdefault((ident["nom"].upper(), ident["prenom"], ident["date_naissance"]), []).append(

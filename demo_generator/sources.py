@@ -379,7 +379,7 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec(
             "coordination_92",
             "Tableur de suivi des clauses sociales des Hauts-de-Seine (XLSX, une feuille par table, "
-            "ligne de titre au-dessus des en-têtes)",
+            "ligne de titre au-dessus des en-têtes; civilité, QPV oui/non; heures en CSV, une colonne par mois)",
             style="tableur",
             fmt="xlsx",
             encoding="xlsx",
@@ -413,7 +413,8 @@ SOURCES: dict[str, SourceSpec] = {
         ),
         SourceSpec(
             "coordination_grande_couronne",
-            "Réseau des facilitateurs de grande couronne (77, 78, 91, 95): export CSV en majuscules",
+            "Réseau des facilitateurs de grande couronne (77, 78, 91, 95): export CSV en majuscules, "
+            "résidence en code postal + commune",
             style="gc",
             fmt="csv",
             encoding="cp1252",

@@ -34,7 +34,7 @@ def test_files_parse_and_map_to_schema(demo_out: Path) -> None:
         assert names <= all_fields(table), names - all_fields(table)
         required = {n for n, f in fields.items() if f.get("constraints", {}).get("required")}
         assert required <= names, (entry["path"], required - names)
-        assert len(rows) == entry.get("records", entry["rows"])
+        assert len(rows) == entry["rows"]
 
 
 def test_manifest_counts(demo_out: Path) -> None:
@@ -43,8 +43,8 @@ def test_manifest_counts(demo_out: Path) -> None:
     for entry in m["files"]:
         if entry["table"] != "decp":
             _, rows = read_rows(demo_out, entry)
-            assert len(rows) == entry["rows"], entry["path"]
-        totals[entry["table"]] = totals.get(entry["table"], 0) + entry.get("records", entry["rows"])
+            assert len(rows) == entry.get("lines", entry["rows"]), entry["path"]
+        totals[entry["table"]] = totals.get(entry["table"], 0) + entry["rows"]
     assert totals == m["counts"]
     n_participants = sum(e["rows"] for e in m["files"] if e["table"] == "participants")
     assert len(m["identities"]) == n_participants

@@ -72,7 +72,7 @@ def test_every_label_is_mapped_or_a_planted_unknown(idf_out: Path, idf_labels) -
     rows: Counter = Counter()
     for e in manifest(idf_out)["files"]:
         if e["table"] != "decp":
-            rows[(e["source"], e["table"])] += e.get("records", e["rows"])
+            rows[(e["source"], e["table"])] += e["rows"]
     per_table = Counter()
     for (source, table, _, _), n in planted.items():
         per_table[(source, table)] += n
@@ -185,7 +185,8 @@ def test_wide_hours_sheet(demo_out: Path) -> None:
         months_map = mapping("coordination_92")["tables"]["heures"]["months_as_columns"]
         assert months_map == {"format": "%b %Y", "ignore": ["Total"]}
         _, records = read_canonical(demo_out, entry)
-        assert len(records) == entry["records"] == sum(1 for r in rows for c in r[1:-1] if c)
+        assert len(records) == entry["rows"] == sum(1 for r in rows for c in r[1:-1] if c)
+        assert len(rows) == entry["lines"]
         for r in rows:
             cells = [c for c in r[1:-1] if c]
             typed += sum(bool(re.fullmatch(r"\d+h\d{2}", c)) for c in cells)
