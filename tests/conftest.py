@@ -15,6 +15,19 @@ from support import load_decp, run_dbt, warehouse_env
 BuildWarehouse = Callable[[str, list[Path]], Path]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make ``--dist loadgroup`` honour the ``xdist_group`` marks again: pytest-xdist 3.8 writes the group into
+    ``item._nodeid``, which pytest 9.2 no longer reads (node ids are structured ``item._id``), so every group was
+    split over the workers and each worker built the heavy session fixtures (demo, idf preset, corpus) again."""
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        grouped = item.__dict__.get("_nodeid")
+        if grouped and grouped != item.nodeid:
+            item._id = NodeId.parse(grouped)  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def build_decp_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuildWarehouse]:
     """Factory: a warehouse with these DECP files loaded and the DECP marts built (cached by name)."""

@@ -65,7 +65,7 @@ class ColumnIssues:
 
     field: Field
     positions: list[int]
-    reasons: list[tuple[str, str]]
+    issues: list[ValueIssue]
 
 
 def _parse_distinct(
@@ -77,13 +77,13 @@ def _parse_distinct(
     keys = list(zip(map(type, cells), cells, strict=True)) if typed else cells
     parsed: dict[Any, Any] = dict.fromkeys(keys)
     failed = set()
-    issues: dict[Any, tuple[str, str]] = {}
+    issues: dict[Any, ValueIssue] = {}
     for key in parsed:
         try:
             parsed[key] = parse_field(field, key[1] if typed else key, vocabulary)
         except ValueIssue as exc:
             parsed[key] = exc.kept
-            issues[key] = (str(exc), exc.kind)
+            issues[key] = exc
         except InvalidValue:
             failed.add(key)
     values = pa.array(list(map(parsed.__getitem__, keys)), ARROW_TYPES[field.type])

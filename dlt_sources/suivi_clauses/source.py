@@ -360,13 +360,10 @@ class _FileLoader:
             residence_issues = self._resolve_residence(table, columns)
             valid &= cross_field_pass(table.name, columns, today)
             for index, found in column_issues.items():
-                issues += [
-                    self._issue(
-                        table, sheet, batch[regular[position]][0], index, found.field, reason, kind, rows[position]
-                    )
-                    for position, (reason, kind) in zip(found.positions, found.reasons, strict=True)
-                    if valid[position]
-                ]
+                for position, issue in zip(found.positions, found.issues, strict=True):
+                    if valid[position]:
+                        line = batch[regular[position]][0]
+                        issues += self._issue(table, sheet, line, index, found.field, issue, rows[position])
             issues += [
                 self._residence_issue(table, sheet, by_index, batch[regular[position]][0], reason)
                 for position, reason in residence_issues
@@ -396,12 +393,12 @@ class _FileLoader:
                 ]
             else:
                 records.append({**record, **self.provenance, "line_number": line})
-                for index, field, reason, kind in row_issues:
+                for index, field, issue in row_issues:
                     if index is None:
-                        issues.append(self._residence_issue(table, sheet, by_index, line, reason))
+                        issues.append(self._residence_issue(table, sheet, by_index, line, str(issue)))
                     else:
-                        issues.append(self._issue(table, sheet, line, index, field, reason, kind, cells))
-        issues.sort(key=lambda issue: (issue["line_number"], issue["field_name"]))
+                        issues += self._issue(table, sheet, line, index, field, issue, cells)
+        issues.sort(key=lambda issue: (issue["line_number"], issue["field_name"], issue["published_value"] or ""))
         if records:
             loaded.append(pa.Table.from_pylist(records, schema=schema))
             if len(loaded) > 1:
@@ -409,28 +406,25 @@ class _FileLoader:
         return (loaded[0] if loaded else schema.empty_table()), rejects, issues
 
     def _issue(
-        self,
-        table: Table,
-        sheet: Sheet,
-        line: int,
-        index: int,
-        field: Field,
-        reason: str,
-        kind: str,
-        cells: list[Any],
-    ) -> dict[str, Any]:
-        """A value kept with an issue; the published value is stored for non-personal fields only."""
+        self, table: Table, sheet: Sheet, line: int, index: int, field: Field, issue: ValueIssue, cells: list[Any]
+    ) -> list[dict[str, Any]]:
+        """A value kept with an issue, one row per published value (each unknown label of a multi-valued cell);
+        the published value is stored for non-personal fields only."""
         cell = cells[index] if index < len(cells) else None
-        return {
-            **self.provenance,
-            "table_name": table.name,
-            "line_number": line,
-            "column_name": str(sheet.header[index]),
-            "field_name": field.name,
-            "issue_kind": kind,
-            "reason": reason,
-            "published_value": None if field.personal or cell is None else str(cell).strip()[:200],
-        }
+        values = issue.values if issue.values else [None if cell is None else str(cell).strip()[:200]]
+        return [
+            {
+                **self.provenance,
+                "table_name": table.name,
+                "line_number": line,
+                "column_name": str(sheet.header[index]),
+                "field_name": field.name,
+                "issue_kind": issue.kind,
+                "reason": str(issue),
+                "published_value": None if field.personal else value,
+            }
+            for value in values
+        ]
 
     def _residence_issue(
         self, table: Table, sheet: Sheet, by_index: dict[int, Field], line: int, reason: str
@@ -512,7 +506,7 @@ class _FileLoader:
         if not errors and table.name == "participants" and record.get("code_postal_residence"):
             columns = {name: pa.array([record[name]], pa.string()) for name in RESIDENCE_FIELDS}
             for _, reason in self._resolve_residence(table, columns):
-                issues.append((None, None, reason, "commune_non_resolue"))
+                issues.append((None, None, ValueIssue(None, reason, "commune_non_resolue")))
             record["commune_residence"] = columns["commune_residence"][0].as_py()
         errors = errors or cross_field_errors(table.name, record, today)
         if not errors:
@@ -525,14 +519,14 @@ class _FileLoader:
     ) -> tuple[dict[str, Any], list[tuple], list[tuple]]:
         record: dict[str, Any] = {}
         errors: list[tuple[str, str, str | None]] = []
-        issues: list[tuple[int | None, Field | None, str, str]] = []
+        issues: list[tuple[int | None, Field | None, ValueIssue]] = []
         for index, field in by_index.items():
             raw = cells[index] if index < len(cells) else None
             try:
                 record[field.name] = parse_field(field, raw, table_mapping.vocabulary(field))
             except ValueIssue as exc:
                 record[field.name] = exc.kept
-                issues.append((index, field, str(exc), exc.kind))
+                issues.append((index, field, exc))
             except InvalidValue as exc:
                 shown = None if field.personal else (None if raw is None else str(raw)[:200])
                 errors.append((field.name, str(exc), shown))

@@ -37,10 +37,11 @@ class InvalidValue(ValueError):
 
 
 class ValueIssue(ValueError):
-    """A value the row is kept with (``kept``), recorded as an issue: ``str()`` is the reason, ``kind`` its code."""
+    """A value the row is kept with (``kept``), recorded as an issue: ``str()`` is the reason, ``kind`` its code,
+    ``values`` what to record as published (the unknown labels of a multi-valued cell; None: the cell itself)."""
 
-    def __init__(self, kept: Any, reason: str, kind: str):
-        self.kept, self.kind = kept, kind
+    def __init__(self, kept: Any, reason: str, kind: str, values: list[str] | None = None):
+        self.kept, self.kind, self.values = kept, kind, values
         super().__init__(reason)
 
 
@@ -178,7 +179,8 @@ def parse_field(field: Field, raw: Any, vocabulary: Vocabulary | None = None) ->
             if field.type == "integer" and _integer_code(text) in vocabulary.codes:  # "3,0", "03"
                 return int(_integer_code(text))
             kept = exc.kept if exc.kept is None or field.type == "string" else parse_integer(exc.kept)
-            raise ValueIssue(kept, "libellé inconnu: à ajouter au mapping (values)", "libelle_inconnu") from None
+            reason = "libellé inconnu: à ajouter au mapping (values)"
+            raise ValueIssue(kept, reason, "libelle_inconnu", exc.labels) from None
         if code is None:  # a label that means "unknown" ("Non renseigné")
             if field.required:
                 raise InvalidValue("valeur obligatoire absente")

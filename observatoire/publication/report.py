@@ -193,7 +193,7 @@ class KeyFigure:
 # --- charts: inline SVG drawn from the figures ------------------------------------------------------------
 
 SERIES_COLOURS = ("#1f4e79", "#9dbbd8", "#c0504d")
-SVG_FONT = 'font-family="DejaVu Sans, sans-serif"'
+SVG_FONT = 'font-family="Observatoire Sans"'  # declared with its file in report.css
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:

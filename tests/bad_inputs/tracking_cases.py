@@ -415,7 +415,9 @@ CASES: list[Case] = check_unique_ids(
                 write(f / "heures_2024.csv", HOURS_HEADER + "C2;07/2023;88\nC2,08/2023,75\n"),
             ),
             "the line rejected: \"ligne non découpée: séparateur ',' au lieu de ';'\"",
-            audit=base_audit(heures_2024__csv=("heures_2024.csv", "heures", "loaded", 2, 1, 1, None)),
+            audit=base_audit(
+                heures_2024__csv=("heures_2024.csv", "heures", "partial", 2, 1, 1, "motifs de rejet principaux")
+            ),
             rejects=[
                 ("heures_2024.csv", 3, None, "ligne non découpée: séparateur ',' au lieu de ';' (séparateurs mélangés)")
             ],
@@ -431,7 +433,9 @@ CASES: list[Case] = check_unique_ids(
                 ),
             ),
             "the line rejected ('ligne de 12 champs pour 11 colonnes'); its employment contracts get 'marché inconnu'",
-            audit=base_audit(marches__csv=("marches.csv", "marches", "loaded", 1, 0, 1, None)),
+            audit=base_audit(
+                marches__csv=("marches.csv", "marches", "rejected", 1, 0, 1, "motifs de rejet principaux")
+            ),
             rejects=[
                 (
                     "marches.csv",
@@ -498,7 +502,10 @@ CASES: list[Case] = check_unique_ids(
             "XLSX with a merged title row above the header and a merged cell over two data rows",
             _xlsx_title_merged,
             "header found on row 3; row 4 loaded; row 5 (its id merged away) rejected 'valeur obligatoire absente'",
-            audit=base_audit(sorties__csv=None, sorties__xlsx=("sorties.xlsx", "sorties", "loaded", 2, 1, 1, None)),
+            audit=base_audit(
+                sorties__csv=None,
+                sorties__xlsx=("sorties.xlsx", "sorties", "partial", 2, 1, 1, "motifs de rejet principaux"),
+            ),
             rejects=[("sorties.xlsx", 5, "id_participant", "valeur obligatoire absente")],
         ),
         _case(
@@ -577,7 +584,7 @@ CASES: list[Case] = check_unique_ids(
             "T18",
             "file whose name says no table, no mapping",
             lambda f, m, i: (write_base(f, i), write(f / "export_2024.csv", HOURS_HEADER + "C2;07/2023;88\n")),
-            "failed: 'cannot tell which exchange-format table export_2024.csv holds'",
+            "failed: 'impossible de savoir quelle table du format d'échange contient export_2024.csv'",
             audit=base_audit(
                 export_2024__csv=(
                     "export_2024.csv",
@@ -586,7 +593,7 @@ CASES: list[Case] = check_unique_ids(
                     0,
                     0,
                     0,
-                    "cannot tell which exchange-format table export_2024.csv holds",
+                    "impossible de savoir quelle table du format d'échange contient export_2024.csv",
                 )
             ),
         ),
@@ -597,8 +604,8 @@ CASES: list[Case] = check_unique_ids(
                 write(m / f"{f.name}.yaml", "source: T19\ntables: [heures: {\n"),
                 write(f / "heures_2023.csv", HOURS_HEADER + "C1;04/2023;120\n"),
             ),
-            "failed: 'mapping unusable, file not read: … not valid YAML'",
-            audit=[("heures_2023.csv", None, "failed", 0, 0, 0, "mapping unusable, file not read")],
+            "failed: 'mapping inutilisable, fichier non lu: … YAML invalide'",
+            audit=[("heures_2023.csv", None, "failed", 0, 0, 0, "mapping inutilisable, fichier non lu")],
         ),
         _case(
             "T20",
@@ -617,7 +624,7 @@ CASES: list[Case] = check_unique_ids(
                 ),
                 write(f / "heures_2023.csv", HOURS_HEADER + "C1;04/2023;120\n"),
             ),
-            "failed: \"maps to 'heures_realisees', which is not a field of heures\"",
+            "failed: \"va vers 'heures_realisees', qui n'est pas un champ de heures\"",
             audit=[
                 (
                     "heures_2023.csv",
@@ -626,7 +633,7 @@ CASES: list[Case] = check_unique_ids(
                     0,
                     0,
                     0,
-                    "maps to 'heures_realisees', which is not a field of heures",
+                    "va vers 'heures_realisees', qui n'est pas un champ de heures",
                 )
             ],
         ),
@@ -762,13 +769,23 @@ CASES: list[Case] = check_unique_ids(
                     {"id_marche": "M1", "siret": "48080837700043", "role": "cotraitant"},
                 ],
             ),
-            "13 digits rejected ('format invalide'); spaces removed; a wrong check digit loaded and flagged "
-            "dim_company.is_siret_valid = false",
-            audit=base_audit(entreprises__csv=("entreprises.csv", "entreprises", "loaded", 5, 4, 1, None)),
-            rejects=[("entreprises.csv", 4, "siret", "format invalide '4808083770004' (attendu [0-9]{14})")],
+            "13 digits rejected ('format invalide'); spaces removed; a wrong check digit loaded, reported with "
+            "file, line and column, and flagged dim_company.is_siret_valid = false",
+            audit=base_audit(
+                entreprises__csv=("entreprises.csv", "entreprises", "partial", 5, 4, 1, "motifs de rejet principaux")
+            ),
+            rejects=[("entreprises.csv", 4, "siret", "format invalide (attendu [0-9]{14})")],
             check="select list(siret order by line_number) = ['48080837700042', '38238754600023', '38238754600023', "
             "'48080837700043'] and (select not is_siret_valid from marts.dim_company where company_id = "
             "'48080837700043') from raw_suivi_clauses.entreprises where source_name = '{source}'",
+            issues=[
+                (
+                    "entreprises",
+                    "entreprises.csv",
+                    6,
+                    "siret : SIRET invalide (clé de contrôle): ligne gardée, à vérifier (« 48080837700043 »)",
+                )
+            ],
         ),
         _case(
             "T28",
@@ -785,8 +802,8 @@ CASES: list[Case] = check_unique_ids(
                 ],
             ),
             "negative rejected ('inférieure au minimum 0'); 0 and 999 999 999 loaded as published",
-            audit=base_audit(marches__csv=("marches.csv", "marches", "loaded", 4, 3, 1, None)),
-            rejects=[("marches.csv", 3, "montant_ht", "valeur -1000.0 inférieure au minimum 0")],
+            audit=base_audit(marches__csv=("marches.csv", "marches", "partial", 4, 3, 1, "motifs de rejet principaux")),
+            rejects=[("marches.csv", 3, "montant_ht", "valeur inférieure au minimum 0")],
             check="select list(amount_eur order by source_contract_id) = [1250000, 0, 999999999] "
             "from marts.fct_tracked_contracts where source_name = '{source}'",
         ),
@@ -798,9 +815,17 @@ CASES: list[Case] = check_unique_ids(
             ),
             "rejected 'date hors de 1900-2100'; its hours get 'contrat C1 inconnu de la source'",
             audit=base_audit(
-                contrats_travail__csv=("contrats_travail.csv", "contrats_travail", "loaded", 2, 1, 1, None)
+                contrats_travail__csv=(
+                    "contrats_travail.csv",
+                    "contrats_travail",
+                    "partial",
+                    2,
+                    1,
+                    1,
+                    "motifs de rejet principaux",
+                )
             ),
-            rejects=[("contrats_travail.csv", 2, "date_debut", "date hors de 1900-2100: '31/12/1899'")],
+            rejects=[("contrats_travail.csv", 2, "date_debut", "date hors de 1900-2100")],
             issues=hours_of("C1", (2, 3, 4)),
         ),
         _case(
@@ -824,9 +849,17 @@ CASES: list[Case] = check_unique_ids(
             "the three rows rejected ('mois dans le futur', \"date d'entrée dans le futur\", "
             "'date de sortie dans le futur')",
             audit=base_audit(
-                participants__csv=("participants.csv", "participants", "loaded", 3, 2, 1, None),
-                sorties__csv=("sorties.csv", "sorties", "loaded", 2, 1, 1, None),
-                heures_2024__csv=("heures_2024.csv", "heures", "loaded", 1, 0, 1, None),
+                participants__csv=(
+                    "participants.csv",
+                    "participants",
+                    "partial",
+                    3,
+                    2,
+                    1,
+                    "motifs de rejet principaux",
+                ),
+                sorties__csv=("sorties.csv", "sorties", "partial", 2, 1, 1, "motifs de rejet principaux"),
+                heures_2024__csv=("heures_2024.csv", "heures", "rejected", 1, 0, 1, "motifs de rejet principaux"),
             ),
             rejects=[
                 ("heures_2024.csv", 2, "mois", "mois dans le futur: heures pas encore réalisées"),
@@ -847,14 +880,22 @@ CASES: list[Case] = check_unique_ids(
             "12/31/2023 rejected ('date au format américain MM/JJ/AAAA ?'); 04/10/2023 read as the exchange format "
             "says (4 October), so the April–June hours come out 'hors des dates du contrat'",
             audit=base_audit(
-                contrats_travail__csv=("contrats_travail.csv", "contrats_travail", "loaded", 2, 1, 1, None)
+                contrats_travail__csv=(
+                    "contrats_travail.csv",
+                    "contrats_travail",
+                    "partial",
+                    2,
+                    1,
+                    1,
+                    "motifs de rejet principaux",
+                )
             ),
             rejects=[
                 (
                     "contrats_travail.csv",
                     2,
                     "date_fin",
-                    "date illisible '12/31/2023' (attendu JJ/MM/AAAA): date au format américain MM/JJ/AAAA ?",
+                    "date illisible (attendu JJ/MM/AAAA): date au format américain MM/JJ/AAAA ?",
                 )
             ],
             issues=hours_of("C1", (2, 3, 4))
@@ -875,12 +916,14 @@ CASES: list[Case] = check_unique_ids(
                 ),
             ),
             "four rows rejected with the bound or the reason; the last one loaded",
-            audit=base_audit(heures_2024__csv=("heures_2024.csv", "heures", "loaded", 5, 1, 4, None)),
+            audit=base_audit(
+                heures_2024__csv=("heures_2024.csv", "heures", "partial", 5, 1, 4, "motifs de rejet principaux")
+            ),
             rejects=[
-                ("heures_2024.csv", 2, "heures", "valeur 320 supérieure au maximum 300"),
-                ("heures_2024.csv", 3, "heures", "valeur -5.0 inférieure au minimum 0"),
-                ("heures_2024.csv", 4, "heures", "nombre illisible 'cent'"),
-                ("heures_2024.csv", 5, "heures", "valeur 1234.5 supérieure au maximum 300"),
+                ("heures_2024.csv", 2, "heures", "valeur supérieure au maximum 300"),
+                ("heures_2024.csv", 3, "heures", "valeur inférieure au minimum 0"),
+                ("heures_2024.csv", 4, "heures", "nombre d'heures illisible (attendu 151,5 ou 151h30)"),
+                ("heures_2024.csv", 5, "heures", "valeur supérieure au maximum 300"),
             ],
         ),
         _case(
@@ -896,7 +939,9 @@ CASES: list[Case] = check_unique_ids(
                 ],
             ),
             "both rejected (birth date never shown); P2's employment contract gets 'participant inconnu de la source'",
-            audit=base_audit(participants__csv=("participants.csv", "participants", "loaded", 3, 1, 2, None)),
+            audit=base_audit(
+                participants__csv=("participants.csv", "participants", "partial", 3, 1, 2, "motifs de rejet principaux")
+            ),
             rejects=[
                 ("participants.csv", 3, "date_naissance", "date de naissance postérieure à la date d'entrée"),
                 ("participants.csv", 4, "date_naissance", "âge à l'entrée invraisemblable (12 ans)"),
@@ -916,26 +961,34 @@ CASES: list[Case] = check_unique_ids(
                     dict(base_rows(i)["marches"][0], id_marche="M2", base_juridique="L9999"),
                 ],
             ),
-            "the three rows rejected naming the nomenclature and the code; knock-on issues listed",
-            audit=base_audit(
-                contrats_travail__csv=("contrats_travail.csv", "contrats_travail", "loaded", 2, 1, 1, None),
-                participants__csv=("participants.csv", "participants", "loaded", 2, 1, 1, None),
-                marches__csv=("marches.csv", "marches", "loaded", 2, 1, 1, None),
+            "the three rows loaded with the field left empty; each unknown label is an issue naming column and label",
+            audit=base_audit(marches__csv=("marches.csv", "marches", "loaded", 2, 2, 0, None)),
+            check=(
+                "select (select count(*) from marts.tracking_unmapped_labels where source_name = '{source}') = 3 "
+                "and (select type_contrat is null from raw_suivi_clauses.contrats_travail "
+                "where source_name = '{source}' and line_number = 3) "
+                "and (select publics = 'DELD' from raw_suivi_clauses.participants "
+                "where source_name = '{source}' and line_number = 2)"
             ),
-            rejects=[
+            issues=[
                 (
+                    "contrats_travail",
                     "contrats_travail.csv",
                     3,
-                    "type_contrat",
-                    "code inconnu de la nomenclature clauses_types_contrats: CDX",
+                    "type_contrat : libellé inconnu: à ajouter au mapping (values) (« CDX »)",
                 ),
-                ("marches.csv", 3, "base_juridique", "code inconnu de la nomenclature clauses_bases_juridiques: L9999"),
-                ("participants.csv", 2, "publics", "code inconnu de la nomenclature clauses_publics: MARTIEN"),
-            ],
-            issues=hours_of("C2", (5, 6, 7))
-            + [
-                ("contrats_travail", "contrats_travail.csv", 2, "participant inconnu de la source"),
-                ("sorties", "sorties.csv", 2, "participant inconnu de la source"),
+                (
+                    "marches",
+                    "marches.csv",
+                    3,
+                    "base_juridique : libellé inconnu: à ajouter au mapping (values) (« L9999 »)",
+                ),
+                (
+                    "participants",
+                    "participants.csv",
+                    2,
+                    "publics : libellé inconnu: à ajouter au mapping (values) (« MARTIEN »)",
+                ),
             ],
         ),
         _case(
@@ -954,7 +1007,15 @@ CASES: list[Case] = check_unique_ids(
             ),
             "rejected 'date de fin antérieure à la date de début'; its hours get 'contrat C1 inconnu'",
             audit=base_audit(
-                contrats_travail__csv=("contrats_travail.csv", "contrats_travail", "loaded", 2, 1, 1, None)
+                contrats_travail__csv=(
+                    "contrats_travail.csv",
+                    "contrats_travail",
+                    "partial",
+                    2,
+                    1,
+                    1,
+                    "motifs de rejet principaux",
+                )
             ),
             rejects=[("contrats_travail.csv", 2, "date_fin", "date de fin antérieure à la date de début")],
             issues=hours_of("C1", (2, 3, 4)),
@@ -964,8 +1025,10 @@ CASES: list[Case] = check_unique_ids(
             "XLSX hours with a date-typed month cell and a #DIV/0! cell",
             _heures_xlsx,
             "the date cell read as its month; '#DIV/0!' rejected 'nombre illisible'",
-            audit=base_audit(heures_2024__xlsx=("heures_2024.xlsx", "heures", "loaded", 2, 1, 1, None)),
-            rejects=[("heures_2024.xlsx", 3, "heures", "nombre illisible '#DIV/0!'")],
+            audit=base_audit(
+                heures_2024__xlsx=("heures_2024.xlsx", "heures", "partial", 2, 1, 1, "motifs de rejet principaux")
+            ),
+            rejects=[("heures_2024.xlsx", 3, "heures", "nombre d'heures illisible (attendu 151,5 ou 151h30)")],
         ),
     ]
 )
