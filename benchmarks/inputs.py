@@ -16,6 +16,7 @@ already loaded). The same split is what the incremental-equals-full test uses.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -29,10 +30,11 @@ from demo_generator.presets import PRESETS
 from dlt_sources.suivi_clauses.mapping import header_key, load_mapping
 from dlt_sources.suivi_clauses.readers import read_csv
 from dlt_sources.suivi_clauses.validation import InvalidValue, parse_yearmonth
+from dlt_sources.suivi_clauses.wide_months import month_of_header
 from observatoire.settings import REPO_ROOT
 
 #: Bump when the way inputs are derived from the generator changes (invalidates the cache).
-INPUTS_VERSION = 1
+INPUTS_VERSION = 2
 MAPPINGS_DIR = REPO_ROOT / "exchange_format" / "mappings"
 
 
@@ -58,7 +60,10 @@ def _split_hours_file(path: Path, source: str, base: Path, month_dir: Path, mont
     """Write ``path`` to ``base`` without the rows of ``month``, and those rows (under the same header, same
     bytes) to a new file in ``month_dir``; return the number of rows moved."""
     mapping = load_mapping(source, MAPPINGS_DIR)
-    columns = next((t.columns for t in mapping.tables_for(path.name) if t.table == "heures"), {})
+    table = next((t for t in mapping.tables_for(path.name) if t.table == "heures"), None)
+    if table is not None and table.months_as_columns is not None:
+        return _split_wide_hours_file(path, table.months_as_columns.format, base, month_dir, month)
+    columns = table.columns if table is not None else {}
     sheet = read_csv(path)
     month_column = next(
         i for i, name in enumerate(sheet.header) if columns.get(header_key(name), header_key(name)) == "mois"
@@ -81,6 +86,35 @@ def _split_hours_file(path: Path, source: str, base: Path, month_dir: Path, mont
         target = month_dir / f"{path.stem}_{month[0]}-{month[1]:02d}{path.suffix}"
         target.write_bytes(lines[0] + b"".join(lines[n - 1] for n in sorted(in_month)))
     return len(in_month)
+
+
+def _split_wide_hours_file(path: Path, fmt: str, base: Path, month_dir: Path, month: tuple[int, int]) -> int:
+    """A wide hours sheet (one column per month): ``base`` gets it without the column of ``month``, ``month_dir``
+    the first column (the contract) and that month's column, for the lines with hours that month."""
+    sheet = read_csv(path)
+    column = next(
+        (i for i, name in enumerate(sheet.header) if (m := month_of_header(name, fmt)) and (m.year, m.month) == month),
+        None,
+    )
+    if column is None:
+        shutil.copyfile(path, base / path.name)
+        return 0
+    rows = [cells for _, cells in sheet.rows]
+    encoding = "utf-8-sig" if path.read_bytes().startswith(b"\xef\xbb\xbf") else sheet.encoding
+    kept = [[c for i, c in enumerate(r) if i != column] for r in [sheet.header, *rows]]
+    moved = [[r[0], r[column]] for r in rows if len(r) > column and str(r[column]).strip()]
+    _write_csv(base / path.name, encoding, sheet.separator, kept)
+    if moved:
+        month_dir.mkdir(parents=True, exist_ok=True)
+        target = month_dir / f"{path.stem}_{month[0]}-{month[1]:02d}{path.suffix}"
+        _write_csv(target, encoding, sheet.separator, [[sheet.header[0], sheet.header[column]], *moved])
+    return len(moved)
+
+
+def _write_csv(path: Path, encoding: str | None, separator: str | None, rows: list[list]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=encoding or "utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=separator or ";", lineterminator="\n").writerows(rows)
 
 
 def _split_decp_json(path: Path, base: Path, month_dir: Path, month: tuple[int, int]) -> int:

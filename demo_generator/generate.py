@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,13 +15,22 @@ from demo_generator.assemble import Entities, build
 from demo_generator.identifiers import break_luhn
 from demo_generator.people import People
 from demo_generator.presets import PRESETS, Preset
-from demo_generator.reference import ANRU, SGP, SOLIDEO, load_reference
+from demo_generator.reference import ANRU, SGP, SOLIDEO, PostalBook, load_postal_book, load_reference
 from demo_generator.simulation import MODALITES, OPEN_ENDED, PROGRAMMES, TYPES, Skeleton, calibrate
 from demo_generator.sources import SHEETS, SourceSpec
 from demo_generator.timeaxis import DateStrings, day, month_of, month_string, to_date
-from demo_generator.writers import CsvWriter, TextFormatter, XlsxBook, field_names, field_types
+from demo_generator.vocabulary import VOCABULARIES, Labeller, hours_hm, month_header, variant
+from demo_generator.writers import (
+    CsvWriter,
+    TextFormatter,
+    XlsxBook,
+    decimal_comma,
+    field_names,
+    field_types,
+    required_fields,
+)
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 ID_FORMATS = {  # style -> (participant, contract, marché)
     "abc": ("{k:06d}", "CT{k:07d}", "MA{y}-{k:05d}"),
     "tableur": ("B92-{k:05d}", "C92-{k:06d}", "92/{y}/{k:04d}"),
@@ -29,17 +39,37 @@ ID_FORMATS = {  # style -> (participant, contract, marché)
     "canonical": ("P{k:06d}", "K{k:07d}", "M{k:05d}"),
 }
 MOA_BY_PROGRAMME = {"GRAND_PARIS_EXPRESS": SGP, "JOP_2024": SOLIDEO, "ANRU": ANRU}
+
 Row = list
 Mutation = Callable[[Row], Row]
 
 
-class SourceWriter:
-    """Writes one source's tables, applying planted defects, and records what it wrote."""
+def _stream(seed: int, *names: str) -> np.random.Generator:
+    """A random stream of its own for (source, table, field...): adding one leaves every other draw unchanged."""
+    return np.random.default_rng([seed, 6, *(zlib.crc32(n.encode()) for n in names)])
 
-    def __init__(self, spec: SourceSpec, root: Path, preset: Preset, dates: DateStrings) -> None:
-        self.spec, self.root, self.preset = spec, root / "suivi_clauses" / spec.name, preset
+
+class Uniforms:
+    """Uniform draws taken from a generator in blocks (a few Python operations per value)."""
+
+    def __init__(self, rng: np.random.Generator, block: int = 4096) -> None:
+        self.rng, self.block, self.buffer = rng, block, []
+
+    def __call__(self) -> float:
+        if not self.buffer:
+            self.buffer = self.rng.random(self.block).tolist()
+        return self.buffer.pop()
+
+
+class SourceWriter:
+    """Writes one source's tables in its tool's vocabulary, applying planted defects, and records what it wrote."""
+
+    def __init__(self, spec: SourceSpec, root: Path, preset: Preset, dates: DateStrings, seed: int) -> None:
+        self.spec, self.root, self.preset, self.seed = spec, root / "suivi_clauses" / spec.name, preset, seed
         self.fmt = TextFormatter(dates, group_thousands=spec.style == "abc")
         self.files: list[dict] = []
+        self.vocabulary = VOCABULARIES.get(spec.style)
+        self.labellers: dict[tuple[str, str], Labeller] = {}
         self.book = (
             XlsxBook(
                 self.root / f"Suivi_clauses_92_{preset.last_year}.xlsx",
@@ -57,19 +87,33 @@ class SourceWriter:
         mutations: dict[int, Mutation] | None = None,
         appended: list[Row] | None = None,
     ) -> None:
+        if table == "heures" and self.spec.wide_hours:
+            self.wide_hours(rows, year, appended)
+            return
         fields = field_names(table)
         pairs = self.spec.headers(table, fields)
         keep = [fields.index(f) for f, _ in pairs]
         types = [field_types(table)[f] for f, _ in pairs]
         mutations = mutations or {}
+        # coded fields written in the tool's vocabulary (labels are text, whatever the field's type)
+        labels = {j: self.labeller(table, f) for j, (f, _) in enumerate(pairs)}
+        labels = {j: lab for j, lab in labels.items() if lab is not None}
+        types = ["string" if j in labels else t for j, t in enumerate(types)]
+        label_items = list(labels.items())
 
         def selected() -> Iterator[Row]:
             for i, row in enumerate(rows):
                 if i in mutations:
                     row = mutations[i](row)
-                yield [row[k] for k in keep]
+                out = [row[k] for k in keep]
+                for j, lab in label_items:
+                    out[j] = lab(out[j])
+                yield out
             for row in appended or []:
-                yield [row[k] for k in keep]
+                out = [row[k] for k in keep]
+                for j, lab in label_items:
+                    out[j] = lab(out[j])
+                yield out
 
         if self.book is not None and table != "heures":  # monthly hours: CSV files beside the workbook
             name = SHEETS[table]
@@ -87,10 +131,80 @@ class SourceWriter:
         encoding = "utf-8-sig" if self.book is not None else self.spec.encoding
         writer = CsvWriter(path, encoding, [h for _, h in pairs], crlf=encoding == "cp1252")
         columns = [self.fmt.column(t, f) for t, (f, _) in zip(types, pairs, strict=True)]
+        if table == "heures" and self.spec.hours_hm:
+            j = [f for f, _ in pairs].index("heures")
+            columns[j] = self._hours_column(columns[j], table)
         for row in selected():
             writer.write([fmt(v) for fmt, v in zip(columns, row, strict=True)])
         writer.close()
         self.files.append({"path": str(path.relative_to(self.root.parent.parent)), "table": table, "rows": writer.rows})
+
+    def labeller(self, table: str, field: str) -> Labeller | None:
+        """The labeller of a coded field in this tool's vocabulary (None: the field is written as is)."""
+        vocabulary = self.vocabulary.get(table, field) if self.vocabulary else None
+        if vocabulary is None:
+            return None
+        if (table, field) not in self.labellers:
+            required = field in required_fields(table)
+            self.labellers[(table, field)] = Labeller(
+                vocabulary, _stream(self.seed, self.spec.name, table, field), optional=not required
+            )
+        return self.labellers[(table, field)]
+
+    def _hours_column(self, decimal, table: str):
+        """Hours mostly with a decimal comma, some typed as the tool lets people type them ("151h40")."""
+        sep, rate = self.spec.hours_hm
+        draw = Uniforms(_stream(self.seed, self.spec.name, table, "heures_hm"))
+
+        def column(value) -> str:
+            if value is None or value == "" or draw() >= rate:
+                return decimal(value)
+            return hours_hm(float(value), sep)
+
+        return column
+
+    def wide_hours(self, rows: Iterator[Row], year: int | None, appended: list[Row] | None) -> None:
+        """One line per contract, one column per month of ``year`` ("janv. 2024"...), then a Total column."""
+        assert year is not None and not appended, "no planted hours defect in a wide sheet"
+        header = self.spec.headers("heures", field_names("heures"))
+        assert [f for f, _ in header] == ["id_contrat"], header
+        months = [year * 12 + m for m in range(12)]
+        by_contract: dict[str, dict[int, float]] = {}
+        for contract, month, hours in rows:
+            by_contract.setdefault(contract, {})[int(month)] = float(hours)
+        sep, rate = self.spec.hours_hm or ("h", 0.0)
+        draw = Uniforms(_stream(self.seed, self.spec.name, "heures", str(year)))
+        path = self.root / self.spec.file_name("heures", year)
+        encoding = "utf-8-sig" if self.book is not None else self.spec.encoding
+        writer = CsvWriter(path, encoding, [header[0][1], *(month_header(m) for m in months), "Total"], crlf=False)
+        records = 0
+        for contract, worked in by_contract.items():
+            cells = []
+            for m in months:
+                hours = worked.get(m)
+                if hours is None:
+                    cells.append("")
+                    continue
+                records += 1
+                cells.append(hours_hm(hours, sep) if draw() < rate else decimal_comma(hours))
+            writer.write([contract, *cells, decimal_comma(sum(worked.values()))])
+        writer.close()
+        self.files.append(
+            {
+                "path": str(path.relative_to(self.root.parent.parent)),
+                "table": "heures",
+                "rows": records,  # exchange-format rows (what the loader reads): one per non-empty month cell
+                "lines": writer.rows,
+                "layout": "months_as_columns",
+            }
+        )
+
+    def planted_unknown_labels(self) -> list[dict]:
+        return [
+            {"source": self.spec.name, "table": table, "field": field, "label": label, "rows": n}
+            for (table, field), lab in sorted(self.labellers.items())
+            for label, n in sorted(lab.planted.items())
+        ]
 
     def close(self) -> None:
         if self.book is not None:
@@ -139,13 +253,15 @@ def generate(preset: str | Preset, seed: int, out: Path | str) -> dict:
     files: list[dict] = []
     identities: list[dict] = []
     defects: list[dict] = []
+    planted_labels: list[dict] = []
     for si, spec in enumerate(sk.sources):
-        writer = SourceWriter(spec, out, preset, dates)
+        writer = SourceWriter(spec, out, preset, dates, seed)
         _write_source(
             si, spec, writer, sk, ent, people, person_arm, marche_ids, plan, preset, extraction, identities, defects
         )
         writer.close()
         files += writer.described_files()
+        planted_labels += writer.planted_unknown_labels()
 
     # DECP: per-buyer XML for a few buyers, one consolidated JSON per notification year for the rest
     decp_files = _write_decp(out / "decp", plan.records, preset.decp_xml_buyers)
@@ -185,6 +301,8 @@ def generate(preset: str | Preset, seed: int, out: Path | str) -> dict:
         ],
         "decp_links": plan.links,
         "defects": defects,
+        # labels in no vocabulary, written on purpose in optional coded fields: value issues, not rejects
+        "unknown_labels": planted_labels,
         "generation_seconds": round(time.perf_counter() - started, 2),
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -326,6 +444,9 @@ def _write_source(
         order = np.lexsort((persons, first_start))
         persons, first_start = persons[order], first_start[order]
         pid = {int(p): pid_fmt.format(k=k) for k, p in enumerate(persons, start=1)}
+        exported = {f for f, _ in spec.headers("participants", field_names("participants"))}
+        postal = "code_postal_residence" in exported
+        residence = PostalResidence(load_postal_book(), _stream(w.seed, spec.name, "residence")) if postal else None
 
         def participant_rows():
             for p, fs in zip(persons.tolist(), first_start.tolist(), strict=True):
@@ -334,8 +455,9 @@ def _write_source(
                 nom = people.nom(p).upper() if spec.uppercase_names else people.nom(p)
                 birth = int(people.birth[p])
                 commune = str(people.commune[p])
-                if commune == "75056" and spec.paris_arrondissements:
+                if commune == "75056" and (spec.paris_arrondissements or postal):
                     commune = str(person_arm[p])
+                postcode, town = residence(commune) if residence is not None else ("", "")
                 identities.append(
                     {
                         "source": spec.name,
@@ -361,6 +483,9 @@ def _write_source(
                     people.telephone(p),
                     people.adresse(p),
                     people.nir(p, to_date(birth)) if spec.exports_nir else "",
+                    postcode,
+                    town,
+                    "oui" if people.qpv[p] else "non",
                 ]
 
         mutations: dict[int, Mutation] = {}
@@ -462,6 +587,32 @@ def _write_source(
 
     if spec.engagements:
         w.table("engagements_moa", _engagements(spec, ent, preset))
+
+
+class PostalResidence:
+    """Residence as a tool that asks for an address writes it: postal code + town name, the name sometimes as
+    La Poste writes it (capitals, no accents), sometimes as people type it (accents, hyphens or not)."""
+
+    def __init__(self, book: PostalBook, rng: np.random.Generator) -> None:
+        self.book, self.draw = book, Uniforms(rng)
+
+    def __call__(self, commune: str) -> tuple[str, str]:
+        options = self.book.by_commune.get(commune, ())
+        cog = self.book.cog_name.get(commune, "")
+        if commune.startswith("751"):
+            cog = "Paris"  # nobody types "Paris 11e Arrondissement"
+        if not options:
+            return "", cog
+        codes = sorted({code for code, _ in options})
+        code = codes[int(self.draw() * len(codes))]
+        laposte = next(name for c, name in options if c == code)
+        u = self.draw()
+        if u < 0.55 or not cog:
+            return code, laposte
+        if u < 0.93:
+            return code, cog
+        typed = cog.replace("-", " ") if u < 0.97 else variant(cog, (u - 0.97) / 0.03)
+        return code, typed
 
 
 def _engagements(spec: SourceSpec, ent: Entities, preset: Preset) -> Iterator[Row]:

@@ -8,6 +8,7 @@ import yaml
 
 from demo_generator.reference import REPO_ROOT
 from demo_generator.sources import FILE_STEMS, SHEETS, SOURCES, STYLES, TABLES, SourceSpec
+from demo_generator.vocabulary import VOCABULARIES
 
 MAPPINGS_DIR = REPO_ROOT / "exchange_format" / "mappings"
 
@@ -27,8 +28,26 @@ def mapping_for(spec: SourceSpec) -> dict:
             stem = FILE_STEMS[spec.style][table].replace("{year}", "*")
             entry = {"files": [f"{stem}.csv"]}
         entry["columns"] = {header: field for field, header in columns.items()}
+        vocabulary = VOCABULARIES.get(spec.style)
+        values, separators = {}, {}
+        for field in columns:
+            words = vocabulary.get(table, field) if vocabulary else None
+            if words is not None:
+                values[field] = words.values()
+                if words.separator:
+                    separators[field] = words.separator.strip()
+        if values:
+            entry["values"] = values
+        if separators:
+            entry["separators"] = separators
+        if table == "heures" and spec.wide_hours:
+            entry["months_as_columns"] = {"format": "%b %Y", "ignore": ["Total"]}
         tables[table] = entry
-    return {"source": spec.name, "description": spec.description, "tables": tables}
+    out = {"source": spec.name, "description": spec.description}
+    if spec.fmt == "csv":
+        out["encoding"] = spec.encoding
+    out["tables"] = tables
+    return out
 
 
 def render(spec: SourceSpec) -> str:
@@ -36,6 +55,8 @@ def render(spec: SourceSpec) -> str:
         f"# Column mapping for the '{spec.name}' exports (written by `python -m demo_generator --write-mappings`).\n"
         f"# Encoding: {spec.encoding if spec.fmt == 'csv' else 'XLSX (title row above the header row)'}; "
         f"separator ';'.\n"
+        "# values: the tool's labels -> exchange-format codes (compared without case, accents or punctuation;\n"
+        "# labels the tool writes that are in no list are recorded as value issues).\n"
     )
     return header + yaml.safe_dump(mapping_for(spec), allow_unicode=True, sort_keys=False, width=200)
 

@@ -246,6 +246,26 @@ def _qpv(communes: Communes) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+@dataclass(frozen=True)
+class PostalBook:
+    """La Poste's postal-code base (demo_data/ref/postal): for an INSEE code (Paris: its arrondissements), the
+    postal codes of the commune and the names La Poste writes (capitals, no accents), and the COG name."""
+
+    by_commune: dict[str, tuple[tuple[str, str], ...]]  # INSEE code -> ((postal code, La Poste name), ...)
+    cog_name: dict[str, str]  # INSEE code -> COG name ("Nanteuil-lès-Meaux", "Paris 11e Arrondissement")
+
+
+@cache
+def load_postal_book() -> PostalBook:
+    by_commune: dict[str, set[tuple[str, str]]] = {}
+    with (REF / "postal" / "laposte_hexasmal_2022.csv").open(encoding="utf-8", newline="") as handle:
+        for r in csv.DictReader(handle, delimiter=";"):
+            if r["Code_commune_INSEE"][:2] in IDF_DEPS:
+                by_commune.setdefault(r["Code_commune_INSEE"], set()).add((r["Code_postal"], r["Nom_commune"]))
+    names = {r["code"]: r["libelle"] for r in _read_csv(REF / "cog" / "cog2026_communes_idf_enriched.csv")}
+    return PostalBook({k: tuple(sorted(v)) for k, v in sorted(by_commune.items())}, names)
+
+
 @cache
 def load_reference() -> Reference:
     communes = _communes()

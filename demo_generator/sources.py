@@ -115,9 +115,9 @@ STYLES: dict[str, dict[str, dict[str, str]]] = {
             "nom": "Nom",
             "prenom": "Prénom",
             "date_naissance": "Né(e) le",
-            "sexe": "Sexe",
+            "sexe": "Civilité",
             "commune_residence": "Commune résidence",
-            "code_qpv": "QPV",
+            "resident_qpv": "QPV (O/N)",
             "niveau_formation": "Niveau",
             "publics": "Public(s)",
             "prescripteur": "Orienté par",
@@ -135,7 +135,8 @@ STYLES: dict[str, dict[str, dict[str, str]]] = {
             "date_debut": "Début",
             "date_fin": "Fin",
         },
-        "heures": {"id_contrat": "ID contrat", "mois": "Mois", "heures": "Heures"},
+        # wide sheet: one column per month ("janv. 2024"...), then "Total" (see SourceSpec.wide_hours)
+        "heures": {"id_contrat": "ID contrat"},
         "sorties": {
             "id_participant": "ID participant",
             "date_sortie": "Date sortie",
@@ -180,7 +181,8 @@ STYLES: dict[str, dict[str, dict[str, str]]] = {
             "prenom": "PRENOM",
             "date_naissance": "DATE_NAISSANCE",
             "sexe": "SEXE",
-            "commune_residence": "INSEE_RESIDENCE",
+            "code_postal_residence": "CP_RESIDENCE",
+            "commune_residence_libelle": "VILLE_RESIDENCE",
             "code_qpv": "QPV",
             "niveau_formation": "NIVEAU_QUALIF",
             "publics": "PUBLICS_ELIGIBLES",
@@ -340,6 +342,8 @@ class SourceSpec:
     paris_arrondissements: bool = False  # residence written as 751xx rather than 75056
     uppercase_names: bool = False
     exports_nir: bool = False
+    wide_hours: bool = False  # hours sheet with one column per month (+ a Total column) instead of (mois, heures)
+    hours_hm: tuple[str, float] | None = None  # (separator, rate): some hours typed "151h40" / "151:40"
 
     @property
     def mapped(self) -> bool:
@@ -375,13 +379,15 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec(
             "coordination_92",
             "Tableur de suivi des clauses sociales des Hauts-de-Seine (XLSX, une feuille par table, "
-            "ligne de titre au-dessus des en-têtes)",
+            "ligne de titre au-dessus des en-têtes; civilité, QPV oui/non; heures en CSV, une colonne par mois)",
             style="tableur",
             fmt="xlsx",
             encoding="xlsx",
             deps=("92",),
             share=0.14,
             anru_share=0.15,
+            wide_hours=True,
+            hours_hm=("h", 0.08),
         ),
         SourceSpec(
             "coordination_93",
@@ -407,7 +413,8 @@ SOURCES: dict[str, SourceSpec] = {
         ),
         SourceSpec(
             "coordination_grande_couronne",
-            "Réseau des facilitateurs de grande couronne (77, 78, 91, 95): export CSV en majuscules",
+            "Réseau des facilitateurs de grande couronne (77, 78, 91, 95): export CSV en majuscules, "
+            "résidence en code postal + commune",
             style="gc",
             fmt="csv",
             encoding="cp1252",
@@ -432,6 +439,7 @@ SOURCES: dict[str, SourceSpec] = {
             encoding="cp1252",
             programme="JOP_2024",
             engagements=("JOP_2024",),
+            hours_hm=(":", 0.05),
         ),
         SourceSpec(
             "anru_npnru",

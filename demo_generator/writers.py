@@ -24,21 +24,31 @@ SCHEMAS = REPO_ROOT / "exchange_format" / "schemas"
 FIXED_TIME = dt.datetime(2025, 1, 1, 0, 0, 0)
 
 
+#: Alternative layouts of the exchange format that a tool exports instead of ours: residence as postal code + town
+#: name (resolved to the INSEE code by the loader), QPV as an oui/non flag. Always last in the generator's rows,
+#: wherever the published schema lists them (rows are positional); a source's style says whether it exports them.
+EXTRA_FIELDS = {"participants": ("code_postal_residence", "commune_residence_libelle", "resident_qpv")}
+
+
 @cache
 def field_types(table: str) -> dict[str, str]:
     schema = json.loads((SCHEMAS / f"{table}.json").read_text(encoding="utf-8"))
-    return {f["name"]: f["type"] for f in schema["fields"]}
+    types = {name: "string" for name in EXTRA_FIELDS.get(table, ())}
+    return types | {f["name"]: f["type"] for f in schema["fields"]}
 
 
-#: Alternative layouts of the exchange format that generated rows do not fill (residence as postal code + town, a
-#: QPV yes/no flag): left out of the positional rows.
-ALTERNATIVE_FIELDS = {"code_postal_residence", "commune_residence_libelle", "resident_qpv"}
+@cache
+def required_fields(table: str) -> frozenset[str]:
+    schema = json.loads((SCHEMAS / f"{table}.json").read_text(encoding="utf-8"))
+    return frozenset(f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required"))
 
 
 @cache
 def field_names(table: str) -> list[str]:
+    """The fields of the generator's rows of ``table``: the schema's (its order), then EXTRA_FIELDS."""
     schema = json.loads((SCHEMAS / f"{table}.json").read_text(encoding="utf-8"))
-    return [f["name"] for f in schema["fields"] if f["name"] not in ALTERNATIVE_FIELDS]
+    extra = EXTRA_FIELDS.get(table, ())
+    return [f["name"] for f in schema["fields"] if f["name"] not in extra] + list(extra)
 
 
 def decimal_comma(value: float, group: bool = False) -> str:

@@ -222,7 +222,12 @@ def _mapped_base(folder: Path, mappings: Path, index: int) -> None:
         headers = {field: header for header, field in table_spec["columns"].items()}
         fields = [name for name in FIELDS[table] if name in headers]
         name = table_spec["files"][0].replace("*", "2023")
-        write(folder / name, csv_text(fields, rows[table], headers=[headers[f] for f in fields], crlf=True), "cp1252")
+        # multi-valued cells joined as the tool joins them (the mapping's separators), not with our "|"
+        joiners = {field: chars[0] for field, chars in (table_spec.get("separators") or {}).items()}
+        table_rows = [
+            {f: joiners[f].join(v.split("|")) if f in joiners else v for f, v in r.items()} for r in rows[table]
+        ]
+        write(folder / name, csv_text(fields, table_rows, headers=[headers[f] for f in fields], crlf=True), "cp1252")
 
 
 def _mixed_encodings(folder: Path, mappings: Path, index: int) -> None:

@@ -76,7 +76,7 @@ def figures(idf_out: Path) -> dict[str, float]:
         "programme_contract_months": sum(durations) / len(durations) / (365.25 / 12),
         "women": sum(p["sexe"] == "F" for p in ps) / len(ps),
         "young": sum(age(p) < 26 for p in ps) / len(ps),
-        "qpv": sum(bool(p["code_qpv"]) for p in ps) / len(ps),
+        "qpv": sum(bool(p.get("code_qpv")) or p.get("resident_qpv") == "oui" for p in ps) / len(ps),
         "cap_bep_or_below": sum(int(p["niveau_formation"]) <= 3 for p in known_level) / len(known_level),
         "deld": sum("DELD" in p["publics"].split("|") for p in ps) / len(ps),
         "direct_hiring": modalites.count("EMBAUCHE_DIRECTE") / len(modalites),

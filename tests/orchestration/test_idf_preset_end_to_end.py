@@ -110,7 +110,8 @@ def test_every_generated_file_reconciles_read_loaded_rejected(idf) -> None:
     assert tracked_files
     for spec in tracked_files:
         read, loaded, rejected, status = by_file_table[(source_and_file(spec["path"]), spec["table"])]
-        assert status == "loaded" and read == spec["rows"] and read == loaded + rejected, spec
+        # "partial": some rows rejected (the planted defects), the others loaded
+        assert status == ("partial" if rejected else "loaded") and read == spec["rows"] == loaded + rejected, spec
 
 
 def test_links_to_decp_match_the_planted_links(idf) -> None:
