@@ -42,7 +42,7 @@ from .exchange_format import NOMENCLATURES_DIR, TABLE_NAMES, Field, exchange_tab
 from .mapping import SourceMapping, header_key
 from .readers import ExportReadError, Sheet, open_workbook, read_csv, read_xlsx
 from .validation import InvalidValue, ValueIssue, parse_field
-from .vocabulary import DEFAULT_SEPARATORS, UNRESOLVED, UnknownLabel, build_vocabulary, label_key
+from .vocabulary import DEFAULT_SEPARATORS, UNRESOLVED, UnknownLabel, build_vocabulary, label_key, split_labels
 from .wide_months import month_of_header
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
@@ -520,8 +520,7 @@ def _split(exchange_field: Field, cell: str) -> tuple[list[str], set[str]]:
     separators it used."""
     if exchange_field.separator is None or _known(exchange_field, cell)[0]:
         return [cell], set()
-    used = {sep for sep in DEFAULT_SEPARATORS if sep in cell}
-    parts = [p.strip() for p in re.split(f"[{re.escape(DEFAULT_SEPARATORS)}]", cell) if p.strip()]
+    parts, used = split_labels(cell, DEFAULT_SEPARATORS)
     return parts, used if len(parts) > 1 else set()
 
 

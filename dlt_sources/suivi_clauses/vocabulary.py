@@ -76,6 +76,27 @@ def nomenclature_labels(name: str) -> dict[str, str]:
         return {row["code"]: row.get("libelle") or "" for row in csv.DictReader(handle)}
 
 
+def split_labels(text: str, separators: str) -> tuple[list[str], set[str]]:
+    """The labels of a multi-valued cell and the separators that split it. A separator inside parentheses is part of
+    its label: "BRSA, Minima sociaux (ASS/AAH)" is two labels even when "/" separates labels elsewhere."""
+    parts: list[str] = []
+    used: set[str] = set()
+    depth, current = 0, []
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        if depth == 0 and char in separators:
+            used.add(char)
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()], used
+
+
 class UnknownLabel(ValueError):
     """A label the vocabulary does not know. ``kept`` is the value to load when the row is kept (the known labels
     of a multi-valued cell, or None) and ``labels`` the unknown ones."""
@@ -114,7 +135,7 @@ class Vocabulary:
             raise UnknownLabel(self.field_name, [text.strip()], None)
         # A multi-valued cell: split on every separator; a label holding a separator ("RSA/ASS") is matched whole
         # above before this.
-        parts = [part.strip() for part in re.split(f"[{re.escape(self.separators)}]", text) if part.strip()]
+        parts, _ = split_labels(text, self.separators)
         codes: list[str] = []
         unknown: list[str] = []
         for part in parts:

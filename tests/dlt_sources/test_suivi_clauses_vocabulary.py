@@ -171,3 +171,9 @@ def test_yes_no_labels_written_bare_in_the_mapping_stay_labels(tmp_path: Path) -
     vocabulary = participants.vocabularies["publics"]
     assert parse_field(field("participants", "publics"), "On", vocabulary) == "DELD"
     assert parse_field(field("participants", "publics"), "Off", vocabulary) == "TH"
+
+
+def test_a_separator_inside_parentheses_belongs_to_its_label() -> None:
+    publics = field("participants", "publics")
+    vocabulary = build_vocabulary(publics, {"Minima sociaux (ASS/AAH)": "MINIMA_AUTRES", "BRSA": "MINIMA_RSA"}, ",/")
+    assert parse_field(publics, "BRSA/Minima sociaux (ASS/AAH)", vocabulary) == "MINIMA_RSA|MINIMA_AUTRES"
