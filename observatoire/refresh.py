@@ -131,7 +131,7 @@ def print_summary(settings: Settings) -> None:
 
     with connect_reader(settings.warehouse_path) as con:
         existing = {
-            row[0] for row in con.execute("select table_schema || '.' || table_name from duckdb_tables()").fetchall()
+            row[0] for row in con.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
         }
         counts = {
             "raw_decp.decp_records": "select count(*) from raw_decp.decp_records",
