@@ -4,9 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+# Dagster's instance follows the data folder unless DAGSTER_HOME is set (as observatoire/settings.py does).
+export DAGSTER_HOME ?= $(or $(OBSERVATOIRE_DATA_DIR),$(CURDIR)/data)/dagster_home
 
-.PHONY: install system-packages dbt-parse demo test test-fast dev dev-home lint clean bench
+.PHONY: install system-packages dbt-parse demo refresh test test-fast dev dev-home lint clean bench
 
 install: $(VENV)/.installed
 
@@ -27,6 +28,12 @@ dbt-parse: install
 demo: system-packages dbt-parse
 	$(BIN)/python -m observatoire.demo
 
+# A refresh of your own files: the job $(JOB) on the inbox of $$OBSERVATOIRE_DATA_DIR (default data/), then the
+# annual report of the latest complete year, and a summary. Nothing is copied into the inbox (README).
+JOB ?= full_refresh
+refresh: system-packages dbt-parse
+	$(BIN)/python -m observatoire.refresh --job $(JOB)
+
 test: system-packages dbt-parse
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -39,7 +46,7 @@ test-fast: dbt-parse
 # The UI listens on 127.0.0.1 only (README, Security); the venv's dbt on PATH, for the re-parse on load.
 # $(DAGSTER_HOME) with dagster.yaml and its storages created, before the daemon and the webserver start (README).
 dev-home: install
-	$(BIN)/python -c "from pathlib import Path; from observatoire.demo import initialise_dagster_home as init; \
+	$(BIN)/python -c "from pathlib import Path; from observatoire.refresh import initialise_dagster_home as init; \
 	init(Path('$(DAGSTER_HOME)'))"
 
 dev: dbt-parse dev-home

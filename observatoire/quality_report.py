@@ -67,6 +67,7 @@ class SuiteFigures:
     failed: list[dict[str, Any]]
     expectations: int
     file_name: str
+    skipped: str | None = None  # why the table was not validated (not loaded yet)
 
 
 @dataclass
@@ -124,6 +125,12 @@ def decp_figures(con: Any) -> list[MonthFigures]:
 
 
 def tracking_figures(con: Any) -> list[MonthFigures]:
+    # dlt creates tracking_rejects only when a row is refused: none refused yet is an empty table.
+    rejects = (
+        "raw_suivi_clauses.tracking_rejects"
+        if _exists(con, "raw_suivi_clauses", "tracking_rejects")
+        else "(select null::varchar as source_name, null::varchar as source_file, null::varchar as reason where false)"
+    )
     months = _month_rows(
         con,
         """
@@ -147,7 +154,7 @@ def tracking_figures(con: Any) -> list[MonthFigures]:
             select *, strftime(processed_at, '%Y-%m') as month from raw_suivi_clauses.tracking_load_audit),
         file_month as (select source_name, source_file, min(month) as month from audit group by all)
         select source_name, f.month, {_REASON.format(column="reason")}, count(*)
-        from raw_suivi_clauses.tracking_rejects join file_month f using (source_name, source_file) group by all
+        from {rejects} join file_month f using (source_name, source_file) group by all
         union all
         select source_name, month, 'fichier refusé : ' || {_REASON.format(column="error")}, count(*)
         from audit where status = 'failed' and error is not null group by all
@@ -177,15 +184,27 @@ def suite_figures(folder: Path) -> list[SuiteFigures]:
                 failed=[r for r in results if not r.get("success")],
                 expectations=len(results),
                 file_name=path.name,
+                skipped=summary.get("skipped"),
             )
         )
     return suites
 
 
+def _exists(con: Any, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def quality_figures(warehouse: Path, quality_dir: Path) -> QualityFigures:
+    """The page's figures. A source never loaded has no audit table (dlt creates a table when rows arrive): its
+    section is empty and says so, and the other sources are shown."""
     with connect_reader(warehouse) as con:
         con.execute("set TimeZone = 'Europe/Paris'")
-        decp, tracking = decp_figures(con), tracking_figures(con)
+        marts = _exists(con, "marts", "rejected_contract_records") and _exists(con, "marts", "clause_tracking_issues")
+        decp = decp_figures(con) if marts and _exists(con, "raw_decp", "decp_load_audit") else []
+        tracking = tracking_figures(con) if marts and _exists(con, "raw_suivi_clauses", "tracking_load_audit") else []
     return QualityFigures(
         decp=decp,
         tracking=tracking,
@@ -250,7 +269,8 @@ Les fichiers déjà chargés sous un autre nom ne sont pas relus.</p>
 <th>Règles non respectées</th><th>Détail</th></tr></thead>
 <tbody>
 {% for s in figures.suites %}<tr data-table="{{ s.table }}">
-<td>{{ s.table }}</td><td class="{{ 'ok' if s.success else 'ko' }}">{{ 'réussie' if s.success else 'échec' }}</td>
+<td>{{ s.table }}</td>{% if s.skipped %}<td>non validée : aucune donnée chargée (table ou référence absente)</td>{%
+else %}<td class="{{ 'ok' if s.success else 'ko' }}">{{ 'réussie' if s.success else 'échec' }}</td>{% endif %}
 <td>{{ s.validated_at }}</td><td class="n">{{ s.row_count }}</td><td class="n">{{ s.expectations }}</td>
 <td>{% if s.failed %}<ul>{% for r in s.failed %}<li>{{ r.type }} ({{ r.column }}, {{ r.severity }}{%
 if r.unexpected_count is not none %}, {{ r.unexpected_count }} valeurs{% endif %})</li>{% endfor %}</ul>{%

@@ -15,6 +15,7 @@ Every path can be overridden by an environment variable, so nothing is tied to o
 | ``OBSERVATOIRE_DECP_PATHS``   | (none)                                | more DECP paths or URLs, ``;``-sep.    |
 | ``OBSERVATOIRE_SECRECY_THRESHOLD``| ``11``                            | smaller counts of people are masked    |
 | ``OBSERVATOIRE_ALERT_WEBHOOK_URL``| (none: alert files only)          | URL the run-failure alert is POSTed to |
+| ``DAGSTER_HOME``              | ``$DATA_DIR/dagster_home``            | Dagster instance: runs, events, schedules|
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class Settings:
     #: statistical secrecy: counts of people from 1 to this value - 1 are never published
     secrecy_threshold: int = 11
     alert_webhook_url: str | None = None
+    #: Dagster's instance folder (runs, event logs): follows the data folder unless DAGSTER_HOME is set
+    dagster_home: Path | None = None
 
     @property
     def decp_inbox(self) -> Path:
@@ -103,4 +106,5 @@ def load_settings() -> Settings:
         decp_extra_paths=tuple(p for p in os.environ.get("OBSERVATOIRE_DECP_PATHS", "").split(";") if p.strip()),
         secrecy_threshold=_secrecy_threshold_from_env(),
         alert_webhook_url=os.environ.get("OBSERVATOIRE_ALERT_WEBHOOK_URL") or None,
+        dagster_home=_path_from_env("DAGSTER_HOME", data_dir / "dagster_home"),
     )

@@ -45,22 +45,42 @@ full_refresh_job = define_asset_job(
     ),
 )
 
-decp_refresh_job = define_asset_job(
-    name="decp_refresh",
-    selection=AssetSelection.assets(*DECP_RAW_TABLES).downstream() - PER_YEAR,
-    description="DECP ingestion and everything downstream of it; started when files land in the DECP inbox.",
-)
-
 #: The tables the clause-tracking dlt asset writes in one step.
 TRACKING_RAW_TABLES = [
     AssetKey(["raw_suivi_clauses", table])
     for table in (*TABLE_NAMES, "tracking_rejects", "tracking_value_issues", "tracking_load_audit")
 ]
 
+
+def source_refresh_selection(source_tables: list[AssetKey], other_source_tables: list[AssetKey]) -> AssetSelection:
+    """A source's load and everything downstream of it, plus everything those assets read except the other
+    source's load: the reference and registry files (reloaded only when a file changed: nothing to do once
+    loaded) and the dbt models upstream (views on the raw tables; a raw table never loaded reads as empty). So
+    the job is complete on its own, including as the first run of a fresh warehouse, and never reads the other
+    source's inbox."""
+    downstream = AssetSelection.assets(*source_tables).downstream()
+    excluded = AssetSelection.assets(*other_source_tables) | PER_YEAR
+    if not SETTINGS.inclusion_api_url:
+        excluded = excluded | INCLUSION_API
+    return downstream.upstream() - excluded
+
+
+decp_refresh_job = define_asset_job(
+    name="decp_refresh",
+    selection=source_refresh_selection(DECP_RAW_TABLES, TRACKING_RAW_TABLES),
+    description=(
+        "DECP ingestion and everything downstream of it, with the reference and registry loads and the models "
+        "those read (also the first run of a fresh warehouse); started when files land in the DECP inbox."
+    ),
+)
+
 tracking_refresh_job = define_asset_job(
     name="tracking_refresh",
-    selection=AssetSelection.assets(*TRACKING_RAW_TABLES).downstream() - PER_YEAR,
-    description="Clause-tracking ingestion and everything downstream; started when exports land in the inbox.",
+    selection=source_refresh_selection(TRACKING_RAW_TABLES, DECP_RAW_TABLES),
+    description=(
+        "Clause-tracking ingestion and everything downstream, with the reference and registry loads and the "
+        "models those read (also the first run of a fresh warehouse); started when exports land in the inbox."
+    ),
 )
 
 monthly_refresh_schedule = ScheduleDefinition(

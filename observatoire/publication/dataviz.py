@@ -229,15 +229,13 @@ def read_open_data(open_data_dir: Path, geo: dict) -> dict:
         ]
         for r in frames[STRUCTURES_TERRITOIRE.name]
     ]
+    # No year: no clause-tracking export loaded yet. The site says so in each tracking section (app.js, SANS_SUIVI)
+    # and still shows the insertion structures; it never draws those sections as zeros.
     years = sorted({row[0] for rows in (beneficiaires, heures_mois, heures_prevues) for row in rows})
-    if not years:
-        raise DatavizInputError(
-            f"{open_data_dir}: {BENEFICIAIRES.name}, {HEURES_MOIS.name} and {HEURES_PREVUES.name} hold no row: "
-            "nothing to show; check that the warehouse has tracking data before publishing"
-        )
     return {
         "genere_le": datetime.now(UTC).strftime("%Y-%m-%d"),
         "annees": years,
+        "suivi_disponible": bool(years),
         "territoires": territories.rows,
         "dimensions": dimensions.values,
         "modalites": modalities.values,

@@ -703,6 +703,8 @@ def _beneficiaries(con: duckdb.DuckDBPyConnection, geography: _Geography, thresh
         group by all
         """
     ).df()
+    if cells.empty:  # no clause-tracking data loaded yet: the dataset is published empty, with its schema
+        return _empty(DATASETS_BY_NAME["beneficiaires_par_territoire"])
     labels = con.execute(
         """
         select 'ensemble' as dimension, 'total' as modalite, 'Ensemble des bénéficiaires' as libelle_modalite
@@ -1079,6 +1081,11 @@ def _level_order(values: pd.Series) -> pd.Series:
 _PANDAS_TYPES: dict[str, str] = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
 
 
+def _empty(dataset: Dataset) -> pd.DataFrame:
+    """A dataset without rows (its source not loaded yet): the columns only, typed by :func:`_typed`."""
+    return pd.DataFrame(columns=[f.name for f in dataset.fields])
+
+
 def _typed(dataset: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     """The dataset's columns, in order, with their Table Schema types (hours rounded to 2 decimals)."""
     missing = [f.name for f in dataset.fields if f.name not in frame.columns]
@@ -1127,6 +1134,25 @@ def table_schema(dataset: Dataset) -> dict[str, object]:
     return {"fields": fields, "primaryKey": list(dataset.primary_key), "missingValues": [""]}
 
 
+#: Marts built from the clause-tracking exports (a dataset reading one is empty until an export is loaded).
+TRACKING_MARTS = {
+    "fct_insertion_hours",
+    "fct_employment_contracts",
+    "fct_beneficiary_outcomes",
+    "fct_tracked_contracts",
+}
+
+
+def _missing_sources(dataset: Dataset) -> str:
+    """What an empty dataset is waiting for, in French."""
+    missing = []
+    if set(dataset.sources) & TRACKING_MARTS:
+        missing.append("aucun export de suivi des clauses")
+    if "fct_contracts" in dataset.sources:
+        missing.append("aucun fichier DECP")
+    return " ou ".join(missing) or "aucune donnée de registre"
+
+
 def _readme(dataset: Dataset, frame: pd.DataFrame, threshold: int) -> str:
     today = dt.date.today()
     coverage = []
@@ -1137,6 +1163,12 @@ def _readme(dataset: Dataset, frame: pd.DataFrame, threshold: int) -> str:
         levels = ", ".join(f"{level} ({counts[level]})" for level in LEVELS if level in counts.index)
         coverage.append(f"Territoires : {levels}.")
     coverage.append(f"Lignes : {len(frame)}.")
+    if frame.empty:
+        coverage.append(
+            "Aucune donnée pour l'instant : les sources de ce jeu n'ont pas encore été chargées dans l'entrepôt "
+            f"({_missing_sources(dataset)}). Le fichier garde ses colonnes ; il se remplira à la prochaine "
+            "actualisation qui les chargera."
+        )
     if dataset.under_secrecy:
         masked = int(frame[SECRET_COLUMN].sum())
         secrecy = (

@@ -851,6 +851,33 @@ LAST_LOAD_SQL = (
     "select max(processed_at) from (select processed_at from raw_decp.decp_load_audit "
     "union all select processed_at from raw_suivi_clauses.tracking_load_audit)"
 )
+#: The raw tables those queries read, as empty relations for a source never loaded (dlt creates a table only when
+#: rows arrive: an observatory with DECP files and no tracking export yet has no raw_suivi_clauses table).
+EMPTY_RAW_TABLES = {
+    "raw_decp.decp_load_audit": (
+        "(select null::varchar as status, null::varchar as source_file, null::bigint as records_read, "
+        "null::timestamptz as processed_at where false)"
+    ),
+    "raw_suivi_clauses.tracking_load_audit": (
+        "(select null::varchar as status, null::varchar as source_file, null::bigint as rows_read, "
+        "null::bigint as rows_loaded, null::bigint as rows_rejected, null::timestamptz as processed_at where false)"
+    ),
+    "raw_suivi_clauses.tracking_rejects": "(select null::varchar as source_file where false)",
+}
+
+
+def _tolerant(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """``sql`` with each raw table of :data:`EMPTY_RAW_TABLES` that does not exist replaced by an empty relation."""
+    for relation, empty in EMPTY_RAW_TABLES.items():
+        schema, table = relation.split(".")
+        found = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchone()
+        if relation in sql and not (found and found[0]):
+            sql = sql.replace(relation, empty)
+    return sql
+
+
 FILE_STATUS_LABELS = {
     "loaded": "chargés",
     "partial": "partiellement lus",
@@ -883,7 +910,7 @@ def quality_figures(warehouse: Path) -> Quality:
     with connect_reader(warehouse) as con:
         for name, sql in QUALITY_QUERIES.items():
             try:
-                results[name] = con.execute(sql).fetchall()
+                results[name] = con.execute(_tolerant(con, sql)).fetchall()
             except duckdb.CatalogException as exc:
                 raise RuntimeError(
                     f"warehouse {warehouse} has no quality table for '{name}' ({exc}): run the full refresh "
@@ -1285,6 +1312,13 @@ def _methodology() -> list[dict[str, Any]]:
     ]
 
 
+NO_DECP = (
+    "Aucun fichier DECP (données essentielles de la commande publique) n'a encore été chargé : les marchés publics, "
+    "leurs considérations sociales et leur rapprochement avec les marchés suivis figureront dans ce rapport après le "
+    "premier chargement."
+)
+
+
 def annual_report_context(open_data: OpenData, warehouse: Path, year: int) -> dict[str, Any]:
     """Everything the annual report template shows, computed from the open data and the warehouse."""
     _check_year(open_data, year)
@@ -1294,11 +1328,15 @@ def annual_report_context(open_data: OpenData, warehouse: Path, year: int) -> di
     epts = [territory_figures(open_data, t, year) for t in territories if t.level == "ept"]
     contracts = (contract_figures(open_data, year), contract_figures(open_data, year - 1))
     quality = quality_figures(warehouse)
+    # No DECP file loaded yet: the contract sections say so instead of showing zeros.
+    decp_loaded = bool(open_data.rows("select 1 as found from marches_clauses_sociales limit 1"))
     return {
         "year": year,
         "previous_year": year - 1,
         "region": region,
-        "key_figures": key_figures(region, contracts),
+        "decp_loaded": decp_loaded,
+        "no_decp": NO_DECP,
+        "key_figures": key_figures(region, contracts if decp_loaded else None),
         "contracts": contracts[0],
         "contracts_previous": contracts[1],
         "contracts_by_buyer": contracts_table(open_data, year, by="type_acheteur"),
@@ -1430,7 +1468,7 @@ def _environment() -> Environment:
 
 def _common_context(warehouse: Path) -> dict[str, Any]:
     with connect_reader(warehouse) as con:
-        (loaded_at,) = con.execute(LAST_LOAD_SQL).fetchone()
+        (loaded_at,) = con.execute(_tolerant(con, LAST_LOAD_SQL)).fetchone()
     return {
         "css": Markup((TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")),
         "threshold": load_settings().secrecy_threshold,

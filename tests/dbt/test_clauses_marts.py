@@ -319,14 +319,17 @@ def test_hours_committed_versus_worked_per_project_owner(warehouse: Path) -> Non
 
 
 # ------------------------------------------------------------------------------- Great Expectations
-def test_gx_suites_pass_on_the_fixture_and_catch_an_implausible_age(warehouse: Path, tmp_path: Path) -> None:
+def test_gx_suites_pass_on_the_fixture_and_tell_row_defects_from_table_defects(warehouse: Path, tmp_path: Path) -> None:
     from expectations.runner import get_gx_context, load_suite, validate_table
 
     context = get_gx_context()
+    warned_before = set()
     for name in ("marts.fct_insertion_hours", "marts.dim_beneficiary", "marts.fct_employment_contracts"):
         report = validate_table(warehouse, load_suite(name), context=context)
         assert report.success and not report.failed_errors, name
+        warned_before |= {(r.type, r.column) for r in report.failed_warnings}
 
+    # row defects (an implausible age, a contract ending before it starts): warnings, the table stays publishable
     broken = tmp_path / "broken.duckdb"
     shutil.copyfile(warehouse, broken)
     with duckdb.connect(str(broken)) as con:
@@ -335,12 +338,25 @@ def test_gx_suites_pass_on_the_fixture_and_catch_an_implausible_age(warehouse: P
             "update marts.fct_employment_contracts set end_date = date '2020-01-01' "
             "where source_employment_contract_id = 'C4'"
         )
-    failed = {
-        (r.type, r.column)
+    reports = [
+        validate_table(broken, load_suite(name), context=context)
         for name in ("marts.dim_beneficiary", "marts.fct_employment_contracts")
-        for r in validate_table(broken, load_suite(name), context=context).failed_errors
-    }
-    assert failed == {
+    ]
+    assert all(report.success and not report.failed_errors for report in reports)
+    warned = {(r.type, r.column) for report in reports for r in report.failed_warnings}
+    assert warned - warned_before == {
         ("expect_column_values_to_be_between", "age_at_first_entry"),
         ("expect_column_pair_values_a_to_be_greater_than_b", "end_date, start_date"),
+    }
+
+    # a table defect (a beneficiary twice: the key is no longer unique) blocks
+    with duckdb.connect(str(broken)) as con:
+        con.execute(  # rebuilt without its primary key, as a faulty model would write it
+            "create or replace table marts.dim_beneficiary as select * from marts.dim_beneficiary "
+            "union all select * from marts.dim_beneficiary where beneficiary_key = 'B-EMMA'"
+        )
+    report = validate_table(broken, load_suite("marts.dim_beneficiary"), context=context)
+    assert not report.success
+    assert {(r.type, r.column) for r in report.failed_errors} == {
+        ("expect_column_values_to_be_unique", "beneficiary_key")
     }

@@ -332,3 +332,39 @@ def test_a_missing_dataset_is_named_with_what_to_do(open_data_dir: Path, tmp_pat
     with pytest.raises(DatavizInputError, match=r"sorties_par_territoire\.parquet is missing.*write_open_data"):
         build_dataviz(partial, tmp_path / "dataviz")
     assert not (tmp_path / "dataviz").exists()
+
+
+def test_without_tracking_data_each_section_says_so(open_data_dir: Path, browser: Browser, tmp_path: Path) -> None:
+    """An observatory with DECP files or registries but no tracking export yet: the tracking datasets are empty.
+    The site opens without error, says so in French in every tracking section (no chart of zeros) and still
+    shows the insertion structures."""
+    empty = tmp_path / "open_data"
+    tracking = {"beneficiaires_par_territoire", "heures_par_territoire_mois", "sorties_par_territoire"}
+    tracking |= {"heures_prevues_realisees"}
+    with duckdb.connect() as con:
+        for dataset in open_data_dir.iterdir():
+            (empty / dataset.name).mkdir(parents=True)
+            source = dataset / f"{dataset.name}.parquet"
+            where = "where false" if dataset.name in tracking else ""
+            con.execute(
+                f"copy (select * from read_parquet('{source}') {where}) to '{empty / dataset.name / source.name}'"
+            )
+    index = build_dataviz(empty, tmp_path / "dataviz")
+    message = "Aucune donnée de suivi des clauses n'a encore été chargée"
+
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    events = PageEvents(page)
+    page.goto(index.as_uri())
+    page.wait_for_function("window.dataviz && window.dataviz.pret", timeout=30_000)
+    assert message in page.locator("#contexte").inner_text()
+    for figure in ("beneficiaires", "heures", "femmes", "chantiers"):
+        text, state, value = shown(page, figure)
+        assert (state, value) == ("absent", "") and text != "0", figure
+        assert message in page.locator(f"#note-{figure}").inner_text()
+    for chart in ("mois", "pyramide", "carte", "sorties"):
+        option = page.evaluate(f"window.dataviz.graphiques.{chart}.getOption()")
+        assert message in option["title"][0]["text"] and not option["series"], chart
+    assert page.evaluate("window.dataviz.graphiques.structures.getOption().series.length") > 0
+    screenshot(page, "sans_suivi")
+    events.assert_clean()
+    page.close()

@@ -10,6 +10,8 @@
 
   const SECRET = 'secret statistique';
   const ABSENT = 'aucune donnée';
+  const SANS_SUIVI = "Aucune donnée de suivi des clauses n'a encore été chargée : les bénéficiaires, les heures "
+    + "d'insertion et les sorties s'afficheront après le chargement du premier export de suivi.";
   const NON_COMMUNAL = "Non publié à l'échelon communal : choisir une région, un département ou un EPT.";
   const nombre = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
   const decimal = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
@@ -859,9 +861,31 @@
     document.getElementById('note-repartitions').textContent = note;
   }
 
+  /** No clause-tracking data yet: every tracking section says so (never a chart of zeros); structures remain. */
+  function afficherSansSuivi(t) {
+    ['beneficiaires', 'heures', 'femmes', 'chantiers'].forEach(function (id) {
+      chiffre(id, { etat: 'absent', valeur: null }, nombre, SANS_SUIVI);
+    });
+    [graphiques.mois, graphiques.pyramide, graphiques.carte, graphiques.sorties].forEach(function (chart) {
+      message(chart, SANS_SUIVI);
+    });
+    REPARTITIONS.forEach(function (r) {
+      const chart = graphiques.repartitions[r.dimension];
+      hauteur(chart, 2);
+      message(chart, ABSENT);
+    });
+    document.getElementById('note-repartitions').textContent = SANS_SUIVI;
+    document.getElementById('legende-carte').textContent = '';
+    const ctx = document.getElementById('contexte');
+    ctx.textContent = nomTerritoire(t) + ' — ' + SANS_SUIVI;
+    selAnnee.disabled = true;
+    afficherStructures(t);
+  }
+
   // ----------------------------------------------------------------------------------------------- rendering
   function afficher() {
     const t = territoireCourant();
+    if (!DATA.annees.length) { afficherSansSuivi(t); return; }
     const ctx = document.getElementById('contexte');
     const fort = document.createElement('strong');
     fort.textContent = nomTerritoire(t) + ' · ' + etat.annee
