@@ -64,17 +64,20 @@
     end
 {%- endmacro %}
 
-{#- The buyer's identity used to recognise one contract across publications. A valid, non-placeholder SIRET
-    identifies its buyer. Otherwise the published identifier cannot be trusted to (14 zeros is published by
-    unrelated buyers), so the identity is the identifier + the buyer's normalised name (comparable_text), and
-    when no name is published (2024 format) the identifier + the content hash of the file that published it
-    (one publisher). -#}
+{#- The buyer's identity used to recognise one contract across publications (fct_contracts.buyer_key):
+      * a valid, non-placeholder SIRET identifies its buyer: the SIRET;
+      * otherwise the identifier cannot be trusted to (14 zeros is published by unrelated buyers): the identifier
+        + the buyer's normalised name (comparable_text) when a name is published (2019 format, tabular files);
+      * without a name (2024 format), an invalid identifier that is not a placeholder stays the identity (a
+        mistyped SIRET is still its buyer's), and a placeholder is qualified by the content hash of the file that
+        published it (one publisher): the same contract republished in that file is still one contract. -#}
 {% macro buyer_key(buyer_id, buyer_name, source_sha256) -%}
     case
         when {{ buyer_id }} is null then null
         when {{ is_valid_siret(buyer_id) }} and not {{ is_placeholder_identifier(buyer_id) }} then {{ buyer_id }}
         when nullif({{ comparable_text(buyer_name) }}, '') is not null
             then {{ buyer_id }} || '|' || {{ comparable_text(buyer_name) }}
+        when not {{ is_placeholder_identifier(buyer_id) }} then {{ buyer_id }}
         else {{ buyer_id }} || '|fichier:' || {{ source_sha256 }}
     end
 {%- endmacro %}

@@ -8,7 +8,7 @@ select
     modifications.modification_publication_date,
     modifications.amount_eur,
     modifications.duration_months,
-    modifications.holders_json is not null as changes_holders,
+    {{ holders_identified('modifications.holders_json') }} as changes_holders,
     modifications.is_well_formed
 from {{ ref('int_contracts_modified') }} as contracts
 inner join {{ ref('stg_decp__modifications') }} as modifications
