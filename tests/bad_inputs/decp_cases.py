@@ -185,9 +185,13 @@ CASES: list[Case] = check_unique_ids(
             "D02",
             "clean 2024-format JSON record (control)",
             lambda d: write(d / "D02_clean_2024.json", json_2024([record("D02", base=BASE_2024)])),
-            "loaded; one contract with its social clause, no issue",
+            "loaded; one contract with its social clause; the official example's modification is dated 2022-10-18, "
+            "before its notification (2024-05-15): issue 'modification datée avant la notification du contrat'",
             files=[("D02_clean_2024.json", "loaded", 1, None)],
             fates=ONE_CONTRACT,
+            issues=[
+                ("modifications[1].dateNotificationModification", "modification datée avant la notification du contrat")
+            ],
             check="select has_social_clause and has_social_criterion from marts.fct_contracts "
             "where contract_id = 'D02-1'",
         ),
@@ -247,10 +251,16 @@ CASES: list[Case] = check_unique_ids(
                 json_2024([record("D09", 1, BASE_2024)], concessions=record("D09", 2, BASE_CONCESSION)),
             ),
             "loaded: the marché of the list and the lone concession, two contracts (the concession example has no "
-            "CPV: issue 'code CPV absent')",
+            "CPV: issue 'code CPV absent'; the marché example's modification predates its notification)",
             files=[("D09_lone_records.json", "loaded", 2, None)],
             fates={"retained": 2},
-            issues=[("codeCPV", "code CPV absent")],  # the official concession example has no CPV
+            issues=[
+                ("codeCPV", "code CPV absent"),
+                (
+                    "modifications[1].dateNotificationModification",
+                    "modification datée avant la notification du contrat",
+                ),
+            ],  # official examples: no CPV, dates
         ),
         _case(
             "D10",
@@ -402,7 +412,7 @@ CASES: list[Case] = check_unique_ids(
             "contract kept with is_buyer_siret_valid = false; issue acheteur.id 'SIRET de l'acheteur invalide'",
             files=[("D23_bad_buyer_siret.json", "loaded", 1, None)],
             fates=ONE_CONTRACT,
-            issues=[("acheteur.id", "SIRET de l'acheteur invalide (14 chiffres et clé de Luhn)")],
+            issues=[("acheteur.id", "SIRET de l'acheteur invalide (14 chiffres, clé de Luhn du SIRET et du SIREN)")],
             check="select not is_buyer_siret_valid from marts.fct_contracts where contract_id = 'D23-1'",
         ),
         _case(
@@ -475,10 +485,14 @@ CASES: list[Case] = check_unique_ids(
             "D30",
             "dateNotification in the future (2099-01-15)",
             lambda d: write(d / "D30_date_future.json", json_2019(record("D30", dateNotification="2099-01-15"))),
-            "contract kept; issue 'date de notification dans le futur'",
+            "contract kept; issues 'date de notification dans le futur' and 'données publiées avant la notification "
+            "du contrat'",
             files=[("D30_date_future.json", "loaded", 1, None)],
             fates=ONE_CONTRACT,
-            issues=[("dateNotification", "date de notification dans le futur")],
+            issues=[
+                ("dateNotification", "date de notification dans le futur"),
+                ("datePublicationDonnees", "données publiées avant la notification du contrat"),
+            ],
         ),
         _case(
             "D31",

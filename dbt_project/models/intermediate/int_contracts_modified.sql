@@ -26,10 +26,8 @@ with retained as (
 
 modifications as (
 
-    select
-        source_sha256 || ':' || record_type || ':' || record_index as record_key,
-        *
-    from {{ ref('stg_decp__modifications') }}
+    select *
+    from {{ ref('int_contract_modifications_unioned') }}
     where is_well_formed
     {%- if is_incremental() %}
         and source_sha256 in (
@@ -49,7 +47,8 @@ latest_values as (
             filter (where modifications.amount_eur is not null) as modified_amount_eur,
         arg_max(modifications.duration_months, {{ modification_order('modification_date', 'modification_position') }})
             filter (where modifications.duration_months is not null) as modified_duration_months,
-        arg_max(modification_position, {{ modification_order('modification_date', 'modification_position') }})
+        arg_max(modifications.modification_position,
+            {{ modification_order('modification_date', 'modification_position') }})
             filter (where {{ holders_identified('holders_json') }}) as holders_modification_position,
         max(modification_date) as last_modification_date,
         count(*) filter (

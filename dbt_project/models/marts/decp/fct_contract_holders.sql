@@ -35,8 +35,7 @@ modification_holder_items as (
         unnest(json_extract(modifications.holders_json, '$[*]')) as holder_json,
         generate_subscripts(json_extract(modifications.holders_json, '$[*]'), 1) as holder_position
     from contracts
-    inner join {{ ref('stg_decp__modifications') }} as modifications
-        using (source_sha256, record_type, record_index)
+    inner join {{ ref('int_contract_modifications_unioned') }} as modifications using (record_key)
     where {{ holders_identified('modifications.holders_json') }}
 
 ),

@@ -11,5 +11,4 @@ select
     {{ holders_identified('modifications.holders_json') }} as changes_holders,
     modifications.is_well_formed
 from {{ ref('int_contracts_modified') }} as contracts
-inner join {{ ref('stg_decp__modifications') }} as modifications
-    using (source_sha256, record_type, record_index)
+inner join {{ ref('int_contract_modifications_unioned') }} as modifications using (record_key)
