@@ -37,6 +37,16 @@
     end
 {%- endmacro %}
 
+{#- The repaired text of `field` ('objet', 'acheteur.nom', 'titulaires[n].denominationSociale') in a record's
+    text_repairs (raw_decp.decp_records: mojibake repaired with ftfy at load time, dlt_sources/decp/text_repair.py),
+    NULL when that field was not repaired. -#}
+{% macro repaired_text(text_repairs, field) -%}
+    list_filter(
+        from_json({{ text_repairs }}, '[{"field": "VARCHAR", "published": "VARCHAR", "repaired": "VARCHAR"}]'),
+        lambda repair: repair.field = {{ field }}
+    )[1].repaired
+{%- endmacro %}
+
 {#- Text damaged in encoding: U+FFFD (the replacement character) stands for characters lost when the text was
     decoded with the wrong encoding; they cannot be recovered. -#}
 {% macro has_lost_characters(value) -%}

@@ -48,6 +48,15 @@ SIREN_INVALID = next(
     if not siret.is_valid(v)
 )
 PLACEHOLDER = "00000000000000"
+BUYER_MOJIBAKE = valid_siret("91234569", "0001")
+HOLDER_3 = valid_siret("81234569", "0001")
+#: what the text was, and what a UTF-8 file read as Windows-1252 made of it
+CLEAN_TEXT = {
+    "objet": "Entretien des espaces verts – lycée Émile-Zola, cœur d’îlot",
+    "acheteur.nom": "Région Île-de-France",
+    "titulaires[1].denominationSociale": "Société Française d’Élagage",
+}
+MOJIBAKE = {field: text.encode("utf-8").decode("cp1252") for field, text in CLEAN_TEXT.items()}
 
 
 def record(contract_id: str, **fields: Any) -> dict[str, Any]:
@@ -104,6 +113,18 @@ RECORDS = [
         acheteur={"id": BUYER_DAMAGED, "nom": "Département de Test"},
         titulaires=[{"typeIdentifiant": "SIRET", "id": HOLDER_2, "denominationSociale": "Société Delta"}],
         datePublicationDonnees="2020-06-02",
+    ),
+    record(
+        "R-MOJI",
+        objet=MOJIBAKE["objet"],
+        acheteur={"id": BUYER_MOJIBAKE, "nom": MOJIBAKE["acheteur.nom"]},
+        titulaires=[
+            {
+                "typeIdentifiant": "SIRET",
+                "id": HOLDER_3,
+                "denominationSociale": MOJIBAKE["titulaires[1].denominationSociale"],
+            }
+        ],
     ),
     record("R-CPV7", codeCPV="3000000-1"),
     record("R-CPV7X", codeCPV="9999999"),
@@ -294,6 +315,32 @@ def test_lost_characters_are_flagged_and_undamaged_spellings_preferred(warehouse
     ]
     # the raw layer keeps the value as published
     assert contract(warehouse, "R-FFFD", "contract_object") == damaged["objet"]
+
+
+def test_reversible_mojibake_is_repaired_flagged_and_kept_raw(warehouse: Path) -> None:
+    assert all(MOJIBAKE[field] != text for field, text in CLEAN_TEXT.items())
+    assert contract(warehouse, "R-MOJI", "contract_object") == CLEAN_TEXT["objet"]
+    assert rows(
+        warehouse, "select buyer_name_published from marts.dim_buyer where buyer_key = ?", [BUYER_MOJIBAKE]
+    ) == [(CLEAN_TEXT["acheteur.nom"],)]
+    assert rows(warehouse, "select company_name_published from marts.dim_company where company_id = ?", [HOLDER_3]) == [
+        (CLEAN_TEXT["titulaires[1].denominationSociale"],)
+    ]
+    repaired = {
+        (field, published, issue)
+        for field, published, issue in rows(
+            warehouse,
+            "select field, published_value, issue from marts.decp_record_issues where issue like 'texte mal décodé%'",
+        )
+    }
+    assert repaired == {
+        (field, MOJIBAKE[field], f"texte mal décodé (UTF-8 lu comme Latin-1/Windows-1252) réparé : {text}")
+        for field, text in CLEAN_TEXT.items()
+    }
+    [(raw,)] = rows(
+        warehouse, "select record from raw_decp.decp_records where json_extract_string(record, '$.id') = 'R-MOJI'"
+    )
+    assert json.loads(raw)["objet"] == MOJIBAKE["objet"]  # raw keeps the value as published
 
 
 # ------------------------------------------------------------------ CPV

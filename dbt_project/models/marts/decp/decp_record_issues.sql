@@ -23,7 +23,8 @@ with records as (
         social_consideration_keys,
         buyer_name_published,
         contract_object,
-        holders_json
+        holders_json,
+        text_repairs
     from {{ ref('stg_decp__records') }}
 
 ),
@@ -50,7 +51,8 @@ tabular_rows as (
         cast(null as varchar[]) as social_consideration_keys,
         buyer_name_published,
         cast(null as varchar) as contract_object,
-        cast(null as json) as holders_json
+        cast(null as json) as holders_json,
+        cast(null as varchar) as text_repairs
     from {{ ref('stg_decp__tabular_rows') }}
 
 ),
@@ -131,6 +133,19 @@ issues as (
         case when {{ has_lost_characters('buyer_name_published') }}
             then 'caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable' end
     from all_records
+
+    union all
+
+    select record_key, source_file, record_index, repair.field, repair.published,
+        'texte mal décodé (UTF-8 lu comme Latin-1/Windows-1252) réparé : ' || repair.repaired
+    from (
+        select
+            record_key, source_file, record_index,
+            unnest(from_json(text_repairs, '[{"field": "VARCHAR", "published": "VARCHAR", "repaired": "VARCHAR"}]'))
+                as repair
+        from all_records
+        where text_repairs is not null
+    )
 
     union all
 
