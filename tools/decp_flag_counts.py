@@ -25,7 +25,8 @@ DEMO_DECP = REPO / "demo_data" / "decp"
 FLAGS = {
     "SIRET invalide": "issue like 'SIRET de l''acheteur invalide%'",
     "dont SIREN seul faux": None,  # computed below: the 14-digit Luhn key passes, python-stdnum refuses
-    "identifiant de remplissage": "issue like 'identifiant de l''acheteur de remplissage%'",
+    "acheteur de remplissage": "issue like 'identifiant de l''acheteur de remplissage%'",
+    "titulaire de remplissage": "issue like 'identifiant du titulaire de remplissage%'",
     "titulaires sans identifiant": "issue in ('aucun titulaire identifié dans la liste : titulaire inconnu', "
     "'liste de titulaires sans identifiant : titulaires précédents conservés')",
     "U+FFFD": "issue like 'caractères perdus%'",

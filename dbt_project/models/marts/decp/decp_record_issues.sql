@@ -194,6 +194,8 @@ issues as (
         case
             when not holders.is_well_formed then 'titulaire mal formé (pas un objet): ignoré'
             when holders.holder_id is null then 'titulaire sans identifiant: ignoré'
+            when {{ is_placeholder_identifier('holders.holder_id') }}
+                then 'identifiant du titulaire de remplissage (chiffre répété ou suite 123456789)'
         end
     from {{ ref('stg_decp__holders') }} as holders
     inner join {{ ref('stg_decp__records') }} as records

@@ -53,6 +53,7 @@ select
     coalesce(establishments.official_name, structures.structure_name, companies.published_name) as company_name,
     companies.published_name as company_name_published,
     {{ is_valid_siret('companies.company_id') }} as is_siret_valid,
+    {{ is_placeholder_identifier('companies.company_id') }} as is_id_placeholder,
     establishments.siret is not null as is_in_sirene,
     establishments.naf_code,
     establishments.naf_label,
