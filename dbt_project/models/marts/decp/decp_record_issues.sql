@@ -230,15 +230,14 @@ issues as (
 
     union all
 
+    -- modifications of JSON/XML records and of "DECP valides" tabular files alike
     select
-        modifications.source_sha256 || ':' || modifications.record_type || ':' || modifications.record_index,
-        records.source_file, modifications.record_index,
+        modifications.record_key, records.source_file, records.record_index,
         'modifications[' || modifications.modification_position || '].dateNotificationModification',
         cast(modifications.modification_date as varchar),
         {{ modification_date_issue('modifications.modification_date', 'records.notification_date') }}
-    from {{ ref('stg_decp__modifications') }} as modifications
-    inner join {{ ref('stg_decp__records') }} as records
-        using (source_sha256, record_type, record_index)
+    from {{ ref('int_contract_modifications_unioned') }} as modifications
+    inner join {{ ref('int_contract_records_unioned') }} as records using (record_key)
 
     union all
 
