@@ -1,11 +1,11 @@
 {#- A source table, or an empty relation with its columns when the load has not created it yet (dlt creates a
-    table only when rows arrive: a warehouse fed only JSON files has no tabular table). Columns are text;
-    `record_index`/`row_index` are integers. A table loaded before a column was added to the exchange format
-    (resident_qpv...) gets that column as null until a load adds it. -#}
+    table only when rows arrive: a warehouse fed only JSON files has no tabular table). Listed columns the table
+    does not have yet (dlt adds a column when a file first brings it) are NULL. Columns are text;
+    `record_index`/`row_index` are integers. -#}
 {% macro source_or_empty(source_name, table_name, columns) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- set existing = adapter.get_relation(
-            database=relation.database, schema=relation.schema, identifier=relation.identifier) if execute -%}
+            database=relation.database, schema=relation.schema, identifier=relation.identifier) if execute else relation -%}
     {%- if execute and existing is none -%}
         (select
         {%- for column in columns %}
@@ -13,8 +13,8 @@
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
         where false)
-    {%- elif execute -%}
-        {%- set present = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list -%}
+    {%- else -%}
+        {%- set present = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list if execute else columns -%}
         {%- set missing = columns | reject('in', present) | list -%}
         {%- if missing -%}
             (select *
@@ -23,7 +23,5 @@
         {%- else -%}
             {{ relation }}
         {%- endif -%}
-    {%- else -%}
-        {{ relation }}
     {%- endif -%}
 {%- endmacro %}

@@ -19,6 +19,7 @@ from .documents import Document, DocumentError, discover_documents
 from .download import fetch_remote
 from .readers import RecordParseError, iter_records
 from .tabular import iter_tabular_batches
+from .text_repair import record_repairs
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ RECORD_SCHEMA = pa.schema(
         ("format_version", pa.string()),
         ("record_index", pa.int64()),
         ("record", pa.string()),
+        # JSON list of {field, published, repaired}: text fields repaired from mojibake (text_repair.py), NULL
+        # when none; `record` stays as published
+        ("text_repairs", pa.string()),
     ]
 )
 AUDIT_SCHEMA = pa.schema(
@@ -64,6 +68,11 @@ class _RecordBuffer:
         self.columns["format_version"].append(format_version)
         self.columns["record_index"].append(index)
         self.columns["record"].append(orjson.dumps(record).decode())
+        repairs = [
+            {"field": name, "published": published, "repaired": repaired}
+            for name, published, repaired in record_repairs(record)
+        ]
+        self.columns["text_repairs"].append(orjson.dumps(repairs).decode() if repairs else None)
 
     def __len__(self) -> int:
         return len(self.columns["record"])

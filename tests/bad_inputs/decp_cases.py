@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import io
 import json
 import struct
@@ -153,6 +154,55 @@ def _nan_2019(case_id: str) -> bytes:
     return text.replace('"montant": 544763', '"montant": NaN', 1).encode()
 
 
+#: Luhn key of the 14 digits right, SIREN (219300531) key wrong: invalid for python-stdnum (checked in the case)
+SIREN_INVALID_SIRET = "21930053100007"
+LOST = "\ufffd"
+#: text as it was, and what a UTF-8 file read as Windows-1252 made of it
+CLEAN_OBJECT = "Rénovation de l’école Émile-Zola – cœur d’îlot"
+MOJIBAKE_OBJECT = CLEAN_OBJECT.encode("utf-8").decode("cp1252")
+
+
+def _modification(date: str | None, **fields: Any) -> dict[str, Any]:
+    result = {"objetModification": "avenant", "datePublicationDonneesModification": "2019-12-01", **fields}
+    if date is not None:
+        result["dateNotificationModification"] = date
+    return result
+
+
+VALIDES_HEADER = [
+    "titulaire_denominationSociale_1", "titulaire_id_1", "titulaire_typeIdentifiant_1",
+    "titulaire_denominationSociale_2", "titulaire_id_2", "titulaire_typeIdentifiant_2", "procedure", "nature",
+    "codeCPV", "dureeMois", "datePublicationDonnees", "id", "dateNotification", "objet", "montant", "acheteur.id",
+    "acheteur.nom", "booleanModification", "objetModification", "dureeMoisModification", "montantModification",
+    "dateNotificationModification", "idModification",
+]  # fmt: skip
+
+
+def valides_rows(case_id: str) -> list[dict[str, str]]:
+    """One record of BASE_2019 with two holders and two modifications: two rows of the "DECP valides" layout."""
+    common = {
+        "titulaire_denominationSociale_1": "ABATECH", "titulaire_id_1": "48080837700042",
+        "titulaire_typeIdentifiant_1": "SIRET", "titulaire_denominationSociale_2": "SECOND TITULAIRE",
+        "titulaire_id_2": "44306184100047", "titulaire_typeIdentifiant_2": "SIRET", "procedure": "Procédure adaptée",
+        "nature": "Marché", "codeCPV": "45110000-1", "dureeMois": "6", "datePublicationDonnees": "2019-01-29",
+        "id": f"{case_id}-1", "dateNotification": "2019-01-22", "objet": BASE_2019["objet"], "montant": "544763",
+        "acheteur.id": NOISY, "acheteur.nom": "Ville de Noisy-le-Sec", "booleanModification": "1",
+    }  # fmt: skip
+    return [
+        {**common, "objetModification": "avenant 1", "montantModification": "600000",
+         "dateNotificationModification": "2019-06-01", "idModification": "1"},
+        {**common, "objetModification": "avenant 2", "dureeMoisModification": "9",
+         "dateNotificationModification": "2019-09-01", "idModification": "2"},
+    ]  # fmt: skip
+
+
+TIE_FIRST = json_2019(record("D66", objet="Version publiée par la plateforme A"))
+TIE_SECOND = json_2019(record("D66", objet="Version publiée par la plateforme B"))
+#: the file whose content has the smaller SHA-256 wins a tie (computed here, independently)
+TIE_WINNER = min((TIE_FIRST, TIE_SECOND), key=lambda content: hashlib.sha256(content).hexdigest())
+TIE_WINNER_OBJECT = json.loads(TIE_WINNER)["marches"][0]["objet"]
+
+
 XXE = (
     '<?xml version="1.0"?>\n<!DOCTYPE marches [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY lol "lol">'
     '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
@@ -185,9 +235,13 @@ CASES: list[Case] = check_unique_ids(
             "D02",
             "clean 2024-format JSON record (control)",
             lambda d: write(d / "D02_clean_2024.json", json_2024([record("D02", base=BASE_2024)])),
-            "loaded; one contract with its social clause, no issue",
+            "loaded; one contract with its social clause; the official example's modification is dated 2022-10-18, "
+            "before its notification (2024-05-15): issue 'modification datée avant la notification du contrat'",
             files=[("D02_clean_2024.json", "loaded", 1, None)],
             fates=ONE_CONTRACT,
+            issues=[
+                ("modifications[1].dateNotificationModification", "modification datée avant la notification du contrat")
+            ],
             check="select has_social_clause and has_social_criterion from marts.fct_contracts "
             "where contract_id = 'D02-1'",
         ),
@@ -247,10 +301,16 @@ CASES: list[Case] = check_unique_ids(
                 json_2024([record("D09", 1, BASE_2024)], concessions=record("D09", 2, BASE_CONCESSION)),
             ),
             "loaded: the marché of the list and the lone concession, two contracts (the concession example has no "
-            "CPV: issue 'code CPV absent')",
+            "CPV: issue 'code CPV absent'; the marché example's modification predates its notification)",
             files=[("D09_lone_records.json", "loaded", 2, None)],
             fates={"retained": 2},
-            issues=[("codeCPV", "code CPV absent")],  # the official concession example has no CPV
+            issues=[
+                ("codeCPV", "code CPV absent"),
+                (
+                    "modifications[1].dateNotificationModification",
+                    "modification datée avant la notification du contrat",
+                ),
+            ],  # official examples: no CPV, dates
         ),
         _case(
             "D10",
@@ -402,7 +462,7 @@ CASES: list[Case] = check_unique_ids(
             "contract kept with is_buyer_siret_valid = false; issue acheteur.id 'SIRET de l'acheteur invalide'",
             files=[("D23_bad_buyer_siret.json", "loaded", 1, None)],
             fates=ONE_CONTRACT,
-            issues=[("acheteur.id", "SIRET de l'acheteur invalide (14 chiffres et clé de Luhn)")],
+            issues=[("acheteur.id", "SIRET de l'acheteur invalide (14 chiffres, clé de Luhn du SIRET et du SIREN)")],
             check="select not is_buyer_siret_valid from marts.fct_contracts where contract_id = 'D23-1'",
         ),
         _case(
@@ -475,10 +535,14 @@ CASES: list[Case] = check_unique_ids(
             "D30",
             "dateNotification in the future (2099-01-15)",
             lambda d: write(d / "D30_date_future.json", json_2019(record("D30", dateNotification="2099-01-15"))),
-            "contract kept; issue 'date de notification dans le futur'",
+            "contract kept; issues 'date de notification dans le futur' and 'données publiées avant la notification "
+            "du contrat'",
             files=[("D30_date_future.json", "loaded", 1, None)],
             fates=ONE_CONTRACT,
-            issues=[("dateNotification", "date de notification dans le futur")],
+            issues=[
+                ("dateNotification", "date de notification dans le futur"),
+                ("datePublicationDonnees", "données publiées avant la notification du contrat"),
+            ],
         ),
         _case(
             "D31",
@@ -752,6 +816,228 @@ CASES: list[Case] = check_unique_ids(
             lambda d: write(d / "D53_header_only.csv", tabular([])),
             "failed: 'no record found in the document'",
             files=[("D53_header_only.csv", "failed", 0, "no record found in the document")],
+        ),
+        # ------------------------------------------------------------------ issue 12: identifiers, holders, text
+        _case(
+            "D55",
+            "buyer SIRET whose 14-digit Luhn key is right but whose SIREN's key is wrong",
+            lambda d: write(
+                d / "D55_siren_key.json",
+                json_2019(record("D55", acheteur={"id": SIREN_INVALID_SIRET, "nom": "Ville de Noisy-le-Sec"})),
+            ),
+            "contract kept with is_buyer_siret_valid = false (python-stdnum's rule); issue acheteur.id 'SIRET de "
+            "l'acheteur invalide (14 chiffres, clé de Luhn du SIRET et du SIREN)'",
+            files=[("D55_siren_key.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            issues=[("acheteur.id", "SIRET de l'acheteur invalide (14 chiffres, clé de Luhn du SIRET et du SIREN)")],
+            check="select not is_buyer_siret_valid and not is_buyer_id_placeholder from marts.fct_contracts "
+            "where contract_id = 'D55-1'",
+        ),
+        _case(
+            "D56",
+            "two unrelated buyers publishing the placeholder SIRET 00000000000000 for the same contract id",
+            lambda d: write(
+                d / "D56_placeholder.json",
+                json_2019(
+                    record("D56", acheteur={"id": "00000000000000", "nom": "Commune de Villeneuve"}),
+                    record("D56", acheteur={"id": "00000000000000", "nom": "Syndicat des eaux du Val"}),
+                ),
+            ),
+            "two contracts, never merged (buyer identity = identifier + normalised name), flagged "
+            "is_buyer_id_placeholder; issue acheteur.id 'identifiant de l'acheteur de remplissage' on each",
+            files=[("D56_placeholder.json", "loaded", 2, None)],
+            fates={"retained": 2},
+            issues=[
+                ("acheteur.id", "identifiant de l'acheteur de remplissage (chiffre répété ou suite 123456789)"),
+                ("acheteur.id", "identifiant de l'acheteur de remplissage (chiffre répété ou suite 123456789)"),
+            ],
+            check="select count(*) = 2 and count(distinct buyer_key) = 2 and bool_and(is_buyer_id_placeholder) "
+            "and (select count(*) from marts.dim_buyer where buyer_id_published = '00000000000000' "
+            "and buyer_siret is null) = 2 from marts.fct_contracts where contract_id = 'D56-1'",
+        ),
+        _case(
+            "D57",
+            "modification whose titulaires are field names, not holders ([{titulaire: typeIdentifiant}, "
+            "{titulaire: id}])",
+            lambda d: write(
+                d / "D57_modification_holders.json",
+                json_2019(
+                    record(
+                        "D57",
+                        modifications=[
+                            _modification(
+                                "2019-06-01", titulaires=[{"titulaire": "typeIdentifiant"}, {"titulaire": "id"}]
+                            )
+                        ],
+                    )
+                ),
+            ),
+            "the contract keeps its initial holder; issue 'modifications[1].titulaires' 'liste de titulaires sans "
+            "identifiant : titulaires précédents conservés'",
+            files=[("D57_modification_holders.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            issues=[
+                (
+                    "modifications[1].titulaires",
+                    "liste de titulaires sans identifiant : titulaires précédents conservés",
+                )
+            ],
+            check="select holder_count = 1 and modification_count = 1 from marts.fct_contracts "
+            "where contract_id = 'D57-1'",
+        ),
+        _case(
+            "D58",
+            "initial titulaires without any identifier",
+            lambda d: write(
+                d / "D58_holders_without_id.json",
+                json_2019(record("D58", titulaires=[{"typeIdentifiant": "SIRET", "denominationSociale": "ABATECH"}])),
+            ),
+            "contract kept, holder unknown (holder_count 0); issues 'titulaires' 'aucun titulaire identifié dans "
+            "la liste : titulaire inconnu' and 'titulaires[1]' 'titulaire sans identifiant: ignoré'",
+            files=[("D58_holders_without_id.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            issues=[
+                ("titulaires", "aucun titulaire identifié dans la liste : titulaire inconnu"),
+                ("titulaires[1]", "titulaire sans identifiant: ignoré"),
+            ],
+            check="select holder_count = 0 from marts.fct_contracts where contract_id = 'D58-1'",
+        ),
+        _case(
+            "D59",
+            "U+FFFD replacement characters in objet and the buyer's name",
+            lambda d: write(
+                d / "D59_lost_characters.json",
+                json_2019(
+                    record(
+                        "D59",
+                        objet=f"Travaux d'am{LOST}nagement",
+                        acheteur={"id": NOISY, "nom": f"Ville de Noisy-le-S{LOST}c"},
+                    )
+                ),
+            ),
+            "contract kept as published; issues 'objet' and 'acheteur.nom' 'caractères perdus (U+FFFD) : texte "
+            "endommagé à la publication, irréparable'",
+            files=[("D59_lost_characters.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            issues=[
+                ("acheteur.nom", "caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable"),
+                ("objet", "caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable"),
+            ],
+        ),
+        _case(
+            "D60",
+            "objet in UTF-8 read as Windows-1252 (mojibake: 'RÃ©novation de lâ€™Ã©cole')",
+            lambda d: write(d / "D60_mojibake.json", json_2019(record("D60", objet=MOJIBAKE_OBJECT))),
+            "repaired with ftfy: contract_object 'Rénovation de l’école…', raw record as published; issue 'objet' "
+            "'texte mal décodé (UTF-8 lu comme Latin-1/Windows-1252) réparé : …'",
+            files=[("D60_mojibake.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            issues=[("objet", f"texte mal décodé (UTF-8 lu comme Latin-1/Windows-1252) réparé : {CLEAN_OBJECT}")],
+            check=f"select contract_object = '{CLEAN_OBJECT}' from marts.fct_contracts where contract_id = 'D60-1'",
+        ),
+        _case(
+            "D61",
+            "CPV code that lost its leading zero (3000000-1)",
+            lambda d: write(d / "D61_cpv_7_digits.json", json_2019(record("D61", codeCPV="3000000-1"))),
+            "cpv_code 03000000 (in CPV 2008); issue codeCPV 'code CPV à 7 chiffres : zéro initial restauré'",
+            files=[("D61_cpv_7_digits.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            issues=[("codeCPV", "code CPV à 7 chiffres : zéro initial restauré")],
+            check="select cpv_code = '03000000' from marts.fct_contracts where contract_id = 'D61-1'",
+        ),
+        _case(
+            "D62",
+            "CPV code of 8 digits absent from CPV 2008 (99999999-9)",
+            lambda d: write(d / "D62_cpv_unknown.json", json_2019(record("D62", codeCPV="99999999-9"))),
+            "cpv_code kept as published (99999999); issue codeCPV 'code CPV absent du CPV 2008'",
+            files=[("D62_cpv_unknown.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            issues=[("codeCPV", "code CPV absent du CPV 2008")],
+            check="select cpv_code = '99999999' and cpv_issue = 'code CPV absent du CPV 2008' "
+            "from marts.fct_contracts where contract_id = 'D62-1'",
+        ),
+        _case(
+            "D63",
+            "data published before notification; modifications dated before notification and in 2999",
+            lambda d: write(
+                d / "D63_impossible_dates.json",
+                json_2019(
+                    record(
+                        "D63",
+                        datePublicationDonnees="2019-01-10",
+                        modifications=[_modification("2018-12-01", montant=600000), _modification("2999-01-01")],
+                    )
+                ),
+            ),
+            "contract kept, is_published_before_notification, modification_date_issue_count 2; issues "
+            "datePublicationDonnees, modifications[1] and modifications[2] dateNotificationModification",
+            files=[("D63_impossible_dates.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            issues=[
+                ("datePublicationDonnees", "données publiées avant la notification du contrat"),
+                (
+                    "modifications[1].dateNotificationModification",
+                    "modification datée avant la notification du contrat",
+                ),
+                ("modifications[2].dateNotificationModification", "modification datée dans le futur"),
+            ],
+            check="select is_published_before_notification and modification_date_issue_count = 2 "
+            "from marts.fct_contracts where contract_id = 'D63-1'",
+        ),
+        _case(
+            "D64",
+            "an undated modification (montant 700000) published after a dated one (montant 600000)",
+            lambda d: write(
+                d / "D64_undated_modification.json",
+                json_2019(
+                    record(
+                        "D64",
+                        modifications=[
+                            _modification("2019-06-01", montant=600000),
+                            _modification(None, montant=700000),
+                        ],
+                    )
+                ),
+            ),
+            "current montant 600000: an undated modification comes before every dated one; no issue",
+            files=[("D64_undated_modification.json", "loaded", 1, None)],
+            fates=ONE_CONTRACT,
+            check="select current_amount_eur = 600000 and modification_count = 2 from marts.fct_contracts "
+            "where contract_id = 'D64-1'",
+        ),
+        _case(
+            "D65",
+            "the Ministry's 'DECP valides' tabular layout (';', titulaire_id_1..2, dotted acheteur.id, one row per "
+            "modification)",
+            lambda d: write(
+                d / "D65_decp_valides.csv", "\ufeff" + tabular(valides_rows("D65"), VALIDES_HEADER, delimiter=";")
+            ),
+            "loaded: 4 rows (2 rows × 2 holders); one contract with 2 holders, 2 modifications, current montant "
+            "600000 and duration 9",
+            files=[("D65_decp_valides.csv", "loaded", 4, None)],
+            fates=ONE_CONTRACT,
+            check="select holder_count = 2 and modification_count = 2 and current_amount_eur = 600000 "
+            "and current_duration_months = 9 from marts.fct_contracts where contract_id = 'D65-1'",
+        ),
+        _case(
+            "D66",
+            "the same contract in two files, same publication date and completeness, different objet",
+            lambda d: (write(d / "D66_b.json", TIE_FIRST), write(d / "D66_a.json", TIE_SECOND)),
+            "one contract: the file whose content has the smaller SHA-256 wins, whatever the file names",
+            files=[("D66_a.json", "loaded", 1, None), ("D66_b.json", "loaded", 1, None)],
+            fates={"retained": 1, "superseded": 1},
+            check=f"select contract_object = '{TIE_WINNER_OBJECT}' from marts.fct_contracts "
+            "where contract_id = 'D66-1'",
+        ),
+        _case(
+            "D67",
+            "'DECP valides'-like CSV without its acheteur.id column",
+            lambda d: write(
+                d / "D67_valides_no_buyer.csv",
+                tabular(valides_rows("D67"), [h for h in VALIDES_HEADER if h != "acheteur.id"], delimiter=";"),
+            ),
+            "failed: 'missing column(s) acheteur_id, titulaire_id' (neither layout)",
+            files=[("D67_valides_no_buyer.csv", "failed", 0, "missing column(s) acheteur_id, titulaire_id")],
         ),
     ]
 )

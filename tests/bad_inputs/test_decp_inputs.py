@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from corpus import Case, Corpus
 from decp_cases import CASES
+from reliability_support import mart_checksums
+from support import run_dbt, warehouse_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bad_inputs")]
 
@@ -92,3 +97,13 @@ def test_a_second_run_loads_nothing_and_reports_nothing_new(corpus: Corpus) -> N
             "select count(*) from raw_decp.decp_load_audit where _dlt_load_id = ?", [corpus.loads["decp"][1]]
         ).fetchall()
     assert audited == 0
+
+
+def test_a_rebuild_gives_identical_decp_marts(corpus: Corpus, tmp_path: Path) -> None:
+    """The DECP marts are a function of the raw tables: rebuilt from scratch on a copy of the corpus warehouse,
+    every mart row is the same (checksums of every mart, load ids aside)."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(corpus.warehouse, copy)
+    env = {**os.environ, **warehouse_env(tmp_path), "OBSERVATOIRE_WAREHOUSE": str(copy)}
+    run_dbt(["build", "--full-refresh", "--select", "+path:models/marts/decp"], env, tmp_path)
+    assert mart_checksums(copy) == mart_checksums(corpus.warehouse)

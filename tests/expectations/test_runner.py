@@ -57,7 +57,8 @@ create table marts.fct_contracts (
     social_considerations_known boolean, has_social_clause boolean, has_social_criterion boolean,
     is_reserved_contract boolean, is_buyer_siret_valid boolean, is_amount_anomalous boolean,
     amount_anomaly_reason varchar, is_notification_date_valid boolean, is_duration_valid boolean,
-    source_file varchar, source_record_index bigint
+    source_file varchar, source_record_index bigint, buyer_key varchar, is_buyer_id_placeholder boolean,
+    is_published_before_notification boolean, cpv_issue varchar
 )"""
 
 
@@ -116,6 +117,10 @@ def fct_rows(decp_records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
                 True,
                 SOURCE_FILE,
                 i,
+                rec["acheteur"]["id"],  # valid SIRETs: the buyer identity is the SIRET
+                len(set(rec["acheteur"]["id"][:9])) == 1 or rec["acheteur"]["id"][:9] in ("123456789", "987654321"),
+                rec["datePublicationDonnees"][:10] < notified,
+                None,
             )
         )
     return rows
@@ -138,7 +143,7 @@ def make_db(tmp_path: Path, raw_rows: list[tuple[Any, ...]], fct_rows: list[tupl
             con.execute(RAW_DDL)
             con.executemany(f"insert into raw_decp.decp_records values ({', '.join('?' * 8)})", raw_rows)
             con.execute(FCT_DDL)
-            con.executemany(f"insert into marts.fct_contracts values ({', '.join('?' * 24)})", fct_rows)
+            con.executemany(f"insert into marts.fct_contracts values ({', '.join('?' * 28)})", fct_rows)
             for sql in defects:
                 con.execute(sql)
         finally:

@@ -20,9 +20,23 @@ tabular_rows as (
         contract_id,
         row_index,
         holder_id,
+        holder_id_type,
         holder_name_published,
+        holder_position_published,
         min(row_index) over (partition by source_sha256, buyer_id, contract_id) as first_row_index
     from {{ ref('stg_decp__tabular_rows') }}
+
+),
+
+-- A "DECP valides" file repeats a record's holders on each of its modification rows: one holder per published
+-- position (titulaire_id_k); a decp.info row is one holder.
+distinct_tabular_holders as (
+
+    select * from tabular_rows
+    qualify row_number() over (
+        partition by source_sha256, buyer_id, contract_id, coalesce(holder_position_published, row_index)
+        order by row_index
+    ) = 1
 
 ),
 
@@ -35,9 +49,10 @@ tabular_holders as (
         ) as integer) as holder_position,
         holder_id is not null as is_well_formed,
         holder_id,
-        case when regexp_full_match(holder_id, '[0-9]{14}') then 'SIRET' end as holder_id_type,
+        coalesce(holder_id_type, case when regexp_full_match(holder_id, '[0-9]{14}') then 'SIRET' end)
+            as holder_id_type,
         holder_name_published
-    from tabular_rows
+    from distinct_tabular_holders
 
 )
 

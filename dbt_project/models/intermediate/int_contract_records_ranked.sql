@@ -2,9 +2,12 @@
 --   * rejected   — no usable key: the contract id or the buyer SIRET is missing;
 --   * retained   — the record that represents its contract;
 --   * superseded — another record of the same contract was chosen.
--- Deduplication rule (deterministic): one contract = one (buyer SIRET, contract id) pair, across files,
--- formats and sources. The retained record is the one with the latest `datePublicationDonnees`, then the
--- most complete (completeness_score), then JSON/XML before tabular, then the first by file path and position.
+-- Deduplication rule (deterministic): one contract = one (buyer identity, contract id) pair, across files,
+-- formats and sources; the buyer identity is its SIRET when valid and not a placeholder, else the published
+-- identifier + the normalised buyer name (macros/identifiers.sql buyer_key). The retained record is the one with
+-- the latest `datePublicationDonnees`, then the most complete (completeness_score), then JSON/XML before
+-- tabular, then by content: the SHA-256 of the file's content, then the record's position in it. Where a file
+-- lies and how it is named never decide.
 -- Incremental (macros/incremental.sql): a refresh ranks again every record of the contracts that records
 -- loaded since the last build belong to (their fates may change), and adds the new rejected records.
 {{ config(materialized='incremental', unique_key='record_key', incremental_strategy='delete+insert') }}
@@ -19,7 +22,7 @@ with records as (
             select 1
             from {{ ref('int_contract_records_unioned') }} as new_records
             where {{ load_order('new_records.load_id') }} > {{ built }}
-                and new_records.buyer_id = candidates.buyer_id
+                and new_records.buyer_key = candidates.buyer_key
                 and new_records.contract_id = candidates.contract_id
         )
     {% endif %}
@@ -42,14 +45,14 @@ ranked as (
 
     select
         *,
-        case when rejection_reason is null then md5(buyer_id || '|' || contract_id) end as contract_key,
+        case when rejection_reason is null then md5(buyer_key || '|' || contract_id) end as contract_key,
         case when rejection_reason is null then row_number() over (
-            partition by buyer_id, contract_id, rejection_reason is null
+            partition by buyer_key, contract_id, rejection_reason is null
             order by
                 publication_date desc nulls last,
                 completeness_score desc,
                 source_kind = 'tabular',
-                source_file,
+                source_sha256,
                 record_type,
                 record_index
         ) end as version_rank

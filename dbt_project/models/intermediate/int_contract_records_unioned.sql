@@ -1,7 +1,8 @@
 -- Every published contract record in one shape, whatever its source: JSON/XML records as published, and
 -- contracts rebuilt from the tabular file (one record per file × buyer × contract id, its rows being
 -- one per holder). Social considerations are flags, NULL when the record does not say (2019 format,
--- tabular file): unknown is not "no".
+-- tabular file): unknown is not "no". The buyer identity (buyer_key, macros/identifiers.sql) and the CPV code
+-- (int_decp_cpv_codes_resolved) are resolved here, once.
 -- Incremental (macros/incremental.sql): a record never changes once loaded, so a refresh adds the records of
 -- the loads since the last build (a tabular file is loaded whole by one load: its contracts are complete).
 {{ config(materialized='incremental', unique_key='record_key', incremental_strategy='delete+insert') }}
@@ -23,7 +24,7 @@ with json_xml_records as (
         buyer_name_published,
         nature,
         contract_object,
-        cpv_code,
+        cpv_published,
         procedure,
         execution_place_code,
         execution_place_code_type,
@@ -73,15 +74,15 @@ tabular_contracts as (
         contract_id,
         buyer_id,
         max(buyer_name_published) as buyer_name_published,
-        cast(null as varchar) as nature,
-        cast(null as varchar) as contract_object,
-        max(cpv_code) as cpv_code,
+        max(nature) as nature,
+        max(contract_object) as contract_object,
+        max(cpv_published) as cpv_published,
         max(procedure) as procedure,
         cast(null as varchar) as execution_place_code,
         cast(null as varchar) as execution_place_code_type,
         max(duration_months) as duration_months,
         max(notification_date) as notification_date,
-        cast(null as date) as publication_date,
+        max(publication_date) as publication_date,
         max(amount_eur) as amount_eur,
         max(amount_published) as amount_published,
         cast(null as varchar) as price_form,
@@ -106,6 +107,18 @@ unioned as (
         cast(null as boolean) as is_reserved_contract
     from tabular_contracts
 
+),
+
+resolved as (
+
+    select
+        unioned.*,
+        cpv_codes.cpv_code,
+        cpv_codes.cpv_issue,
+        {{ buyer_key('unioned.buyer_id', 'unioned.buyer_name_published', 'unioned.source_sha256') }} as buyer_key
+    from unioned
+    left join {{ ref('int_decp_cpv_codes_resolved') }} as cpv_codes using (cpv_published)
+
 )
 
 select
@@ -115,4 +128,4 @@ select
     + (duration_months is not null)::integer + (notification_date is not null)::integer
     + (amount_eur is not null)::integer + (nature is not null)::integer
     + (execution_place_code is not null)::integer + social_considerations_known::integer as completeness_score
-from unioned
+from resolved

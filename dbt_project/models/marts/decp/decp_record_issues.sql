@@ -17,11 +17,14 @@ with records as (
         duration_published,
         duration_months,
         cpv_published,
-        cpv_code,
         nature,
         procedure,
         social_considerations_published,
-        social_consideration_keys
+        social_consideration_keys,
+        buyer_name_published,
+        contract_object,
+        holders_json,
+        text_repairs
     from {{ ref('stg_decp__records') }}
 
 ),
@@ -42,11 +45,14 @@ tabular_rows as (
         duration_published,
         duration_months,
         cpv_published,
-        cpv_code,
         cast(null as varchar) as nature,
         procedure,
         cast(null as varchar[]) as social_considerations_published,
-        cast(null as varchar[]) as social_consideration_keys
+        cast(null as varchar[]) as social_consideration_keys,
+        buyer_name_published,
+        cast(null as varchar) as contract_object,
+        cast(null as json) as holders_json,
+        cast(null as varchar) as text_repairs
     from {{ ref('stg_decp__tabular_rows') }}
 
 ),
@@ -105,21 +111,55 @@ issues as (
 
     union all
 
-    select record_key, source_file, record_index, 'acheteur.id', buyer_id,
-        case
-            when buyer_id is null then 'identifiant de l''acheteur absent'
-            when not {{ is_valid_siret('buyer_id') }} then 'SIRET de l''acheteur invalide (14 chiffres et clé de Luhn)'
-        end
+    select record_key, source_file, record_index, 'acheteur.id', buyer_id, {{ buyer_id_issue('buyer_id') }}
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'datePublicationDonnees', publication_date_published,
+        {{ publication_date_issue('publication_date', 'notification_date') }}
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'objet', contract_object,
+        case when {{ has_lost_characters('contract_object') }}
+            then 'caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable' end
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, 'acheteur.nom', buyer_name_published,
+        case when {{ has_lost_characters('buyer_name_published') }}
+            then 'caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable' end
+    from all_records
+
+    union all
+
+    select record_key, source_file, record_index, repair.field, repair.published,
+        'texte mal décodé (UTF-8 lu comme Latin-1/Windows-1252) réparé : ' || repair.repaired
+    from (
+        select
+            record_key, source_file, record_index,
+            unnest(from_json(text_repairs, '[{"field": "VARCHAR", "published": "VARCHAR", "repaired": "VARCHAR"}]'))
+                as repair
+        from all_records
+        where text_repairs is not null
+    )
+
+    union all
+
+    select record_key, source_file, record_index, 'titulaires', cast(null as varchar),
+        case when json_array_length(holders_json) > 0 and not {{ holders_identified('holders_json') }}
+            then 'aucun titulaire identifié dans la liste : titulaire inconnu' end
     from all_records
 
     union all
 
     select record_key, source_file, record_index, 'codeCPV', cpv_published,
-        case
-            when cpv_published is null then 'code CPV absent'
-            when cpv_code is null then 'code CPV illisible'
-        end
+        case when cpv_published is null then 'code CPV absent' else cpv_codes.cpv_issue end
     from all_records
+    left join {{ ref('int_decp_cpv_codes_resolved') }} as cpv_codes using (cpv_published)
 
     union all
 
@@ -154,10 +194,50 @@ issues as (
         case
             when not holders.is_well_formed then 'titulaire mal formé (pas un objet): ignoré'
             when holders.holder_id is null then 'titulaire sans identifiant: ignoré'
+            when {{ is_placeholder_identifier('holders.holder_id') }}
+                then 'identifiant du titulaire de remplissage (chiffre répété ou suite 123456789)'
         end
     from {{ ref('stg_decp__holders') }} as holders
     inner join {{ ref('stg_decp__records') }} as records
         using (source_sha256, record_type, record_index)
+
+    union all
+
+    select
+        holders.source_sha256 || ':' || holders.record_type || ':' || holders.record_index,
+        records.source_file, holders.record_index,
+        'titulaires[' || holders.holder_position || '].denominationSociale',
+        holders.holder_name_published,
+        case when {{ has_lost_characters('holders.holder_name_published') }}
+            then 'caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable' end
+    from {{ ref('stg_decp__holders') }} as holders
+    inner join {{ ref('stg_decp__records') }} as records
+        using (source_sha256, record_type, record_index)
+
+    union all
+
+    select
+        modifications.source_sha256 || ':' || modifications.record_type || ':' || modifications.record_index,
+        records.source_file, modifications.record_index,
+        'modifications[' || modifications.modification_position || '].titulaires',
+        cast(null as varchar),
+        case when modifications.is_well_formed and modifications.holders_json is not null
+                and not {{ holders_identified('modifications.holders_json') }}
+            then 'liste de titulaires sans identifiant : titulaires précédents conservés' end
+    from {{ ref('stg_decp__modifications') }} as modifications
+    inner join {{ ref('stg_decp__records') }} as records
+        using (source_sha256, record_type, record_index)
+
+    union all
+
+    -- modifications of JSON/XML records and of "DECP valides" tabular files alike
+    select
+        modifications.record_key, records.source_file, records.record_index,
+        'modifications[' || modifications.modification_position || '].dateNotificationModification',
+        cast(modifications.modification_date as varchar),
+        {{ modification_date_issue('modifications.modification_date', 'records.notification_date') }}
+    from {{ ref('int_contract_modifications_unioned') }} as modifications
+    inner join {{ ref('int_contract_records_unioned') }} as records using (record_key)
 
     union all
 

@@ -4,7 +4,10 @@
 -- 'inconnu' (counted in the quality metric is_known_to_a_registry), never dropped.
 with holder_names as (
 
-    select holder_id as company_id, max(holder_name_published) as published_name,
+    select holder_id as company_id,
+        -- an undamaged spelling (no U+FFFD) of the same identifier wins over a damaged one
+        arg_max(holder_name_published, (not {{ has_lost_characters('holder_name_published') }}, holder_name_published))
+            filter (where holder_name_published is not null) as published_name,
         any_value(holder_id_type) filter (where holder_id_type is not null) as holder_id_type,
         count(distinct contract_key) as contract_count
     from {{ ref('fct_contract_holders') }}
@@ -30,7 +33,8 @@ tracking_companies as (
 
 companies as (
 
-    select company_id, max(published_name) as published_name
+    select company_id, arg_max(published_name, (not {{ has_lost_characters('published_name') }}, published_name))
+        filter (where published_name is not null) as published_name
     from (
         select company_id, published_name from holder_names
         union all
@@ -49,6 +53,7 @@ select
     coalesce(establishments.official_name, structures.structure_name, companies.published_name) as company_name,
     companies.published_name as company_name_published,
     {{ is_valid_siret('companies.company_id') }} as is_siret_valid,
+    {{ is_placeholder_identifier('companies.company_id') }} as is_id_placeholder,
     establishments.siret is not null as is_in_sirene,
     establishments.naf_code,
     establishments.naf_label,

@@ -1,6 +1,6 @@
 -- Contract × holder bridge: the holders (titulaires, concessionnaires) published with the retained record
 -- and with each of its modifications. `is_current_holder` marks the set in force today: the holders of
--- the latest modification that lists holders, else the initial holders.
+-- the latest modification that lists identified holders, else the initial holders (macros/decp_checks.sql).
 with contracts as (
 
     select
@@ -35,9 +35,8 @@ modification_holder_items as (
         unnest(json_extract(modifications.holders_json, '$[*]')) as holder_json,
         generate_subscripts(json_extract(modifications.holders_json, '$[*]'), 1) as holder_position
     from contracts
-    inner join {{ ref('stg_decp__modifications') }} as modifications
-        using (source_sha256, record_type, record_index)
-    where modifications.holders_json is not null
+    inner join {{ ref('int_contract_modifications_unioned') }} as modifications using (record_key)
+    where {{ holders_identified('modifications.holders_json') }}
 
 ),
 

@@ -8,8 +8,7 @@ select
     modifications.modification_publication_date,
     modifications.amount_eur,
     modifications.duration_months,
-    modifications.holders_json is not null as changes_holders,
+    {{ holders_identified('modifications.holders_json') }} as changes_holders,
     modifications.is_well_formed
 from {{ ref('int_contracts_modified') }} as contracts
-inner join {{ ref('stg_decp__modifications') }} as modifications
-    using (source_sha256, record_type, record_index)
+inner join {{ ref('int_contract_modifications_unioned') }} as modifications using (record_key)

@@ -65,6 +65,7 @@ select
     contracts.contract_key,
     contracts.contract_id,
     contracts.buyer_id as buyer_siret,
+    contracts.buyer_key,
     contracts.record_type,
     contracts.format_version,
     contracts.source_kind,
@@ -98,6 +99,11 @@ select
     tracked_hours.hours_planned,
     tracked_hours.hours_worked,
     {{ is_valid_siret('contracts.buyer_id') }} as is_buyer_siret_valid,
+    {{ is_placeholder_identifier('contracts.buyer_id') }} as is_buyer_id_placeholder,
+    contracts.cpv_issue,
+    {{ publication_date_issue('contracts.publication_date', 'contracts.notification_date') }} is not null
+        as is_published_before_notification,
+    cast(contracts.modification_date_issue_count as integer) as modification_date_issue_count,
     {{ amount_anomaly_reason('contracts.amount_eur') }} as amount_anomaly_reason,
     {{ amount_anomaly_reason('contracts.amount_eur') }} is not null as is_amount_anomalous,
     coalesce(

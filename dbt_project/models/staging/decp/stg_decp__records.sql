@@ -6,11 +6,13 @@
     materialized='incremental',
     unique_key=['source_sha256', 'record_type', 'record_index'],
     incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
 ) }}
 with source as (
 
     select * from {{ source_or_empty('raw_decp', 'decp_records', [
-        'source_file', 'source_sha256', 'record_type', 'format_version', 'record_index', 'record', '_dlt_load_id'
+        'source_file', 'source_sha256', 'record_type', 'format_version', 'record_index', 'record', '_dlt_load_id',
+        'text_repairs'
     ]) }}
     {% if is_incremental() %}where {{ load_order('_dlt_load_id') }} > {{ last_built_load_id('load_id') }}{% endif %}
 
@@ -46,9 +48,12 @@ extracted as (
         _dlt_load_id as load_id,
         nullif(trim(text_fields[1]), '') as contract_id,
         {{ clean_siret("coalesce(text_fields[2], text_fields[3])") }} as buyer_id,
-        nullif(trim(coalesce(text_fields[4], text_fields[5])), '') as buyer_name_published,
+        coalesce(
+            {{ repaired_text('text_repairs', "'acheteur.nom'") }}, nullif(trim(coalesce(text_fields[4], text_fields[5])), '')
+        ) as buyer_name_published,
         text_fields[6] as nature_published,
-        nullif(trim(text_fields[7]), '') as contract_object,
+        -- text repaired from mojibake at load time (the raw record keeps it as published; decp_record_issues says so)
+        coalesce({{ repaired_text('text_repairs', "'objet'") }}, nullif(trim(text_fields[7]), '')) as contract_object,
         text_fields[8] as cpv_published,
         text_fields[9] as procedure_published,
         nullif(trim(text_fields[10]), '') as execution_place_code,
@@ -61,7 +66,8 @@ extracted as (
         coalesce(json_fields[1], json_fields[2]) as holders_json,
         json_fields[3] as modifications_json,
         json_extract_string(record, '$.considerationsSociales[*]') as social_considerations_published,
-        json_array_length(json_fields[4]) > 0 as has_environmental_consideration
+        json_array_length(json_fields[4]) > 0 as has_environmental_consideration,
+        text_repairs
     from fields
 
 ),
@@ -115,5 +121,6 @@ select
     social_consideration_keys,
     has_environmental_consideration,
     holders_json,
-    modifications_json
+    modifications_json,
+    text_repairs
 from typed

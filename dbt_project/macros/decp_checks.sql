@@ -1,0 +1,54 @@
+{#- DECP consistency rules, written once and used by the intermediate models, fct_contracts, fct_contract_holders
+    and decp_record_issues (the GX suite reads the flags these rules produce). -#}
+
+{#- A published list of holders (titulaires / concessionnaires) is a list of holders only when at least one of
+    its entries is an object carrying an identifier: a list of field names ("typeIdentifiant", "id") or of
+    objects without `id` says nothing about who holds the contract. -#}
+{% macro holders_identified(holders_json) -%}
+    coalesce(len(list_filter(
+        json_extract_string({{ holders_json }}, '$[*].id'),
+        lambda holder_id: nullif(trim(holder_id), '') is not null
+    )) > 0, false)
+{%- endmacro %}
+
+{#- Order of modifications, latest last: dated modifications by date then published position; a modification
+    without a readable date comes before every dated one (it never overrides a dated modification), undated
+    ones by their published position. Use as the ordering value of arg_max / window functions. -#}
+{% macro modification_order(modification_date, modification_position) -%}
+    struct_pack(
+        dated := {{ modification_date }} is not null,
+        modification_date := coalesce({{ modification_date }}, date '0001-01-01'),
+        modification_position := {{ modification_position }}
+    )
+{%- endmacro %}
+
+{#- Dates that cannot be true. -#}
+{% macro publication_date_issue(publication_date, notification_date) -%}
+    case
+        when {{ publication_date }} < {{ notification_date }}
+            then 'données publiées avant la notification du contrat'
+    end
+{%- endmacro %}
+
+{% macro modification_date_issue(modification_date, notification_date) -%}
+    case
+        when {{ modification_date }} > current_date then 'modification datée dans le futur'
+        when {{ modification_date }} < {{ notification_date }} then 'modification datée avant la notification du contrat'
+    end
+{%- endmacro %}
+
+{#- The repaired text of `field` ('objet', 'acheteur.nom', 'titulaires[n].denominationSociale') in a record's
+    text_repairs (raw_decp.decp_records: mojibake repaired with ftfy at load time, dlt_sources/decp/text_repair.py),
+    NULL when that field was not repaired. -#}
+{% macro repaired_text(text_repairs, field) -%}
+    list_filter(
+        from_json({{ text_repairs }}, '[{"field": "VARCHAR", "published": "VARCHAR", "repaired": "VARCHAR"}]'),
+        lambda repair: repair.field = {{ field }}
+    )[1].repaired
+{%- endmacro %}
+
+{#- Text damaged in encoding: U+FFFD (the replacement character) stands for characters lost when the text was
+    decoded with the wrong encoding; they cannot be recovered. -#}
+{% macro has_lost_characters(value) -%}
+    coalesce(contains({{ value }}, chr(65533)), false)
+{%- endmacro %}
