@@ -1,8 +1,8 @@
 """Great Expectations 1.x suites for the warehouse, stored as JSON and run on pandas DataFrames.
 
 Why pandas and not GX's SQL datasource: GX 1.24 on DuckDB through SQLAlchemy (duckdb-engine) fails
-every expectation with an ``IndexError`` inside GX (docs/architecture.md, "Stack constraints"), which would make a broken suite
-look like bad data. So :func:`validate_table` opens the DuckDB file ``read_only=True``, reads only the
+every expectation with an ``IndexError`` inside GX (docs/architecture.md, "Stack constraints"), which would make a
+broken suite look like bad data. So :func:`validate_table` opens the DuckDB file ``read_only=True``, reads only the
 columns the suite mentions into pandas, and validates that DataFrame with an ephemeral GX context.
 
 ``import great_expectations`` takes 6-13 s: it is imported lazily, only inside :func:`get_gx_context`

@@ -71,11 +71,26 @@ class SuiteFigures:
 
 
 @dataclass
+class UnmappedLabel:
+    """A label a tracking tool wrote that its source's vocabulary does not know (marts.tracking_unmapped_labels)."""
+
+    source: str
+    table: str
+    field: str
+    column: str | None
+    label: str
+    rows: int
+    mapping_file: str | None
+    mapping_line: str
+
+
+@dataclass
 class QualityFigures:
     decp: list[MonthFigures]
     tracking: list[MonthFigures]
     suites: list[SuiteFigures]
     generated_at: str
+    unmapped_labels: list[UnmappedLabel] = field(default_factory=list)
 
 
 def _month_rows(con: Any, sql: str) -> list[MonthFigures]:
@@ -205,9 +220,21 @@ def quality_figures(warehouse: Path, quality_dir: Path) -> QualityFigures:
         marts = _exists(con, "marts", "rejected_contract_records") and _exists(con, "marts", "clause_tracking_issues")
         decp = decp_figures(con) if marts and _exists(con, "raw_decp", "decp_load_audit") else []
         tracking = tracking_figures(con) if marts and _exists(con, "raw_suivi_clauses", "tracking_load_audit") else []
+        unmapped = (
+            [
+                UnmappedLabel(*row[:6], Path(row[6]).name if row[6] else None, row[7])
+                for row in con.execute(
+                    "select source_name, table_name, field_name, column_name, label, row_count, mapping_file, "
+                    "mapping_line from marts.tracking_unmapped_labels order by source_name, row_count desc, label"
+                ).fetchall()
+            ]
+            if _exists(con, "marts", "tracking_unmapped_labels")
+            else []
+        )
     return QualityFigures(
         decp=decp,
         tracking=tracking,
+        unmapped_labels=unmapped,
         suites=suite_figures(quality_dir / GX_FOLDER),
         generated_at=datetime.now(UTC).astimezone().strftime("%d/%m/%Y %H:%M"),
     )
@@ -260,6 +287,23 @@ Les fichiers déjà chargés sous un autre nom ne sont pas relus.</p>
 <td class="n">{{ m.read }}</td><td class="n">{{ m.loaded }}</td><td class="n">{{ m.rejected }}</td>
 <td class="n">{{ m.unusable }}</td><td>{{ reasons(m) }}</td></tr>
 {% else %}<tr><td colspan="9">Aucun export de suivi chargé.</td></tr>{% endfor %}
+</tbody>
+</table>
+
+<h2>Libellés inconnus des mappings</h2>
+<p>Valeurs écrites par un outil de suivi que le vocabulaire de sa source ne connaît pas : la ligne est chargée,
+le champ reste vide. Ajoutez la ligne indiquée à la section <code>values</code> du mapping de la source, avec le
+code voulu (codes : fichiers <code>dbt_project/seeds/clauses/clauses_*.csv</code>), puis relancez le chargement.</p>
+<table id="libelles_inconnus">
+<thead><tr><th>Source</th><th>Table</th><th>Champ (colonne)</th><th>Libellé</th><th>Lignes</th>
+<th>À ajouter au mapping</th></tr></thead>
+<tbody>
+{% for u in figures.unmapped_labels %}<tr data-source="{{ u.source }}">
+<td>{{ u.source }}</td><td>{{ u.table }}</td><td>{{ u.field }}{% if u.column %} ({{ u.column }}){% endif %}</td>
+<td>{{ u.label }}</td><td class="n">{{ u.rows }}</td>
+<td><code>{{ u.mapping_line }}</code><br>dans {{ u.mapping_file or u.source + ".yaml (à créer)" }}, dossier des
+mappings (<code>OBSERVATOIRE_MAPPINGS_DIR</code>)</td></tr>
+{% else %}<tr><td colspan="6">Aucun libellé inconnu.</td></tr>{% endfor %}
 </tbody>
 </table>
 

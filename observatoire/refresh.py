@@ -126,6 +126,14 @@ def print_outputs(results: list[ExecuteInProcessResult], instance: DagsterInstan
     print(f"  {'data quality (GX checks)':<28} {quality_seconds:>6.1f} s  {quality}")
 
 
+def print_load_summaries(result: ExecuteInProcessResult) -> None:
+    """The French per-file summaries the loads of this run attached to their assets (tracking exports)."""
+    for event in result.get_asset_materialization_events():
+        summary = event.asset_materialization.metadata.get("résumé") if event.asset_materialization else None
+        if summary is not None:
+            print("\n" + str(summary.value).strip().strip("`").strip())
+
+
 def print_summary(settings: Settings) -> None:
     from observatoire.warehouse import connect_reader
 
@@ -149,6 +157,10 @@ def print_summary(settings: Settings) -> None:
             "marts.dim_beneficiary": "select count(*) from marts.dim_beneficiary",
             "marts.fct_insertion_hours (hours)": "select round(sum(hours)) from marts.fct_insertion_hours",
             "marts.clause_tracking_issues": "select count(*) from marts.clause_tracking_issues",
+            "labels unknown to their mapping": (
+                "select count(*) || ' (' || coalesce(sum(row_count), 0) || ' rows): marts.tracking_unmapped_labels' "
+                "from marts.tracking_unmapped_labels"
+            ),
             "input documents by status": (
                 "select string_agg(s || ' ' || n, ', ' order by s) from (select status s, count(*) n "
                 "from raw_decp.decp_load_audit group by s)"
@@ -187,6 +199,7 @@ def run_refresh(settings: Settings, job: str = "full_refresh", annual_report: bo
         result, ok = run_job(instance, job)
         results = [result]
         print(f"\n{job} {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
+        print_load_summaries(result)
         year = latest_report_year(instance) if ok and annual_report else None
         if ok and annual_report and year is None:
             print("No complete year in the open data: no annual report")

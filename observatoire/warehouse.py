@@ -41,9 +41,9 @@ def connect_reader(path: Path) -> duckdb.DuckDBPyConnection:
 def create_private_warehouse(path: Path) -> None:
     """Create the warehouse file owner-only (0600) when it does not exist; narrow the mode of an existing one.
 
-    The warehouse holds pseudonymous data about people (docs/architecture.md, "Personal data"). DuckDB creates files with the
-    process umask (usually 0644) and refuses an empty file, so a new database is created under a temporary
-    name, restricted before anything is written to it, then moved into place."""
+    The warehouse holds pseudonymous data about people (docs/architecture.md, "Personal data"). DuckDB creates
+    files with the process umask (usually 0644) and refuses an empty file, so a new database is created under a
+    temporary name, restricted before anything is written to it, then moved into place."""
     if path.exists():
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)

@@ -19,6 +19,7 @@ QUALITY_SOURCES = [
     AssetKey(["raw_suivi_clauses", "tracking_rejects"]),
     AssetKey(["marts", "rejected_contract_records"]),
     AssetKey(["marts", "clause_tracking_issues"]),
+    AssetKey(["marts", "tracking_unmapped_labels"]),
 ]
 VALIDATED = sorted({check_key.asset_key for check in GX_CHECKS for check_key in check.check_keys}, key=str)
 

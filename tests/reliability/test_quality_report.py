@@ -169,3 +169,24 @@ def test_the_page_is_french_and_names_no_file_path(demo_outputs: DemoOutputs) ->
     html = (demo_outputs.published / "quality" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in html and "Qualité des données" in html
     assert str(demo_outputs.work_dir) not in html and str(Path.home()) not in html
+
+
+def test_every_label_unknown_to_a_mapping_is_listed_once_with_its_rows(
+    demo_outputs: DemoOutputs, page: PageTables
+) -> None:
+    """The labels the demo generator planted as unknown to their tools' mappings (its manifest) are on the page, once
+    per source × table × field × label, with their row counts and the line to add to the mapping."""
+    from dlt_sources.suivi_clauses.vocabulary import label_key
+
+    manifest = json.loads((demo_outputs.copy_dir / "data" / "generated" / "demo" / "manifest.json").read_text())
+    planted: dict[tuple[str, str, str, str], int] = {}
+    for label in manifest["unknown_labels"]:
+        key = (label["source"], label["table"], label["field"], label_key(label["label"]))
+        planted[key] = planted.get(key, 0) + label["rows"]
+    shown: dict[tuple[str, str, str, str], int] = {}
+    for attributes, cells in page.tables["libelles_inconnus"]:
+        source, table, field, label, rows, line = cells
+        key = (source, table, field.split(" (")[0], label_key(label))
+        shown[key] = shown.get(key, 0) + int(rows)
+        assert label in line and f"values > {key[2]}" in line, line
+    assert planted and shown == planted
