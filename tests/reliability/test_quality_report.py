@@ -184,7 +184,7 @@ def test_every_label_unknown_to_a_mapping_is_listed_once_with_its_rows(
         key = (label["source"], label["table"], label["field"], label_key(label["label"]))
         planted[key] = planted.get(key, 0) + label["rows"]
     shown: dict[tuple[str, str, str, str], int] = {}
-    for attributes, cells in page.tables["libelles_inconnus"]:
+    for _, cells in page.tables["libelles_inconnus"]:
         source, table, field, label, rows, line = cells
         key = (source, table, field.split(" (")[0], label_key(label))
         shown[key] = shown.get(key, 0) + int(rows)
