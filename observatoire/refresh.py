@@ -129,7 +129,7 @@ def print_outputs(results: list[ExecuteInProcessResult], instance: DagsterInstan
 def print_load_summaries(result: ExecuteInProcessResult) -> None:
     """The French per-file summaries the loads of this run attached to their assets (tracking exports)."""
     for event in result.get_asset_materialization_events():
-        summary = event.asset_materialization.metadata.get("résumé") if event.asset_materialization else None
+        summary = event.step_materialization_data.materialization.metadata.get("résumé")
         if summary is not None:
             print("\n" + str(summary.value).strip().strip("`").strip())
 
