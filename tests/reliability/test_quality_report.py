@@ -174,8 +174,9 @@ def test_the_page_is_french_and_names_no_file_path(demo_outputs: DemoOutputs) ->
 def test_every_label_unknown_to_a_mapping_is_listed_once_with_its_rows(
     demo_outputs: DemoOutputs, page: PageTables
 ) -> None:
-    """The labels the demo generator planted as unknown to their tools' mappings (its manifest) are on the page, once
-    per source × table × field × label, with their row counts and the line to add to the mapping."""
+    """The labels the demo generator planted as unknown to their tools' mappings, and the codes it planted outside
+    the nomenclatures (its manifest), are on the page, once per source × table × field × label, with their row
+    counts and the line to add to the mapping."""
     from dlt_sources.suivi_clauses.vocabulary import label_key
 
     manifest = json.loads((demo_outputs.copy_dir / "data" / "generated" / "demo" / "manifest.json").read_text())
@@ -183,6 +184,11 @@ def test_every_label_unknown_to_a_mapping_is_listed_once_with_its_rows(
     for label in manifest["unknown_labels"]:
         key = (label["source"], label["table"], label["field"], label_key(label["label"]))
         planted[key] = planted.get(key, 0) + label["rows"]
+    for defect in manifest["defects"]:  # a code outside the nomenclature, written under a canonical header
+        if defect["kind"] == "nomenclature_inconnue":
+            field, value = re.fullmatch(r"(\w+) '([^']*)' not in nomenclature", defect["detail"]).groups()
+            key = (defect["source"], defect["table"], field, label_key(value))
+            planted[key] = planted.get(key, 0) + 1
     shown: dict[tuple[str, str, str, str], int] = {}
     for _, cells in page.tables["libelles_inconnus"]:
         source, table, field, label, rows, line = cells
