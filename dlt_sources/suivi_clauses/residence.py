@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -35,16 +35,26 @@ class Resolution:
     reason: str | None  # why no code was chosen (an issue), None when resolved
 
 
-@dataclass(frozen=True)
+@dataclass
 class PostalIndex:
-    #: postal code → [(INSEE code, comparison keys of its names)]
-    communes: dict[str, list[tuple[str, frozenset[str]]]]
+    #: postal code → [(INSEE code, its names as written: La Poste's, then the COG's)]
+    communes: dict[str, list[tuple[str, tuple[str, ...]]]]
+    #: postal code → [(INSEE code, comparison keys of its names)], computed when a code is first resolved
+    _keyed: dict[str, list[tuple[str, frozenset[str]]]] = field(default_factory=dict)
+
+    def _candidates(self, postal_code: str) -> list[tuple[str, frozenset[str]]]:
+        if postal_code not in self._keyed:
+            self._keyed[postal_code] = [
+                (code, frozenset(town_key(name) for name in names))
+                for code, names in self.communes.get(postal_code, ())
+            ]
+        return self._keyed[postal_code]
 
     def resolve(self, postal_code: str | None, town: str | None) -> Resolution:
         digits = re.sub(r"\D", "", postal_code or "")
         if len(digits) == 4:  # a spreadsheet dropped the leading zero (01300 → 1300)
             digits = "0" + digits
-        candidates = self.communes.get(digits)
+        candidates = self._candidates(digits)
         if not candidates:
             return Resolution(None, "code postal inconnu de la base La Poste: commune de résidence non renseignée")
         codes = {code for code, _ in candidates}
@@ -63,28 +73,30 @@ class PostalIndex:
 
 @cache
 def postal_index(reference_dir: Path) -> PostalIndex:
-    """The index of ``reference_dir``'s postal base (read once per process)."""
+    """The index of ``reference_dir``'s postal base (read once per process; names are keyed when first needed)."""
     path = reference_dir / POSTAL_FILE
     if not path.exists():
         raise FileNotFoundError(
             f"{path}: base des codes postaux absente (nécessaire pour traduire code postal + commune en code INSEE)"
         )
     parents, cog_names = _cog(reference_dir / COG_FILE)
-    names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    names: dict[tuple[str, str], list[str]] = defaultdict(list)
     with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter=";"):
-            code = parents.get(row["Code_commune_INSEE"], row["Code_commune_INSEE"])
-            entry = names[(row["Code_postal"], code)]
-            for column in ("Nom_commune", "Libellé_d_acheminement", "Ligne_5"):
-                if row.get(column):
-                    entry.add(town_key(row[column]))
-            if row["Nom_commune"].startswith(("PARIS ", "LYON ", "MARSEILLE ")):  # "PARIS 11" is also "Paris"
-                entry.add(town_key(row["Nom_commune"].split(" ")[0]))
-    for (_, code), keys in names.items():  # the COG's spelling too (La Poste writes MONTCOURT FROMONVILLE)
-        keys |= cog_names.get(code, set())
-    communes: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
-    for (postal, code), keys in names.items():
-        communes[postal].append((code, frozenset(keys)))
+        rows = csv.reader(handle, delimiter=";")
+        header = next(rows)
+        insee, name, postal, line5, routing = (
+            header.index(column)
+            for column in ("Code_commune_INSEE", "Nom_commune", "Code_postal", "Ligne_5", "Libellé_d_acheminement")
+        )
+        for row in rows:
+            code = parents.get(row[insee], row[insee])
+            entry = names[(row[postal], code)]
+            entry += [row[column] for column in (name, routing, line5) if row[column]]
+            if row[name].startswith(("PARIS ", "LYON ", "MARSEILLE ")):  # "PARIS 11" is also "Paris"
+                entry.append(row[name].split(" ")[0])
+    communes: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    for (postal_code, code), written in names.items():  # the COG's spelling too (La Poste: MONTCOURT FROMONVILLE)
+        communes[postal_code].append((code, (*written, *cog_names.get(code, ()))))
     return PostalIndex(dict(communes))
 
 
@@ -109,17 +121,22 @@ def resolve_residences(
     return resolved, issues
 
 
-def _cog(path: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
+def _cog(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """Delegated and associated communes → their parent commune, and commune code → its COG names (both empty
     without the COG file)."""
     parents: dict[str, str] = {}
-    names: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, tuple[str, ...]] = {}
     if not path.exists():
         return parents, names
     with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["TYPECOM"] in ("COMD", "COMA") and row["COMPARENT"]:
-                parents[row["COM"]] = row["COMPARENT"]
-            elif row["TYPECOM"] in ("COM", "ARM"):
-                names[row["COM"]] |= {town_key(row["NCCENR"]), town_key(row["LIBELLE"])}
+        rows = csv.reader(handle)
+        header = next(rows)
+        kind, code, parent, spelled, label = (
+            header.index(column) for column in ("TYPECOM", "COM", "COMPARENT", "NCCENR", "LIBELLE")
+        )
+        for row in rows:
+            if row[kind] in ("COMD", "COMA") and row[parent]:
+                parents[row[code]] = row[parent]
+            elif row[kind] in ("COM", "ARM"):
+                names[row[code]] = (row[spelled], row[label])
     return parents, names

@@ -59,7 +59,8 @@ def melt_months(sheet: Sheet, months: MonthColumns, mapped: set[str]) -> tuple[S
     """The long sheet of a wide one, and the headers ignored (neither mapped, nor a month, nor declared ignored).
 
     Mapped columns (``mapped``: header keys) are kept in front; each month column gives, for every row, a row with
-    the month (as ``date``) and the cell; empty month cells give no row."""
+    the month and the cell; empty month cells give no row. A CSV sheet stays text (the month as MM/AAAA), a workbook
+    keeps typed cells (the month as a date)."""
     kept: list[int] = []
     month_columns: list[tuple[int, date]] = []
     unknown: list[str] = []
@@ -84,4 +85,12 @@ def melt_months(sheet: Sheet, months: MonthColumns, mapped: set[str]) -> tuple[S
                     continue
                 yield line, [*front, month, value]
 
+    if sheet.separator is not None:  # CSV: every cell stays text, so the long rows take the column-wise text path
+        texts = {month: month.strftime("%m/%Y") for _, month in month_columns}
+
+        def text_rows() -> Iterator[tuple[int, list[Any]]]:
+            for line, (*front, month, value) in rows():
+                yield line, [*("" if cell is None else cell for cell in front), texts[month], value]
+
+        return Sheet(header, sheet.header_line, text_rows(), sheet.encoding, sheet.separator), unknown
     return Sheet(header, sheet.header_line, rows(), sheet.encoding, None), unknown
