@@ -21,7 +21,6 @@ mapping into a throwaway warehouse and reports the load summary, the unknown lab
 
 from __future__ import annotations
 
-import csv
 import difflib
 import fnmatch
 import json
@@ -38,11 +37,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .exchange_format import NOMENCLATURES_DIR, TABLE_NAMES, Field, exchange_tables
+from .exchange_format import TABLE_NAMES, Field, exchange_tables
 from .mapping import SourceMapping, header_key
 from .readers import ExportReadError, Sheet, open_workbook, read_csv, read_xlsx
 from .validation import InvalidValue, ValueIssue, parse_field
-from .vocabulary import DEFAULT_SEPARATORS, UNRESOLVED, UnknownLabel, build_vocabulary, label_key, split_labels
+from .vocabulary import (
+    DEFAULT_SEPARATORS,
+    UNRESOLVED,
+    UnknownLabel,
+    build_vocabulary,
+    label_key,
+    nomenclature_rows,
+    split_labels,
+)
 from .wide_months import month_of_header
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
@@ -409,12 +416,6 @@ def _month_header(header: Any, fmt: str) -> bool:
 # ------------------------------------------------------------------------------------------------- labels
 
 
-@cache
-def _seed_rows(nomenclature: str) -> list[dict[str, str]]:
-    with (NOMENCLATURES_DIR / f"{nomenclature}.csv").open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 ROMAN = {"i", "ii", "iii", "iv", "v", "vi"}
 
 
@@ -424,7 +425,7 @@ def _label_candidates(exchange_field: Field) -> list[tuple[str, str, str]]:
 
     candidates = []
     if exchange_field.nomenclature:
-        for row in _seed_rows(exchange_field.nomenclature):
+        for row in nomenclature_rows(exchange_field.nomenclature):
             code, libelle = row["code"], row.get("libelle") or ""
             candidates.append((code, label_key(code), "code"))
             if libelle:
@@ -468,7 +469,7 @@ def _nomenclature_1969(exchange_field: Field, label: str) -> tuple[str, str] | N
     numeral = words[0].upper()
     codes = [
         row["code"]
-        for row in _seed_rows(exchange_field.nomenclature)
+        for row in nomenclature_rows(exchange_field.nomenclature)
         if numeral in [part.strip() for part in (row.get("nomenclature_1969") or "").split("/")]
     ]
     return (codes[0], f"nomenclature 1969 : niveau {numeral}") if len(codes) == 1 else None

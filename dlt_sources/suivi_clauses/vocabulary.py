@@ -70,10 +70,16 @@ def label_key(text: object) -> str:
 
 
 @cache
+def nomenclature_rows(name: str) -> list[dict[str, str]]:
+    """The rows of a nomenclature seed (code, libelle and its other columns), read once."""
+    with (NOMENCLATURES_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
 def nomenclature_labels(name: str) -> dict[str, str]:
     """code → libellé of a nomenclature seed."""
-    with (NOMENCLATURES_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
-        return {row["code"]: row.get("libelle") or "" for row in csv.DictReader(handle)}
+    return {row["code"]: row.get("libelle") or "" for row in nomenclature_rows(name)}
 
 
 def split_labels(text: str, separators: str) -> tuple[list[str], set[str]]:
