@@ -16,6 +16,7 @@ Exit code 0 when both runs agree, 1 otherwise; the differences are printed.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -25,55 +26,66 @@ import duckdb
 
 SKIPPED_SCHEMAS = ("information_schema", "pg_catalog")
 SKIPPED_FILES = ("snapshot/dbt_docs/",)
-VOLATILE_COLUMN = re.compile(r"(^_dlt_|load_id$|_loaded_at$|^loaded_at$|_built_at$|^built_at$|^refreshed_at$)")
+VOLATILE_COLUMN = re.compile(r"(^_dlt_|load_id$|loaded_at$|built_at$|^refreshed_at$|^processed_at$|^published_at$)")
 VOLATILE_TEXT = [
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| ?UTC)?"), "<datetime>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
+    (re.compile(r"\b\d{8}T\d{6}(\.\d+)?Z"), "<datetime>"),
+    (re.compile(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b"), "<datetime>"),
     (re.compile(r"\b\d+([.,]\d+)? ?(s|ms|secondes?)\b"), "<duration>"),
+    (re.compile(r'"elapsed_seconds": [0-9.e-]+'), '"elapsed_seconds": <duration>'),
 ]
+#: Keys of Great Expectations results that depend on the order in which a batch was read, not on the data.
+UNORDERED_KEYS = {
+    "partial_unexpected_index_list",
+    "partial_unexpected_list",
+    "partial_unexpected_counts",
+    "unexpected_index_list",
+    "pandas_data_fingerprint",
+}
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 
 
-def table_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str = "") -> dict[str, dict[str, object]]:
-    """name → {"rows": n, column: checksum, ...} for every table and view outside the raw layer."""
-    prefix = f"{catalog}." if catalog else ""
-    where = f"table_catalog = '{catalog}'" if catalog else "table_catalog = current_database()"
+def table_fingerprints(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict[str, dict[str, object]]:
+    """name → {"schema": s, "rows": n, column: checksum, ...} for every table and view outside the raw layer; the
+    data folder's path (in file names and messages) is masked."""
     tables = con.execute(
-        f"select table_schema, table_name from information_schema.tables where {where} "
+        "select table_schema, table_name from information_schema.tables where table_catalog = current_database() "
         "and table_schema not like 'raw\\_%' escape '\\' and table_name not like '\\_dlt%' escape '\\' "
         f"and table_schema not in {SKIPPED_SCHEMAS} order by 1, 2"
     ).fetchall()
+    prefixes = sorted({str(data_dir.resolve()), str(data_dir)}, key=len, reverse=True)
     fingerprints: dict[str, dict[str, object]] = {}
     for schema, table in tables:
-        relation = f'{prefix}"{schema}"."{table}"'
         columns = [
             name
             for (name,) in con.execute(
-                f"select column_name from information_schema.columns where {where} and table_schema = ? "
-                "and table_name = ? order by column_name",
+                "select column_name from information_schema.columns where table_catalog = current_database() "
+                "and table_schema = ? and table_name = ? order by column_name",
                 [schema, table],
             ).fetchall()
             if not VOLATILE_COLUMN.search(name)
         ]
-        sums = ", ".join(
-            f"md5(coalesce(string_agg(\"{c}\"::varchar, '|' order by \"{c}\"::varchar), ''))" for c in columns
-        )
-        values = con.execute(f"select count(*){', ' + sums if sums else ''} from {relation}").fetchone()
+        masked = {c: f'"{c}"::varchar' for c in columns}
+        for prefix in prefixes:
+            masked = {c: f"replace({expression}, '{prefix}', '<data>')" for c, expression in masked.items()}
+        sums = ", ".join(f"md5(coalesce(string_agg({e}, '|' order by {e}), ''))" for e in masked.values())
+        values = con.execute(f'select count(*){", " + sums if sums else ""} from "{schema}"."{table}"').fetchone()
         fingerprints.setdefault(
             table, {"schema": schema, "rows": values[0], **dict(zip(columns, values[1:], strict=True))}
         )
     return fingerprints
 
 
-def warehouse_fingerprints(path: Path) -> dict[str, dict[str, object]]:
+def warehouse_fingerprints(path: Path, data_dir: Path) -> dict[str, dict[str, object]]:
     with duckdb.connect(str(path), read_only=True) as con:
-        return table_fingerprints(con)
+        return table_fingerprints(con, data_dir)
 
 
-def parquet_fingerprint(path: Path) -> dict[str, object]:
+def parquet_fingerprint(path: Path, data_dir: Path) -> dict[str, object]:
     with duckdb.connect() as con:
         con.execute(f"create view t as select * from read_parquet('{path}')")
-        return table_fingerprints(con)["t"] | {"schema": "-"}
+        return table_fingerprints(con, data_dir)["t"] | {"schema": "-"}
 
 
 def masked_text(text: str, data_dir: Path, strip_svg: bool) -> str:
@@ -85,6 +97,14 @@ def masked_text(text: str, data_dir: Path, strip_svg: bool) -> str:
     return text
 
 
+def without_unordered_keys(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: without_unordered_keys(v) for k, v in value.items() if k not in UNORDERED_KEYS}
+    if isinstance(value, list):
+        return [without_unordered_keys(v) for v in value]
+    return value
+
+
 def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
@@ -94,9 +114,13 @@ def pdf_text(path: Path) -> str:
 def file_content(path: Path, data_dir: Path, strip_svg: bool) -> object:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return parquet_fingerprint(path)
+        return parquet_fingerprint(path, data_dir)
     if suffix == ".duckdb":
-        return warehouse_fingerprints(path)
+        return warehouse_fingerprints(path, data_dir)
+    if suffix == ".json":
+        return masked_text(
+            json.dumps(without_unordered_keys(json.loads(path.read_bytes())), indent=1), data_dir, strip_svg
+        )
     if suffix == ".pdf":
         return masked_text(pdf_text(path), data_dir, strip_svg)
     try:
@@ -133,8 +157,8 @@ def first_difference(old: str, new: str) -> str:
 def compare(before_dir: Path, after_dir: Path, strip_svg: bool) -> list[str]:
     differences = list(
         compare_tables(
-            warehouse_fingerprints(before_dir / "warehouse.duckdb"),
-            warehouse_fingerprints(after_dir / "warehouse.duckdb"),
+            warehouse_fingerprints(before_dir / "warehouse.duckdb", before_dir),
+            warehouse_fingerprints(after_dir / "warehouse.duckdb", after_dir),
             "warehouse",
         )
     )
@@ -168,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strip-svg", action="store_true", help="ignore inline SVG charts in HTML")
     args = parser.parse_args(argv)
     differences = compare(args.before, args.after, args.strip_svg)
-    tables = len(warehouse_fingerprints(args.after / "warehouse.duckdb"))
+    tables = len(warehouse_fingerprints(args.after / "warehouse.duckdb", args.after))
     files = len(published_files(args.after / "published"))
     for line in differences:
         print(line)
