@@ -1,12 +1,11 @@
 """Great Expectations 1.x data-quality suites of the warehouse (see ``expectations/README.md``).
 
-Importing this package does not import Great Expectations (slow); only ``validate_table`` does.
+Importing this package does not import Great Expectations (slow); ``load_suite`` and ``validate_table`` do.
 """
 
 from expectations.runner import (
     ExpectationsError,
     SchemaMismatchError,
-    Suite,
     SuiteError,
     TableNotFoundError,
     ValidationReport,
@@ -18,7 +17,6 @@ from expectations.runner import (
 __all__ = [
     "ExpectationsError",
     "SchemaMismatchError",
-    "Suite",
     "SuiteError",
     "TableNotFoundError",
     "ValidationReport",

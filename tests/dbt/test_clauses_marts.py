@@ -319,7 +319,7 @@ def test_hours_committed_versus_worked_per_project_owner(warehouse: Path) -> Non
 
 
 # ------------------------------------------------------------------------------- Great Expectations
-def test_gx_suites_pass_on_the_fixture_and_tell_row_defects_from_table_defects(warehouse: Path, tmp_path: Path) -> None:
+def test_gx_suites_pass_on_the_fixture_and_report_row_defects_as_warnings(warehouse: Path, tmp_path: Path) -> None:
     from expectations.runner import get_gx_context, load_suite, validate_table
 
     context = get_gx_context()
@@ -349,14 +349,4 @@ def test_gx_suites_pass_on_the_fixture_and_tell_row_defects_from_table_defects(w
         ("expect_column_pair_values_a_to_be_greater_than_b", "end_date, start_date"),
     }
 
-    # a table defect (a beneficiary twice: the key is no longer unique) blocks
-    with duckdb.connect(str(broken)) as con:
-        con.execute(  # rebuilt without its primary key, as a faulty model would write it
-            "create or replace table marts.dim_beneficiary as select * from marts.dim_beneficiary "
-            "union all select * from marts.dim_beneficiary where beneficiary_key = 'B-EMMA'"
-        )
-    report = validate_table(broken, load_suite("marts.dim_beneficiary"), context=context)
-    assert not report.success
-    assert {(r.type, r.column) for r in report.failed_errors} == {
-        ("expect_column_values_to_be_unique", "beneficiary_key")
-    }
+    # a table defect (a beneficiary twice) is dbt's: the primary key and the unique test of dim_beneficiary

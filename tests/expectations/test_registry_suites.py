@@ -22,7 +22,6 @@ import pytest
 from support import FIXTURES, warehouse_env
 
 from expectations.runner import (
-    ExpectationSpec,
     SuiteError,
     TableNotFoundError,
     ValidationReport,
@@ -81,15 +80,16 @@ SOURCES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "raw_reference.qpv": lambda: read_csv("qpv/liste_qpv_2024.csv", ";"),
 }
 
-#: The reference columns that ``value_set_from`` names, read from their files.
-REFERENCE_SETS: dict[tuple[str, str], Callable[[], set[str]]] = {
-    ("raw_reference.cog_departements", "dep"): lambda: {r["DEP"] for r in read_csv("cog/cog_departements.csv")},
-    ("raw_reference.cog_regions", "reg"): lambda: {r["REG"] for r in read_csv("cog/cog_regions.csv")},
-    ("raw_reference.cog_communes", "com"): lambda: {
+#: The warehouse columns that suite parameters (``{"$PARAMETER": "<schema>__<table>__<column>"}``) name, read
+#: from their files.
+REFERENCE_SETS: dict[str, Callable[[], set[str]]] = {
+    "raw_reference__cog_departements__dep": lambda: {r["DEP"] for r in read_csv("cog/cog_departements.csv")},
+    "raw_reference__cog_regions__reg": lambda: {r["REG"] for r in read_csv("cog/cog_regions.csv")},
+    "raw_reference__cog_communes__com": lambda: {
         r["COM"] for r in read_csv("cog/cog2026_communes_france_v_commune.csv")
     },
-    ("raw_reference.epci_idf", "siren"): lambda: {r["siren"] for r in read_csv("cog/epci_idf_2025.csv")},
-    ("raw_reference.ept_mgp", "ept"): lambda: {r["EPT"] for r in read_csv("cog/ept_mgp_2025.csv")},
+    "raw_reference__epci_idf__siren": lambda: {r["siren"] for r in read_csv("cog/epci_idf_2025.csv")},
+    "raw_reference__ept_mgp__ept": lambda: {r["EPT"] for r in read_csv("cog/ept_mgp_2025.csv")},
 }
 
 
@@ -113,26 +113,27 @@ def siret_ok(value: str) -> bool:
     return luhn_ok(digits) and luhn_ok(digits[:9])
 
 
-def expected_unexpected(spec: ExpectationSpec, rows: list[dict[str, Any]]) -> int:
-    """How many rows break ``spec``, computed without GX (GX ignores nulls except in not_null)."""
-    if spec.type == "expect_compound_columns_to_be_unique":
-        keys = Counter(tuple(row[c] for c in spec.kwargs["column_list"]) for row in rows)
+def expected_unexpected(type_: str, kwargs: dict[str, Any], rows: list[dict[str, Any]]) -> int:
+    """How many rows break an expectation, computed without GX (GX ignores nulls except in not_null)."""
+    if type_ == "expect_compound_columns_to_be_unique":
+        keys = Counter(tuple(row[c] for c in kwargs["column_list"]) for row in rows)
         return sum(n for n in keys.values() if n > 1)
-    column = spec.kwargs["column"]
+    column = kwargs["column"]
     values = [row[column] for row in rows]
     present = [v for v in values if v is not None]
-    if spec.type == "expect_column_values_to_not_be_null":
+    if type_ == "expect_column_values_to_not_be_null":
         return len(values) - len(present)
-    if spec.type == "expect_column_values_to_match_regex":
-        return sum(1 for v in present if not re.search(spec.kwargs["regex"], v))
-    if spec.type == "expect_column_values_to_be_valid_siret":
+    if type_ == "expect_column_values_to_match_regex":
+        return sum(1 for v in present if not re.search(kwargs["regex"], v))
+    if type_ == "expect_column_values_to_be_valid_siret":
         return sum(1 for v in present if not siret_ok(v))
-    if spec.type == "expect_column_values_to_be_unique":
+    if type_ == "expect_column_values_to_be_unique":
         return sum(n for n in Counter(present).values() if n > 1)
-    if spec.type == "expect_column_values_to_be_in_set":
-        allowed = REFERENCE_SETS[spec.value_set_from]() if spec.value_set_from else set(spec.kwargs["value_set"])
+    if type_ == "expect_column_values_to_be_in_set":
+        value_set = kwargs["value_set"]
+        allowed = REFERENCE_SETS[value_set["$PARAMETER"]]() if isinstance(value_set, dict) else set(value_set)
         return sum(1 for v in present if v not in allowed)
-    raise AssertionError(f"no hand-written rule for {spec.type} in this test")
+    raise AssertionError(f"no hand-written rule for {type_} in this test")
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
@@ -196,7 +197,7 @@ def test_every_registry_table_and_the_reference_tables_have_a_suite() -> None:
     # Every table that carries SIRETs has the format and the checksum rule on its siret column.
     for name in REGISTRY_SUITES:
         if name.startswith("raw_registries."):
-            rules = {(e.type, e.label) for e in load_suite(name).expectations}
+            rules = {(e.expectation_type, e.configuration.kwargs.get("column")) for e in load_suite(name).expectations}
             assert ("expect_column_values_to_match_regex", "siret") in rules, name
             assert ("expect_column_values_to_be_valid_siret", "siret") in rules, name
 
@@ -228,16 +229,18 @@ def test_suite_counts_match_the_source_files(
     if name == "raw_registries.sirene_etablissements":
         # which SIRETs the SIRENE load keeps is the source's business (tested in test_registries_sirene.py):
         # the rules are recomputed on the rows it loaded
-        rows = table_rows(registry_warehouse, name, suite.columns)
+        rows = table_rows(
+            registry_warehouse, name, tuple({e.configuration.kwargs["column"] for e in suite.expectations})
+        )
     else:
         rows = SOURCES[name]()
     assert report.row_count == len(rows)
     assert report.success, report.to_markdown()  # no error-level failure on the real files
     for result in report.results:
-        spec = suite.expectations[result.index]
+        config = suite.expectations[result.index].configuration
         assert result.error is None, (name, result)
-        assert result.unexpected_count == expected_unexpected(spec, rows), (name, spec.type, spec.label)
-        assert result.success == (result.unexpected_count == 0), (name, spec.type, spec.label)
+        assert result.unexpected_count == expected_unexpected(config.type, config.kwargs, rows), (name, result)
+        assert result.success == (result.unexpected_count == 0), (name, result)
 
 
 def test_real_list_defects_are_reported_as_warnings(reports: dict[str, ValidationReport]) -> None:
@@ -376,59 +379,29 @@ def test_a_duplicated_commune_blocks(planted_warehouse: Path, gx_context: Any) -
     assert not report.success and report.failed_errors == [failed]
 
 
-# ------------------------------------------------------------------------------------- value_set_from rules
-@pytest.mark.parametrize(
-    ("item", "message"),
-    [
-        (
-            {
-                "type": "expect_column_values_to_match_regex",
-                "kwargs": {"column": "dep", "regex": "x"},
-                "value_set_from": {"table": "raw_reference.cog_departements", "column": "dep"},
-            },
-            "'value_set_from' only goes with",
-        ),
-        (
-            {
-                "type": "expect_column_values_to_be_in_set",
-                "kwargs": {"column": "dep", "value_set": ["75"]},
-                "value_set_from": {"table": "raw_reference.cog_departements", "column": "dep"},
-            },
-            "not both",
-        ),
-        (
-            {
-                "type": "expect_column_values_to_be_in_set",
-                "kwargs": {"column": "dep"},
-                "value_set_from": {"table": "raw_reference.cog_departements"},
-            },
-            "'value_set_from' must be",
-        ),
-        (
-            {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "dep"}},
-            "lacks required kwargs ['value_set']",
-        ),
-    ],
-)
-def test_value_set_from_is_checked_when_the_suite_loads(tmp_path: Path, item: dict, message: str) -> None:
-    path = tmp_path / "raw_registries.siae_asp.json"
-    path.write_text(json.dumps({"table": "raw_registries.siae_asp", "expectations": [item]}), encoding="utf-8")
-    with pytest.raises(SuiteError) as excinfo:
-        load_suite(path)
-    assert str(path) in str(excinfo.value) and message in str(excinfo.value)
-
-
-def test_a_missing_reference_table_names_it(registry_warehouse: Path, tmp_path: Path, gx_context: Any) -> None:
+# ----------------------------------------------------------------------------- value sets from the warehouse
+def _write_siae_suite(tmp_path: Path, parameter: str) -> Path:
     path = tmp_path / "raw_registries.siae_asp.json"
     item = {
         "type": "expect_column_values_to_be_in_set",
-        "kwargs": {"column": "dep"},
-        "value_set_from": {"table": "raw_reference.cog_cantons", "column": "can"},
+        "kwargs": {"column": "dep", "value_set": {"$PARAMETER": parameter}},
     }
-    path.write_text(json.dumps({"table": "raw_registries.siae_asp", "expectations": [item]}), encoding="utf-8")
+    path.write_text(json.dumps({"name": "raw_registries.siae_asp", "expectations": [item]}), encoding="utf-8")
+    return path
+
+
+def test_a_missing_reference_table_names_it(registry_warehouse: Path, tmp_path: Path, gx_context: Any) -> None:
+    path = _write_siae_suite(tmp_path, "raw_reference__cog_cantons__can")
     with pytest.raises(TableNotFoundError) as excinfo:
         validate_table(registry_warehouse, load_suite(path), context=gx_context)
-    assert "raw_reference.cog_cantons.can" in str(excinfo.value) and "run its load first" in str(excinfo.value)
+    assert "raw_reference.cog_cantons" in str(excinfo.value) and "run its load first" in str(excinfo.value)
+
+
+def test_a_parameter_that_names_no_column_is_a_suite_error(tmp_path: Path) -> None:
+    path = _write_siae_suite(tmp_path, "cog_departements")
+    with pytest.raises(SuiteError, match="<schema>__<table>__<column>") as excinfo:
+        load_suite(path)
+    assert str(path) in str(excinfo.value)
 
 
 def test_published_result_names_the_reference_instead_of_listing_it(
