@@ -2,21 +2,7 @@
     people working them, by month and territory of the operation (region, departement, ept and hidden pieces of
     territoires_publication). Complete grid: every year with hours × 12 months × territory, 0 when nothing was
     worked there. Hours of operations with no known place are in no territory. -#}
-with hours as (
-
-    select
-        insertion_hours.year as annee,
-        month(insertion_hours.month_date) as mois,
-        insertion_hours.beneficiary_key,
-        insertion_hours.hours,
-        operations.commune_code
-    from {{ ref('fct_insertion_hours') }} as insertion_hours
-    inner join {{ ref('dim_operation') }} as operations using (operation_key)
-    where insertion_hours.hours > 0
-
-),
-
-territories as (
+with territories as (
 
     select * from {{ ref('territoires_publication') }} where niveau_territoire <> 'commune'
 
@@ -25,15 +11,15 @@ territories as (
 cells as (
 
     select
-        hours.annee,
-        hours.mois,
-        territories.niveau_territoire,
-        territories.code_territoire,
-        sum(hours.hours) as heures_realisees,
-        count(distinct hours.beneficiary_key) as beneficiaires
-    from hours
-    inner join territories on territories.code_commune = hours.commune_code
-    group by all
+        annee,
+        mois,
+        niveau_territoire,
+        code_territoire,
+        sum(hours) as heures_realisees,
+        count(distinct beneficiary_key) as beneficiaires
+    from {{ ref('worked_hours_by_operation_place') }}
+    where niveau_territoire <> 'commune'
+    group by annee, mois, niveau_territoire, code_territoire
 
 ),
 

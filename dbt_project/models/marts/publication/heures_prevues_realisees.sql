@@ -16,27 +16,16 @@ territories as (
 
 ),
 
-hours as (
-
-    select insertion_hours.year as annee, insertion_hours.beneficiary_key, insertion_hours.hours,
-        operations.commune_code
-    from {{ ref('fct_insertion_hours') }} as insertion_hours
-    inner join operations using (operation_key)
-    where insertion_hours.hours > 0
-
-),
-
 worked as (
 
     select
-        hours.annee,
-        territories.niveau_territoire,
-        territories.code_territoire,
-        sum(hours.hours) as heures_realisees,
-        count(distinct hours.beneficiary_key) as beneficiaires
-    from hours
-    inner join territories on territories.code_commune = hours.commune_code
-    group by all
+        annee,
+        niveau_territoire,
+        code_territoire,
+        sum(hours) as heures_realisees,
+        count(distinct beneficiary_key) as beneficiaires
+    from {{ ref('worked_hours_by_operation_place') }}
+    group by annee, niveau_territoire, code_territoire
 
 ),
 
