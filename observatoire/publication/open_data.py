@@ -96,6 +96,8 @@ def load_dataset(path: Path) -> Dataset:
 
     fields = []
     for position, spec in enumerate(value(schema, "fields", list, "the schema")):
+        if not isinstance(spec, dict):
+            raise CatalogueError(f"{path}: field {position + 1} is not an object")
         where = f"field {position + 1} ({spec.get('name', '?')})"
         if spec.get("type") not in _PANDAS_TYPES:
             raise CatalogueError(f"{path}: {where} has type {spec.get('type')!r}, not one of {list(_PANDAS_TYPES)}")
@@ -462,7 +464,8 @@ def _write_dataset(dataset: Dataset, frame: pd.DataFrame, folder: Path, threshol
 
 
 def table_schema(dataset: Dataset) -> dict[str, object]:
-    """Frictionless Table Schema of a dataset (masked values and unknowns are empty cells)."""
+    """The published Table Schema of a dataset: the fields of its catalogue file and its key (masked values and
+    unknowns are empty cells); the catalogue's other properties go to the README."""
     fields = []
     for field in dataset.fields:
         descriptor: dict[str, object] = {
@@ -471,7 +474,7 @@ def table_schema(dataset: Dataset) -> dict[str, object]:
             "title": field.title,
             "description": field.description,
         }
-        if field.name in dataset.primary_key:
+        if field.required:
             descriptor["constraints"] = {"required": True}
         fields.append(descriptor)
     return {"fields": fields, "primaryKey": list(dataset.primary_key), "missingValues": [""]}
