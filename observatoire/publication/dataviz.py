@@ -20,12 +20,12 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from observatoire.publication.open_data import DATASETS_BY_NAME
 from observatoire.settings import load_settings
 
 SITE_DIR = Path(__file__).resolve().parent / "dataviz_site"
@@ -44,74 +44,13 @@ PARIS_CODE = "75056"
 PARIS_ARRONDISSEMENT_PREFIX = "751"
 
 
-@dataclass(frozen=True)
-class Dataset:
-    name: str
-    columns: tuple[str, ...]
-
-
-BENEFICIAIRES = Dataset(
-    "beneficiaires_par_territoire",
-    (
-        "annee",
-        "niveau_territoire",
-        "code_territoire",
-        "nom_territoire",
-        "dimension",
-        "modalite",
-        "libelle_modalite",
-        "beneficiaires",
-        "heures_realisees",
-        "secret",
-    ),
-)
-HEURES_MOIS = Dataset(
-    "heures_par_territoire_mois",
-    (
-        "annee",
-        "mois",
-        "niveau_territoire",
-        "code_territoire",
-        "nom_territoire",
-        "heures_realisees",
-        "beneficiaires",
-        "secret",
-    ),
-)
-SORTIES = Dataset(
-    "sorties_par_territoire",
-    ("annee", "niveau_territoire", "code_territoire", "nom_territoire", "issue", "libelle_issue", "sorties", "secret"),
-)
-HEURES_PREVUES = Dataset(
-    "heures_prevues_realisees",
-    (
-        "annee",
-        "niveau_territoire",
-        "code_territoire",
-        "nom_territoire",
-        "operations",
-        "heures_prevues",
-        "heures_realisees",
-        "beneficiaires",
-        "secret",
-    ),
-)
-STRUCTURES = Dataset(
-    "structures_inclusion",
-    ("siret", "nom", "type_structure", "code_commune", "nom_commune", "code_departement", "latitude", "longitude"),
-)
-STRUCTURES_TERRITOIRE = Dataset(
-    "structures_par_territoire",
-    (
-        "niveau_territoire",
-        "code_territoire",
-        "nom_territoire",
-        "type_structure",
-        "structures",
-        "population",
-        "structures_pour_100000_habitants",
-    ),
-)
+#: The open-data sets the site shows; their columns are those of their Table Schema (open_data.DATASETS_BY_NAME).
+BENEFICIAIRES = "beneficiaires_par_territoire"
+HEURES_MOIS = "heures_par_territoire_mois"
+SORTIES = "sorties_par_territoire"
+HEURES_PREVUES = "heures_prevues_realisees"
+STRUCTURES = "structures_inclusion"
+STRUCTURES_TERRITOIRE = "structures_par_territoire"
 DATASETS = (BENEFICIAIRES, HEURES_MOIS, SORTIES, HEURES_PREVUES, STRUCTURES, STRUCTURES_TERRITOIRE)
 
 
@@ -167,10 +106,10 @@ def _write_js_global(path: Path, name: str, value: object) -> None:
 def read_open_data(open_data_dir: Path, geo: dict) -> dict:
     """The open-data aggregates the site shows, with repeated texts stored once (see module docstring)."""
     con = duckdb.connect()
-    frames = {dataset.name: _read_dataset(con, open_data_dir, dataset) for dataset in DATASETS}
+    frames = {name: _read_dataset(con, open_data_dir, name) for name in DATASETS}
     territories = _TerritoryIndex(geo)
 
-    ben = frames[BENEFICIAIRES.name]
+    ben = frames[BENEFICIAIRES]
     dimensions = _Dictionary()
     modalities = _Dictionary()
     beneficiaires = [
@@ -194,7 +133,7 @@ def read_open_data(open_data_dir: Path, geo: dict) -> dict:
             _count(r["beneficiaires"]),
             _flag(r["secret"]),
         ]
-        for r in frames[HEURES_MOIS.name]
+        for r in frames[HEURES_MOIS]
     ]
     issues = _Dictionary()
     sorties = [
@@ -205,7 +144,7 @@ def read_open_data(open_data_dir: Path, geo: dict) -> dict:
             _count(r["sorties"]),
             _flag(r["secret"]),
         ]
-        for r in frames[SORTIES.name]
+        for r in frames[SORTIES]
     ]
     heures_prevues = [
         [
@@ -217,7 +156,7 @@ def read_open_data(open_data_dir: Path, geo: dict) -> dict:
             _count(r["beneficiaires"]),
             _flag(r["secret"]),
         ]
-        for r in frames[HEURES_PREVUES.name]
+        for r in frames[HEURES_PREVUES]
     ]
     structures_territoire = [
         [
@@ -227,7 +166,7 @@ def read_open_data(open_data_dir: Path, geo: dict) -> dict:
             _count(r["population"]),
             None if r["structures_pour_100000_habitants"] is None else float(r["structures_pour_100000_habitants"]),
         ]
-        for r in frames[STRUCTURES_TERRITOIRE.name]
+        for r in frames[STRUCTURES_TERRITOIRE]
     ]
     # No year: no clause-tracking export loaded yet. The site says so in each tracking section (app.js, SANS_SUIVI)
     # and still shows the insertion structures; it never draws those sections as zeros.
@@ -244,28 +183,29 @@ def read_open_data(open_data_dir: Path, geo: dict) -> dict:
         "heures_mois": heures_mois,
         "sorties": sorties,
         "heures_prevues": heures_prevues,
-        "structures": _structures(frames[STRUCTURES.name], geo),
+        "structures": _structures(frames[STRUCTURES], geo),
         "structures_territoire": structures_territoire,
     }
 
 
-def _read_dataset(con: duckdb.DuckDBPyConnection, open_data_dir: Path, dataset: Dataset) -> list[dict]:
-    path = open_data_dir / dataset.name / f"{dataset.name}.parquet"
+def _read_dataset(con: duckdb.DuckDBPyConnection, open_data_dir: Path, name: str) -> list[dict]:
+    path = open_data_dir / name / f"{name}.parquet"
     if not path.exists():
         raise DatavizInputError(
             f"{path} is missing: the dataviz reads the open-data files; run "
             "observatoire.publication.open_data.write_open_data first"
         )
+    expected = [field.name for field in DATASETS_BY_NAME[name].fields]
     found = [row[0] for row in con.execute("select name from parquet_schema(?)", [str(path)]).fetchall()]
-    missing = [column for column in dataset.columns if column not in found]
+    missing = [column for column in expected if column not in found]
     if missing:
         raise DatavizInputError(
-            f"{path}: columns {missing} missing (found {found}); the dataviz expects the columns listed for "
-            f"'{dataset.name}' in the publication contract: regenerate the open data"
+            f"{path}: columns {missing} missing (found {found}); the dataviz expects the columns of the Table Schema "
+            f"open_data_schemas/{name}.json: regenerate the open data"
         )
-    columns = ", ".join(f'"{column}"' for column in dataset.columns)
+    columns = ", ".join(f'"{column}"' for column in expected)
     cursor = con.execute(f"select {columns} from read_parquet(?)", [str(path)])
-    return [dict(zip(dataset.columns, row, strict=True)) for row in cursor.fetchall()]
+    return [dict(zip(expected, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _count(value: object) -> int | None:

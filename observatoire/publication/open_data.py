@@ -1,10 +1,13 @@
 """Open-data aggregates of the observatory, under statistical secrecy (``disclosure.protect``).
 
-``write_open_data(warehouse, out_dir)`` reads the marts (read-only), aggregates in DuckDB SQL, applies the
-secrecy rule once in pandas, and writes one folder per dataset: ``<name>.csv`` (UTF-8, comma), ``<name>.parquet``,
-``schema.json`` (Frictionless Table Schema, French titles and descriptions) and ``README.md`` (French: content,
-source, coverage, definitions, secrecy rule, Licence Ouverte 2.0, how to cite). Everything is written into a
-temporary sibling folder first, then swapped in with two renames, so a reader never sees half a dataset.
+``write_open_data(warehouse, out_dir)`` reads, for each dataset, the dbt mart of the same name
+(``dbt_project/models/marts/publication/``: the figures before secrecy, every one computed there and only there),
+applies the secrecy rule once in pandas, and writes one folder per dataset: ``<name>.csv`` (UTF-8, comma),
+``<name>.parquet``, ``schema.json`` (Frictionless Table Schema, French titles and descriptions) and ``README.md``
+(French: content, source, coverage, definitions, secrecy rule, Licence Ouverte 2.0, how to cite). The catalogue
+(columns, titles, descriptions, key, sources, definitions) is one Table Schema file per dataset in
+``open_data_schemas/``. Everything is written into a temporary sibling folder first, then swapped in with two
+renames, so a reader never sees half a dataset.
 
 Territories. Levels ``region`` (11 Île-de-France), ``departement`` (its 8 départements), ``ept`` (the 11
 établissements publics territoriaux of the Métropole du Grand Paris and Paris, code 75056) and ``commune``
@@ -48,23 +51,10 @@ PRODUCER = "Observatoire régional des clauses sociales d'Île-de-France"
 LEVELS = ("region", "departement", "ept", "commune")
 #: Hidden cells: the part of a département lying in one EPT (or outside the EPT), when it is no published cell.
 PIECE = "morceau"
+#: The catalogue: one Frictionless Table Schema per dataset, ``<dataset>.json``.
+SCHEMAS_DIR = Path(__file__).resolve().parent / "open_data_schemas"
 
-_TERRITORY_FIELDS = (
-    ("niveau_territoire", "string", "Niveau de territoire", "region, departement, ept ou commune."),
-    (
-        "code_territoire",
-        "string",
-        "Code du territoire",
-        "Code INSEE de la région (11), du département ou de la commune ; SIREN de l'EPT (75056 pour Paris).",
-    ),
-    ("nom_territoire", "string", "Nom du territoire", "Nom officiel du territoire."),
-)
-_SECRET_FIELD = (
-    SECRET_COLUMN,
-    "boolean",
-    "Secret statistique",
-    "true quand les valeurs relatives aux personnes de la ligne sont masquées (vides) au titre du secret.",
-)
+_PANDAS_TYPES: dict[str, str] = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +63,7 @@ class Field:
     type: str  # Table Schema type: string, integer, number, boolean
     title: str
     description: str
+    required: bool
 
 
 @dataclass(frozen=True)
@@ -87,378 +78,60 @@ class Dataset:
     under_secrecy: bool
 
 
-def _fields(*specs: tuple[str, str, str, str]) -> tuple[Field, ...]:
-    return tuple(Field(*spec) for spec in specs)
+class CatalogueError(ValueError):
+    """A Table Schema of ``open_data_schemas/`` is malformed; the message names the file and the property."""
 
 
-DATASETS: tuple[Dataset, ...] = (
-    Dataset(
-        name="beneficiaires_par_territoire",
-        title="Bénéficiaires des clauses sociales par territoire de résidence",
-        description=(
-            "Nombre de bénéficiaires des clauses sociales d'insertion et heures d'insertion qu'ils ont réalisées, "
-            "par année, territoire de résidence et caractéristique (sexe, tranche d'âge, niveau de diplôme, "
-            "public éligible, résidence en QPV, type de contrat de travail, modalité de réalisation, "
-            "prescripteur, sexe et tranche d'âge croisés)."
-        ),
-        fields=_fields(
-            ("annee", "integer", "Année", "Année civile des heures réalisées."),
-            *_TERRITORY_FIELDS,
-            (
-                "dimension",
-                "string",
-                "Dimension",
-                "ensemble, sexe, tranche_age, niveau_diplome, public, residence_qpv, type_contrat, "
-                "modalite_realisation, prescripteur ou sexe_tranche_age.",
-            ),
-            (
-                "modalite",
-                "string",
-                "Modalité",
-                "Valeur de la dimension : total pour ensemble ; F ou M ; tranche d'âge à l'entrée ; niveau de "
-                "diplôme 1 à 8 ou inconnu ; code du public, du type de contrat, de la modalité ou du prescripteur ; "
-                "QPV ou hors QPV ; sexe|tranche d'âge pour sexe_tranche_age.",
-            ),
-            ("libelle_modalite", "string", "Libellé de la modalité", "Libellé en clair de la modalité."),
-            (
-                "beneficiaires",
-                "integer",
-                "Bénéficiaires",
-                "Personnes distinctes ayant réalisé plus de 0 heure d'insertion dans l'année (vide si secret).",
-            ),
-            (
-                "heures_realisees",
-                "number",
-                "Heures réalisées",
-                "Heures d'insertion réalisées dans l'année par ces personnes (vide si secret).",
-            ),
-            _SECRET_FIELD,
-        ),
-        primary_key=("annee", "niveau_territoire", "code_territoire", "dimension", "modalite"),
-        sources=("fct_insertion_hours", "fct_employment_contracts", "dim_beneficiary", "dim_geography"),
-        definitions=(
-            "Bénéficiaire de l'année : personne distincte (pseudonyme stable, une personne suivie par deux "
-            "sources compte une fois) ayant réalisé plus de 0 heure d'insertion au cours d'au moins un mois de "
-            "l'année, tous contrats confondus.",
-            "Territoire : commune de résidence de la personne (Paris compte comme une seule commune, 75056). "
-            "Les personnes résidant hors d'Île-de-France ou dont la résidence est inconnue ne figurent dans "
-            "aucun territoire. Le niveau commune ne porte que la dimension ensemble.",
-            "Sexe, tranche d'âge (à la première entrée dans le dispositif), niveau de diplôme (nomenclature "
-            "2019, 1 à 8), résidence en quartier prioritaire de la politique de la ville (QPV) et prescripteur "
-            "sont ceux de la première entrée ; ces dimensions s'additionnent jusqu'au total.",
-            "Public éligible : une personne peut relever de plusieurs publics (ou d'aucun) ; type de contrat et "
-            "modalité de réalisation : une personne compte dans chaque type ou modalité de ses contrats ayant "
-            "des heures dans l'année. Ces dimensions ne s'additionnent pas en personnes ; les heures des types "
-            "de contrat et des modalités s'additionnent.",
-        ),
-        under_secrecy=True,
-    ),
-    Dataset(
-        name="heures_par_territoire_mois",
-        title="Heures d'insertion réalisées par territoire du chantier et par mois",
-        description=(
-            "Heures d'insertion réalisées et nombre de bénéficiaires, par mois et par territoire où se situe "
-            "l'opération (lieu du chantier ou de la prestation)."
-        ),
-        fields=_fields(
-            ("annee", "integer", "Année", "Année du mois travaillé."),
-            ("mois", "integer", "Mois", "Mois travaillé (1 à 12)."),
-            *_TERRITORY_FIELDS,
-            ("heures_realisees", "number", "Heures réalisées", "Heures d'insertion réalisées (vide si secret)."),
-            (
-                "beneficiaires",
-                "integer",
-                "Bénéficiaires",
-                "Personnes distinctes ayant réalisé plus de 0 heure dans le mois sur une opération du territoire "
-                "(vide si secret).",
-            ),
-            _SECRET_FIELD,
-        ),
-        primary_key=("annee", "mois", "niveau_territoire", "code_territoire"),
-        sources=("fct_insertion_hours", "dim_operation", "dim_geography"),
-        definitions=(
-            "Territoire : commune de l'opération à laquelle se rattache le marché, niveaux région, département "
-            "et EPT. Les heures de marchés sans opération localisée ne figurent dans aucun territoire.",
-            "Une personne travaillant sur plusieurs territoires ou plusieurs mois compte dans chacun : les "
-            "bénéficiaires ne s'additionnent pas ; les heures s'additionnent.",
-        ),
-        under_secrecy=True,
-    ),
-    Dataset(
-        name="sorties_par_territoire",
-        title="Sorties des bénéficiaires par issue et territoire de résidence",
-        description=(
-            "Nombre de sorties du dispositif par année, territoire de résidence et issue (emploi durable, emploi "
-            "de transition, sortie positive, autre sortie, issue inconnue)."
-        ),
-        fields=_fields(
-            ("annee", "integer", "Année", "Année de la sortie."),
-            *_TERRITORY_FIELDS,
-            (
-                "issue",
-                "string",
-                "Issue",
-                "ensemble, emploi_durable, emploi_transition, sortie_positive, autre_sortie ou inconnue.",
-            ),
-            ("libelle_issue", "string", "Libellé de l'issue", "Libellé en clair de l'issue."),
-            ("sorties", "integer", "Sorties", "Nombre de sorties (vide si secret)."),
-            _SECRET_FIELD,
-        ),
-        primary_key=("annee", "niveau_territoire", "code_territoire", "issue"),
-        sources=("fct_beneficiary_outcomes", "dim_beneficiary", "dim_geography"),
-        definitions=(
-            "Issue : situation six mois après la sortie quand elle est connue, sinon situation à la sortie, "
-            "classée selon les règles officielles (emploi durable : CDI, CDD ou intérim de 6 mois ou plus, "
-            "création d'entreprise, fonction publique ; emploi de transition : CDD ou intérim de moins de "
-            "6 mois, contrat aidé ; sortie positive : formation qualifiante, embauche dans une autre SIAE).",
-            "Territoire : commune de résidence de la personne, niveaux région, département et EPT.",
-        ),
-        under_secrecy=True,
-    ),
-    Dataset(
-        name="marches_clauses_sociales",
-        title="Marchés publics et considérations sociales (DECP)",
-        description=(
-            "Marchés publics déclarés dans les données essentielles de la commande publique (DECP) par année "
-            "de notification, département et type d'acheteur et secteur (division CPV), avec ceux qui déclarent "
-            "une considération sociale ou une clause sociale."
-        ),
-        fields=_fields(
-            ("annee", "integer", "Année", "Année de notification du marché."),
-            (
-                "departement_acheteur",
-                "string",
-                "Département de l'acheteur",
-                "Code du département de l'acheteur ; inconnu quand la commune de l'acheteur n'est pas connue.",
-            ),
-            ("type_acheteur", "string", "Type d'acheteur", "Code du type d'acheteur (catégorie juridique)."),
-            ("libelle_type_acheteur", "string", "Libellé du type d'acheteur", "Libellé du type d'acheteur."),
-            ("secteur_cpv", "string", "Secteur (division CPV)", "Deux premiers chiffres du code CPV principal."),
-            ("libelle_secteur", "string", "Libellé du secteur", "Libellé de la division CPV."),
-            ("marches", "integer", "Marchés", "Nombre de marchés."),
-            (
-                "marches_consideration_connue",
-                "integer",
-                "Marchés dont la considération sociale est connue",
-                "Marchés publiés dans un format qui dit s'il y a une considération sociale (format 2024).",
-            ),
-            (
-                "marches_avec_consideration_sociale",
-                "integer",
-                "Marchés avec considération sociale",
-                "Marchés déclarant une clause sociale, un critère social ou un marché réservé.",
-            ),
-            (
-                "marches_avec_clause_sociale",
-                "integer",
-                "Marchés avec clause sociale",
-                "Marchés déclarant une clause sociale (condition d'exécution).",
-            ),
-            (
-                "montant_total",
-                "number",
-                "Montant total (euros HT)",
-                "Somme des montants actuels hors taxes, hors montants aberrants.",
-            ),
-        ),
-        primary_key=("annee", "departement_acheteur", "type_acheteur", "secteur_cpv"),
-        sources=("fct_contracts", "dim_buyer", "dim_cpv", "dim_geography"),
-        definitions=(
-            "Un marché = un couple (SIRET de l'acheteur, identifiant du marché), dans son état après "
-            "modifications. Seuls les marchés à date de notification valide sont comptés.",
-            "Les DECP au format 2019 ne disent pas s'il y a une considération sociale : rapporter les marchés "
-            "avec considération sociale aux marchés dont la considération est connue.",
-            "Montant aberrant : absent, supérieur à 3 milliards d'euros, inférieur à 1 euro ou de forme "
-            "manifestement fictive (règles du ministère).",
-        ),
-        under_secrecy=False,
-    ),
-    Dataset(
-        name="heures_prevues_realisees",
-        title="Heures d'insertion prévues et réalisées par territoire du chantier",
-        description=(
-            "Opérations, heures d'insertion prévues par les marchés notifiés dans l'année, heures réalisées et "
-            "bénéficiaires, par territoire où se situe l'opération."
-        ),
-        fields=_fields(
-            ("annee", "integer", "Année", "Année de notification (heures prévues) ou des heures réalisées."),
-            *_TERRITORY_FIELDS,
-            (
-                "operations",
-                "integer",
-                "Opérations",
-                "Opérations du territoire ayant un marché notifié ou des heures réalisées dans l'année.",
-            ),
-            (
-                "heures_prevues",
-                "number",
-                "Heures prévues",
-                "Heures d'insertion prévues par les marchés notifiés dans l'année.",
-            ),
-            ("heures_realisees", "number", "Heures réalisées", "Heures réalisées dans l'année (vide si secret)."),
-            (
-                "beneficiaires",
-                "integer",
-                "Bénéficiaires",
-                "Personnes distinctes ayant réalisé plus de 0 heure dans l'année sur une opération du territoire "
-                "(vide si secret).",
-            ),
-            _SECRET_FIELD,
-        ),
-        primary_key=("annee", "niveau_territoire", "code_territoire"),
-        sources=("fct_tracked_contracts", "fct_insertion_hours", "dim_operation", "dim_geography"),
-        definitions=(
-            "Territoire : commune de l'opération à laquelle se rattache le marché suivi. Les marchés sans "
-            "opération localisée ne figurent dans aucun territoire.",
-            "Les heures prévues sont comptées l'année de notification du marché, les heures réalisées l'année "
-            "où elles sont travaillées : le taux de réalisation se lit sur la durée des marchés.",
-            "Les heures réalisées sont protégées avec celles du jeu heures_par_territoire_mois (les mois "
-            "s'additionnent jusqu'à l'année).",
-        ),
-        under_secrecy=True,
-    ),
-    Dataset(
-        name="grands_programmes",
-        title="Clauses sociales des grands programmes (Grand Paris Express, JOP 2024, ANRU)",
-        description=(
-            "Opérations, marchés suivis, heures d'insertion engagées, prévues et réalisées et bénéficiaires, "
-            "par programme et par année."
-        ),
-        fields=_fields(
-            (
-                "programme",
-                "string",
-                "Programme",
-                "GRAND_PARIS_EXPRESS, JOP_2024, ANRU ou AUTRE (autres opérations et marchés sans opération).",
-            ),
-            ("libelle_programme", "string", "Libellé du programme", "Libellé du programme."),
-            ("annee", "integer", "Année", "Année (de notification pour les marchés et heures prévues)."),
-            ("operations", "integer", "Opérations", "Opérations ayant un marché notifié ou des heures dans l'année."),
-            ("marches", "integer", "Marchés suivis", "Marchés avec clause suivis, notifiés dans l'année."),
-            (
-                "heures_engagees",
-                "number",
-                "Heures engagées",
-                "Heures d'insertion engagées par les maîtres d'ouvrage pour l'année (vide si aucun engagement).",
-            ),
-            ("heures_prevues", "number", "Heures prévues", "Heures prévues par les marchés notifiés dans l'année."),
-            ("heures_realisees", "number", "Heures réalisées", "Heures réalisées dans l'année (vide si secret)."),
-            (
-                "beneficiaires",
-                "integer",
-                "Bénéficiaires",
-                "Personnes distinctes ayant réalisé plus de 0 heure dans l'année sur le programme (vide si secret).",
-            ),
-            _SECRET_FIELD,
-        ),
-        primary_key=("programme", "annee"),
-        sources=("fct_tracked_contracts", "fct_insertion_hours", "dim_operation", "clause_hours_committed_vs_worked"),
-        definitions=(
-            "Programme de l'opération à laquelle se rattache le marché suivi ; les marchés sans opération "
-            "comptent dans AUTRE.",
-            "Une personne travaillant sur plusieurs programmes compte dans chacun.",
-        ),
-        under_secrecy=True,
-    ),
-    Dataset(
-        name="rapprochement_decp_suivi",
-        title="Rapprochement des marchés déclarés dans les DECP et des marchés suivis",
-        description=(
-            "Marchés qui déclarent une considération sociale dans les DECP, rapprochés des marchés dont "
-            "l'exécution de la clause est effectivement suivie, par année de notification."
-        ),
-        fields=_fields(
-            ("annee", "integer", "Année", "Année de notification."),
-            (
-                "categorie",
-                "string",
-                "Catégorie",
-                "declare_et_suivi, declare_non_suivi, suivi_non_declare, suivi_declaration_inconnue ou "
-                "suivi_absent_decp.",
-            ),
-            ("libelle_categorie", "string", "Libellé de la catégorie", "Libellé en clair de la catégorie."),
-            ("marches", "integer", "Marchés", "Nombre de marchés (ou de couples marché DECP - marché suivi)."),
-        ),
-        primary_key=("annee", "categorie"),
-        sources=("social_clause_reconciliation", "fct_contracts", "fct_tracked_contracts"),
-        definitions=(
-            "Périmètre : acheteurs dont au moins un marché est suivi par une source de suivi des clauses, pour "
-            "comparer ce qui est comparable.",
-            "declare_non_suivi : le marché déclare une considération sociale dans les DECP mais aucun suivi "
-            "n'y est rattaché ; suivi_non_declare : le marché suivi est rattaché à un marché DECP qui déclare "
-            "ne pas en avoir ; suivi_declaration_inconnue : le marché DECP rattaché est publié dans un format "
-            "qui ne le dit pas ; suivi_absent_decp : aucun marché DECP n'a pu être rattaché.",
-        ),
-        under_secrecy=False,
-    ),
-    Dataset(
-        name="structures_par_territoire",
-        title="Structures d'insertion et du handicap par territoire",
-        description=(
-            "Nombre de structures de l'insertion par l'activité économique (ACI, AI, EI, ETTI, EITI), de GEIQ, "
-            "d'entreprises adaptées et d'ESAT par territoire, et pour 100 000 habitants."
-        ),
-        fields=_fields(
-            *_TERRITORY_FIELDS,
-            (
-                "type_structure",
-                "string",
-                "Type de structure",
-                "ensemble, SIAE (toutes), ACI, AI, EI, ETTI, EITI, GEIQ, EA (dont EATT) ou ESAT.",
-            ),
-            ("structures", "integer", "Structures", "Nombre de structures (SIRET distincts)."),
-            ("population", "integer", "Population", "Population municipale (INSEE) du territoire."),
-            (
-                "structures_pour_100000_habitants",
-                "number",
-                "Structures pour 100 000 habitants",
-                "structures × 100 000 / population.",
-            ),
-        ),
-        primary_key=("niveau_territoire", "code_territoire", "type_structure"),
-        sources=("structures_by_territory",),
-        definitions=(
-            "Une structure est placée dans la commune de son établissement SIRENE, sinon dans celle donnée par "
-            "le registre ; à défaut dans le département de son inscription (niveau département seulement).",
-            "Une structure de plusieurs types compte une fois dans ensemble et une fois dans chacun de ses types.",
-        ),
-        under_secrecy=False,
-    ),
-    Dataset(
-        name="structures_inclusion",
-        title="Liste des structures d'insertion et du handicap d'Île-de-France",
-        description=(
-            "Structures de l'insertion par l'activité économique, GEIQ, entreprises adaptées et ESAT "
-            "d'Île-de-France, avec leur commune."
-        ),
-        fields=_fields(
-            ("siret", "string", "SIRET", "SIRET de la structure."),
-            ("nom", "string", "Nom", "Nom de la structure tel que publié par le registre."),
-            ("type_structure", "string", "Type de structure", "ACI, AI, EI, ETTI, EITI, GEIQ, EA, EATT ou ESAT."),
-            ("famille_structure", "string", "Famille", "SIAE, GEIQ ou handicap."),
-            (
-                "code_commune",
-                "string",
-                "Code commune",
-                "Code INSEE de la commune (arrondissement à Paris) ; vide si inconnu ou non diffusible.",
-            ),
-            ("nom_commune", "string", "Commune", "Nom de la commune."),
-            ("code_departement", "string", "Département", "Code du département."),
-            ("latitude", "number", "Latitude", "Latitude WGS84 quand le registre la donne, sinon vide."),
-            ("longitude", "number", "Longitude", "Longitude WGS84 quand le registre la donne, sinon vide."),
-        ),
-        primary_key=("siret",),
-        sources=("inclusion_structures",),
-        definitions=(
-            "Sources : emplois de l'inclusion et listes de l'ASP (SIAE), liste des GEIQ, liste DGEFP des "
-            "entreprises adaptées, FINESS (ESAT), SIRENE pour la commune de l'établissement.",
-            "Les structures sont des organisations, non des personnes ; la commune n'est pas publiée quand "
-            "SIRENE ne diffuse l'établissement que partiellement. Les registres chargés ne donnent pas de "
-            "coordonnées : latitude et longitude sont vides.",
-        ),
-        under_secrecy=False,
-    ),
-)
+def load_dataset(path: Path) -> Dataset:
+    """The dataset described by the Table Schema file ``path`` (its name is the file's stem)."""
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CatalogueError(f"{path}: not valid JSON ({exc})") from exc
+
+    def value(owner: dict, key: str, kind: type, where: str) -> object:
+        if not isinstance(owner.get(key), kind):
+            raise CatalogueError(f"{path}: {where} needs a property '{key}' of type {kind.__name__}")
+        return owner[key]
+
+    fields = []
+    for position, spec in enumerate(value(schema, "fields", list, "the schema")):
+        if not isinstance(spec, dict):
+            raise CatalogueError(f"{path}: field {position + 1} is not an object")
+        where = f"field {position + 1} ({spec.get('name', '?')})"
+        if spec.get("type") not in _PANDAS_TYPES:
+            raise CatalogueError(f"{path}: {where} has type {spec.get('type')!r}, not one of {list(_PANDAS_TYPES)}")
+        fields.append(
+            Field(
+                name=value(spec, "name", str, where),
+                type=spec["type"],
+                title=value(spec, "title", str, where),
+                description=value(spec, "description", str, where),
+                required=bool(spec.get("constraints", {}).get("required", False)),
+            )
+        )
+    dataset = Dataset(
+        name=value(schema, "name", str, "the schema"),
+        title=value(schema, "title", str, "the schema"),
+        description=value(schema, "description", str, "the schema"),
+        fields=tuple(fields),
+        primary_key=tuple(value(schema, "primaryKey", list, "the schema")),
+        sources=tuple(value(schema, "sources", list, "the schema")),
+        definitions=tuple(value(schema, "definitions", list, "the schema")),
+        under_secrecy=value(schema, "secretStatistique", bool, "the schema"),
+    )
+    names = [field.name for field in dataset.fields]
+    if dataset.name != path.stem:
+        raise CatalogueError(f"{path}: name {dataset.name!r} differs from the file name")
+    not_required = [key for key in dataset.primary_key if key not in names or not fields[names.index(key)].required]
+    if not_required:
+        raise CatalogueError(f"{path}: primaryKey {not_required} must be fields with constraints.required true")
+    if dataset.under_secrecy and SECRET_COLUMN not in names:
+        raise CatalogueError(f"{path}: secretStatistique is true but there is no field '{SECRET_COLUMN}'")
+    return dataset
+
+
+DATASETS: tuple[Dataset, ...] = tuple(load_dataset(path) for path in sorted(SCHEMAS_DIR.glob("*.json")))
 DATASETS_BY_NAME = {dataset.name: dataset for dataset in DATASETS}
 
 
@@ -495,13 +168,18 @@ def build_datasets(con: duckdb.DuckDBPyConnection, threshold: int) -> dict[str, 
         "beneficiaires_par_territoire": _beneficiaries(con, geography, threshold),
         "heures_par_territoire_mois": hours_monthly,
         "sorties_par_territoire": _exits(con, geography, threshold),
-        "marches_clauses_sociales": _contracts(con),
+        "marches_clauses_sociales": _mart(con, "marches_clauses_sociales", "order by all"),
         "heures_prevues_realisees": hours_annual,
         "grands_programmes": _programmes(con, threshold),
         "rapprochement_decp_suivi": _reconciliation(con),
         "structures_par_territoire": _structures_by_territory(con),
         "structures_inclusion": _structures(con),
     }
+    if set(frames) != set(DATASETS_BY_NAME):
+        raise CatalogueError(
+            f"{SCHEMAS_DIR} describes the datasets {sorted(DATASETS_BY_NAME)} but the builders make {sorted(frames)}: "
+            "add or remove the schema file or the builder"
+        )
     return {name: _typed(DATASETS_BY_NAME[name], frame) for name, frame in frames.items()}
 
 
@@ -511,43 +189,15 @@ def build_datasets(con: duckdb.DuckDBPyConnection, threshold: int) -> dict[str, 
 
 @dataclass(frozen=True)
 class _Geography:
-    """Île-de-France communes and how the published territories nest (one place for the territory rules)."""
+    """How the published territories nest, from the mart ``territoires_publication`` (the additive structure
+    statistical secrecy needs; the territories and their figures are the marts')."""
 
-    communes: pd.DataFrame  # commune_code (published commune), departement_code, ept_code, piece
+    communes: pd.DataFrame  # commune_code (published commune), departement_code, ept_code, piece (NULL: not hidden)
     hidden_pieces: frozenset[str]
     single_departement_epts: dict[str, str]  # EPT lying in one département -> that département
 
-    #: SQL: every Île-de-France commune code that can appear in the facts (COM, ARM, COMD, COMA) and the
-    #: territories it belongs to; arrondissements and former communes count in their current commune.
-    MEMBERSHIP_SQL = """
-        with codes as (
-            select code.commune_code, current.commune_code as current_code, current.commune_name as current_name,
-                current.region_code, current.region_name, current.departement_code, current.departement_name,
-                current.ept_code, current.ept_name
-            from marts.dim_geography as code
-            inner join marts.dim_geography as current
-                on current.commune_code = case when code.commune_type in ('ARM', 'COMD', 'COMA')
-                                               then code.parent_commune_code else code.commune_code end
-            where code.is_ile_de_france and current.is_ile_de_france
-        )
-        select codes.commune_code, t.territory.niveau_territoire, t.territory.code_territoire,
-            t.territory.nom_territoire
-        from codes
-        cross join unnest([
-            {'niveau_territoire': 'region', 'code_territoire': region_code, 'nom_territoire': region_name},
-            {'niveau_territoire': 'departement', 'code_territoire': departement_code,
-             'nom_territoire': departement_name},
-            {'niveau_territoire': 'ept', 'code_territoire': ept_code, 'nom_territoire': ept_name},
-            {'niveau_territoire': 'commune', 'code_territoire': current_code, 'nom_territoire': current_name},
-            {'niveau_territoire': 'morceau',
-             'code_territoire': departement_code || '|' || coalesce(ept_code, 'hors EPT'), 'nom_territoire': null}
-        ]) as t(territory)
-        where t.territory.code_territoire is not null
-    """
-
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> _Geography:
-        con.execute(f"create or replace temp table territory_membership as {cls.MEMBERSHIP_SQL}")
         communes = con.execute(
             """
             select distinct
@@ -555,50 +205,31 @@ class _Geography:
                 departement.code_territoire as departement_code,
                 ept.code_territoire as ept_code,
                 piece.code_territoire as piece
-            from territory_membership as commune
-            inner join territory_membership as departement
-                on departement.commune_code = commune.commune_code and departement.niveau_territoire = 'departement'
-            inner join territory_membership as piece
-                on piece.commune_code = commune.commune_code and piece.niveau_territoire = 'morceau'
-            left join territory_membership as ept
-                on ept.commune_code = commune.commune_code and ept.niveau_territoire = 'ept'
+            from marts.territoires_publication as commune
+            inner join marts.territoires_publication as departement
+                on departement.code_commune = commune.code_commune and departement.niveau_territoire = 'departement'
+            left join marts.territoires_publication as piece
+                on piece.code_commune = commune.code_commune and piece.niveau_territoire = ?
+            left join marts.territoires_publication as ept
+                on ept.code_commune = commune.code_commune and ept.niveau_territoire = 'ept'
             where commune.niveau_territoire = 'commune'
-            """
-        ).df()
-        pieces = communes.drop_duplicates("piece")
-        departements_of_ept = pieces.dropna(subset=["ept_code"]).groupby("ept_code")["departement_code"].nunique()
-        pieces_of_departement = pieces.groupby("departement_code")["piece"].nunique()
-        single = {
-            ept: pieces.loc[pieces["ept_code"] == ept, "departement_code"].iloc[0]
-            for ept, count in departements_of_ept.items()
-            if count == 1
-        }
-        hidden = {
-            row.piece
-            for row in pieces.itertuples()
-            if (pd.notna(row.ept_code) and row.ept_code not in single)
-            or (pd.isna(row.ept_code) and pieces_of_departement[row.departement_code] > 1)
-        }
-        return cls(communes=communes, hidden_pieces=frozenset(hidden), single_departement_epts=single)
-
-    def territories(self, con: duckdb.DuckDBPyConnection, levels: Sequence[str]) -> pd.DataFrame:
-        """Published territories of these levels (plus the hidden pieces): niveau, code, nom."""
-        frame = con.execute(
-            """
-            select distinct niveau_territoire, code_territoire, nom_territoire from territory_membership
-            where list_contains(?, niveau_territoire)
             """,
-            [[*levels, PIECE]],
+            [PIECE],
         ).df()
-        keep = (frame["niveau_territoire"] != PIECE) | frame["code_territoire"].isin(self.hidden_pieces)
-        return frame.loc[keep].reset_index(drop=True)
+        departements_of_ept = communes.dropna(subset=["ept_code"]).groupby("ept_code")["departement_code"].unique()
+        single = {ept: codes[0] for ept, codes in departements_of_ept.items() if len(codes) == 1}
+        return cls(
+            communes=communes,
+            hidden_pieces=frozenset(communes["piece"].dropna()),
+            single_departement_epts=single,
+        )
 
     def annotate(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Add, for every row, the code of the territory of each level that contains it or is it (``_region``,
         ``_departement``, ``_ept``, ``_piece``; NULL when none does), and the ``hidden`` flag of the pieces."""
         level, code = frame["niveau_territoire"], frame["code_territoire"]
         by_commune = self.communes.drop_duplicates("commune_code").set_index("commune_code")
-        by_piece = self.communes.drop_duplicates("piece").set_index("piece")
+        by_piece = self.communes.dropna(subset=["piece"]).drop_duplicates("piece").set_index("piece")
         is_commune, is_piece, is_ept = level == "commune", level == PIECE, level == "ept"
         departement = (
             code.where(level == "departement")
@@ -639,109 +270,26 @@ class _Geography:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Dataset builders
+# Dataset builders: each reads its mart and applies the secrecy rule with the additive structure of the table
 
 
-AGE_BANDS = {
-    "under_26": "moins de 26 ans",
-    "26_49": "26 à 49 ans",
-    "50_and_over": "50 ans et plus",
-    "unknown": "âge inconnu",
-}
 #: Dimensions of beneficiaires_par_territoire that add up to the total in people, and those that add up in
 #: hours only (a person may hold contracts of several types in a year).
 ADDITIVE_IN_PEOPLE = ("sexe", "tranche_age", "niveau_diplome", "residence_qpv", "prescripteur")
 ADDITIVE_IN_HOURS = ("type_contrat", "modalite_realisation")
 
 
-def _beneficiaries(con: duckdb.DuckDBPyConnection, geography: _Geography, threshold: int) -> pd.DataFrame:
-    age_label = "case b.age_band " + " ".join(f"when '{k}' then '{v}'" for k, v in AGE_BANDS.items()) + " end"
-    cells = con.execute(
-        f"""
-        with hours as (
-            select h.beneficiary_key, h.year as annee, h.hours, c.contract_type_code, c.modality_code
-            from marts.fct_insertion_hours as h
-            inner join marts.fct_employment_contracts as c using (employment_contract_key)
-            where h.hours > 0
-        ),
-        yearly as (
-            select annee, beneficiary_key, sum(hours) as heures from hours group by all
-        ),
-        attributes as (
-            select b.beneficiary_key, unnest([
-                {{'dimension': 'ensemble', 'modalite': 'total'}},
-                {{'dimension': 'sexe', 'modalite': b.sex}},
-                {{'dimension': 'tranche_age', 'modalite': {age_label}}},
-                {{'dimension': 'niveau_diplome',
-                  'modalite': coalesce(cast(b.education_level as varchar), 'inconnu')}},
-                {{'dimension': 'residence_qpv',
-                  'modalite': case when b.is_qpv_resident then 'QPV' else 'hors QPV' end}},
-                {{'dimension': 'prescripteur', 'modalite': b.prescriber_code}},
-                {{'dimension': 'sexe_tranche_age', 'modalite': b.sex || '|' || {age_label}}}
-            ]) as attribute
-            from marts.dim_beneficiary as b
-            union all
-            select b.beneficiary_key, {{'dimension': 'public', 'modalite': public_code}}
-            from marts.dim_beneficiary as b
-            cross join unnest(string_split(b.public_codes, '|')) as p(public_code)
-            where public_code <> ''
-        ),
-        per_person as (
-            select yearly.annee, yearly.beneficiary_key, attribute.dimension, attribute.modalite, yearly.heures
-            from yearly inner join attributes using (beneficiary_key)
-            union all
-            select annee, beneficiary_key, 'type_contrat', contract_type_code, sum(hours) from hours group by all
-            union all
-            select annee, beneficiary_key, 'modalite_realisation', modality_code, sum(hours) from hours group by all
-        )
-        select per_person.annee, m.niveau_territoire, m.code_territoire, per_person.dimension, per_person.modalite,
-            count(*) as beneficiaires, sum(per_person.heures) as heures_realisees
-        from per_person
-        inner join marts.dim_beneficiary as b using (beneficiary_key)
-        inner join territory_membership as m on m.commune_code = b.residence_commune_code
-        where m.niveau_territoire <> 'commune' or per_person.dimension = 'ensemble'
-        group by all
-        """
-    ).df()
-    if cells.empty:  # no clause-tracking data loaded yet: the dataset is published empty, with its schema
-        return _empty(DATASETS_BY_NAME["beneficiaires_par_territoire"])
-    labels = con.execute(
-        """
-        select 'ensemble' as dimension, 'total' as modalite, 'Ensemble des bénéficiaires' as libelle_modalite
-        union all select 'sexe', 'F', 'Femmes' union all select 'sexe', 'M', 'Hommes'
-        union all select 'residence_qpv', 'QPV', 'Résident d''un QPV'
-        union all select 'residence_qpv', 'hors QPV', 'Hors QPV'
-        union all select 'niveau_diplome', cast(code as varchar), libelle from reference.clauses_niveaux_formation
-        union all select 'niveau_diplome', 'inconnu', 'Niveau inconnu'
-        union all select 'public', code, libelle from reference.clauses_publics
-        union all select 'type_contrat', contract_type_code, contract_type_label from marts.dim_employment_contract_type
-        union all select 'modalite_realisation', code, libelle from reference.clauses_modalites
-        union all select 'prescripteur', prescriber_code, prescriber_label from marts.dim_prescriber
-        """
-    ).df()
-    age_labels = pd.DataFrame({"dimension": "tranche_age", "modalite": list(AGE_BANDS.values())})
-    age_labels["libelle_modalite"] = age_labels["modalite"]
-    sex_age = pd.DataFrame(
-        [
-            ("sexe_tranche_age", f"{sex}|{age}", f"{label} {age}")
-            for sex, label in (("F", "Femmes"), ("M", "Hommes"))
-            for age in AGE_BANDS.values()
-        ],
-        columns=["dimension", "modalite", "libelle_modalite"],
-    )
-    labels = pd.concat([labels, age_labels, sex_age], ignore_index=True)
+def _mart(con: duckdb.DuckDBPyConnection, name: str, order_by: str = "") -> pd.DataFrame:
+    """The rows of the mart ``marts.<name>`` (the dataset of that name before secrecy)."""
+    return con.execute(f"select * from marts.{name} {order_by}").df()
 
-    # complete grid: every year x territory x modality seen in the data (communes: ensemble only)
-    territories = geography.territories(con, LEVELS)
-    modalities = cells[["dimension", "modalite"]].drop_duplicates()
-    years = pd.DataFrame({"annee": sorted(cells["annee"].unique())})
-    grid = years.merge(territories, how="cross").merge(modalities, how="cross")
-    grid = grid[(grid["niveau_territoire"] != "commune") | (grid["dimension"] == "ensemble")]
-    frame = grid.merge(cells, how="left", on=["annee", "niveau_territoire", "code_territoire", "dimension", "modalite"])
-    frame = frame.fillna({"beneficiaires": 0, "heures_realisees": 0.0})
-    frame = frame.merge(labels, how="left", on=["dimension", "modalite"])
-    frame["libelle_modalite"] = frame["libelle_modalite"].fillna(frame["modalite"])
-    frame = geography.annotate(_in_key_order(frame, DATASETS_BY_NAME["beneficiaires_par_territoire"]))
+
+def _beneficiaries(con: duckdb.DuckDBPyConnection, geography: _Geography, threshold: int) -> pd.DataFrame:
+    dataset = DATASETS_BY_NAME["beneficiaires_par_territoire"]
+    frame = _mart(con, dataset.name)
+    if frame.empty:  # no clause-tracking data loaded yet: the dataset is published empty, with its schema
+        return _empty(dataset)
+    frame = geography.annotate(_in_key_order(frame, dataset))
 
     split = frame["modalite"].str.split("|", n=1, expand=True)
     is_sex_age = frame["dimension"] == "sexe_tranche_age"
@@ -778,71 +326,19 @@ def _hours_by_operation_place(
     con: duckdb.DuckDBPyConnection, geography: _Geography, threshold: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """heures_par_territoire_mois and heures_prevues_realisees, protected together (months add up to years)."""
-    worked = con.execute(
-        """
-        with hours as (
-            select h.year as annee, month(h.month_date) as mois, h.beneficiary_key, h.hours, o.commune_code
-            from marts.fct_insertion_hours as h
-            inner join marts.dim_operation as o using (operation_key)
-            where h.hours > 0
-        )
-        select annee, mois, m.niveau_territoire, m.code_territoire,
-            sum(hours) as heures_realisees, count(distinct beneficiary_key) as beneficiaires
-        from hours inner join territory_membership as m using (commune_code)
-        where m.niveau_territoire <> 'commune'
-        group by grouping sets ((annee, mois, m.niveau_territoire, m.code_territoire),
-                                (annee, m.niveau_territoire, m.code_territoire))
-        union all
-        select annee, null, m.niveau_territoire, m.code_territoire,
-            sum(hours), count(distinct beneficiary_key)
-        from hours inner join territory_membership as m using (commune_code)
-        where m.niveau_territoire = 'commune'
-        group by all
-        """
-    ).df()
-    planned = con.execute(
-        """
-        with activity as (
-            select t.notification_year as annee, t.operation_key, t.hours_planned as heures_prevues
-            from marts.fct_tracked_contracts as t where t.operation_key is not null
-            union all
-            select distinct h.year, h.operation_key, 0 from marts.fct_insertion_hours as h
-            where h.operation_key is not null and h.hours > 0
-        )
-        select activity.annee, m.niveau_territoire, m.code_territoire,
-            count(distinct activity.operation_key) as operations, sum(activity.heures_prevues) as heures_prevues
-        from activity
-        inner join marts.dim_operation as o using (operation_key)
-        inner join territory_membership as m on m.commune_code = o.commune_code
-        where activity.annee is not null
-        group by all
-        """
-    ).df()
-    years = sorted(set(worked["annee"]) | set(planned["annee"]))
-    territories = geography.territories(con, LEVELS)
-    grid = pd.DataFrame({"annee": years}).merge(territories, how="cross")
-    monthly_levels = territories[territories["niveau_territoire"] != "commune"]
-    monthly_grid = (
-        pd.DataFrame({"annee": sorted(set(worked["annee"]))})
-        .merge(pd.DataFrame({"mois": range(1, 13)}), how="cross")
-        .merge(monthly_levels, how="cross")
-    )
-    keys = ["annee", "niveau_territoire", "code_territoire"]
-    annual = grid.merge(worked[worked["mois"].isna()].drop(columns="mois"), how="left", on=keys)
-    annual = annual.merge(planned, how="left", on=keys)
-    monthly = monthly_grid.merge(worked.dropna(subset=["mois"]).astype({"mois": int}), how="left", on=[*keys, "mois"])
+    monthly = _mart(con, "heures_par_territoire_mois")
+    annual = _mart(con, "heures_prevues_realisees")
+    years_worked = set(monthly["annee"])
     frame = pd.concat([annual.assign(mois=0), monthly], ignore_index=True)
-    frame = frame.fillna({"heures_realisees": 0.0, "beneficiaires": 0, "operations": 0, "heures_prevues": 0.0})
+    frame = frame.fillna({"operations": 0, "heures_prevues": 0.0})
     frame = geography.annotate(_in_key_order(frame, DATASETS_BY_NAME["heures_par_territoire_mois"]))
 
+    keys = ["annee", "niveau_territoire", "code_territoire"]
     groups = geography.groups(frame, within=["annee", "mois"])
-    months_of_year = (frame["mois"] > 0) & frame["annee"].isin(set(worked["annee"]))
     groups += additive_groups(
         frame,
-        totals=(frame["mois"] == 0)
-        & (frame["niveau_territoire"] != "commune")
-        & frame["annee"].isin(set(worked["annee"])),
-        members=months_of_year,
+        totals=(frame["mois"] == 0) & (frame["niveau_territoire"] != "commune") & frame["annee"].isin(years_worked),
+        members=(frame["mois"] > 0) & frame["annee"].isin(years_worked),
         on=keys,
     )
     protected = protect(
@@ -858,38 +354,9 @@ def _hours_by_operation_place(
     return monthly_out, annual_out
 
 
-EXIT_LABELS = {
-    "ensemble": "Ensemble des sorties",
-    "emploi_durable": "Emploi durable",
-    "emploi_transition": "Emploi de transition",
-    "sortie_positive": "Sortie positive",
-    "autre_sortie": "Autre sortie",
-    "inconnue": "Issue inconnue",
-}
-
-
 def _exits(con: duckdb.DuckDBPyConnection, geography: _Geography, threshold: int) -> pd.DataFrame:
-    cells = con.execute(
-        """
-        select o.exit_year as annee, m.niveau_territoire, m.code_territoire, issue, count(*) as sorties
-        from marts.fct_beneficiary_outcomes as o
-        inner join marts.dim_beneficiary as b using (beneficiary_key)
-        inner join territory_membership as m on m.commune_code = b.residence_commune_code
-        cross join unnest(['ensemble', o.outcome_category]) as i(issue)
-        where m.niveau_territoire <> 'commune' and o.exit_year is not null
-        group by all
-        """
-    ).df()
-    territories = geography.territories(con, ("region", "departement", "ept"))
-    grid = (
-        pd.DataFrame({"annee": sorted(cells["annee"].unique())})
-        .merge(territories, how="cross")
-        .merge(pd.DataFrame({"issue": list(EXIT_LABELS)}), how="cross")
-    )
-    frame = grid.merge(cells, how="left", on=["annee", "niveau_territoire", "code_territoire", "issue"])
-    frame = frame.fillna({"sorties": 0})
-    frame["libelle_issue"] = frame["issue"].map(EXIT_LABELS)
-    frame = geography.annotate(_in_key_order(frame, DATASETS_BY_NAME["sorties_par_territoire"]))
+    dataset = DATASETS_BY_NAME["sorties_par_territoire"]
+    frame = geography.annotate(_in_key_order(_mart(con, dataset.name), dataset))
     territory = ["annee", "niveau_territoire", "code_territoire"]
     groups = additive_groups(
         frame, totals=frame["issue"] == "ensemble", members=frame["issue"] != "ensemble", on=territory
@@ -899,154 +366,35 @@ def _exits(con: duckdb.DuckDBPyConnection, geography: _Geography, threshold: int
     return protected.sort_values([*territory, "issue"], key=_level_order)
 
 
-def _contracts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        """
-        select
-            c.notification_year as annee,
-            coalesce(g.departement_code, 'inconnu') as departement_acheteur,
-            coalesce(b.buyer_type, 'inconnu') as type_acheteur,
-            coalesce(any_value(b.buyer_type_label), 'Type inconnu') as libelle_type_acheteur,
-            coalesce(left(c.cpv_code, 2), 'inconnu') as secteur_cpv,
-            coalesce(any_value(division.label_fr), 'Secteur inconnu') as libelle_secteur,
-            count(*) as marches,
-            count(*) filter (where c.social_considerations_known) as marches_consideration_connue,
-            count(*) filter (where c.has_social_consideration) as marches_avec_consideration_sociale,
-            count(*) filter (where c.has_social_clause) as marches_avec_clause_sociale,
-            round(coalesce(sum(c.current_amount_eur) filter (where not c.is_amount_anomalous), 0), 2) as montant_total
-        from marts.fct_contracts as c
-        left join marts.dim_buyer as b using (buyer_siret)
-        left join marts.dim_geography as g on g.commune_code = b.commune_code
-        left join marts.dim_cpv as division on division.cpv_level = 2 and division.division_code = left(c.cpv_code, 2)
-        where c.is_notification_date_valid
-        group by all
-        order by all
-        """
-    ).df()
-
-
 PROGRAMME_ORDER = ("GRAND_PARIS_EXPRESS", "JOP_2024", "ANRU", "AUTRE")
 
 
 def _programmes(con: duckdb.DuckDBPyConnection, threshold: int) -> pd.DataFrame:
-    frame = con.execute(
-        """
-        with worked as (
-            select coalesce(o.programme_code, 'AUTRE') as programme, h.year as annee, h.operation_key,
-                h.beneficiary_key, h.hours
-            from marts.fct_insertion_hours as h left join marts.dim_operation as o using (operation_key)
-            where h.hours > 0
-        ),
-        planned as (
-            select coalesce(o.programme_code, 'AUTRE') as programme, t.notification_year as annee, t.operation_key,
-                t.tracked_contract_key, t.hours_planned
-            from marts.fct_tracked_contracts as t left join marts.dim_operation as o using (operation_key)
-            where t.notification_year is not null
-        ),
-        activity as (
-            select programme, annee, operation_key from worked
-            union all
-            select programme, annee, operation_key from planned
-        ),
-        committed as (
-            select programme_code as programme, year as annee, sum(hours_committed) as heures_engagees
-            from marts.clause_hours_committed_vs_worked where hours_committed is not null group by all
-        ),
-        programme_years as (
-            select programme, annee from activity union select programme, annee from committed
-        ),
-        operations as (
-            select programme, annee, count(distinct operation_key) as operations from activity group by all
-        ),
-        worked_totals as (
-            select programme, annee, sum(hours) as heures_realisees, count(distinct beneficiary_key) as beneficiaires
-            from worked group by all
-        ),
-        planned_totals as (
-            select programme, annee, count(*) as marches, sum(hours_planned) as heures_prevues
-            from planned group by all
-        )
-        select programme_years.programme, programmes.libelle as libelle_programme, programme_years.annee,
-            coalesce(operations.operations, 0) as operations, coalesce(planned_totals.marches, 0) as marches,
-            committed.heures_engagees, coalesce(planned_totals.heures_prevues, 0) as heures_prevues,
-            coalesce(worked_totals.heures_realisees, 0) as heures_realisees,
-            coalesce(worked_totals.beneficiaires, 0) as beneficiaires
-        from programme_years
-        left join operations using (programme, annee)
-        left join worked_totals using (programme, annee)
-        left join planned_totals using (programme, annee)
-        left join committed using (programme, annee)
-        left join reference.clauses_programmes as programmes on programmes.code = programme_years.programme
-        """
-    ).df()
-    frame = _in_key_order(frame, DATASETS_BY_NAME["grands_programmes"])
+    dataset = DATASETS_BY_NAME["grands_programmes"]
+    frame = _in_key_order(_mart(con, dataset.name), dataset)
     protected = protect(frame, count="beneficiaires", threshold=threshold, derived=["heures_realisees"])
     order = {code: rank for rank, code in enumerate(PROGRAMME_ORDER)}
     return protected.sort_values(["programme", "annee"], key=lambda s: s.map(order) if s.name == "programme" else s)
 
 
-RECONCILIATION_CATEGORIES = {
-    "declared_and_tracked": ("declare_et_suivi", "Déclaré dans les DECP et suivi"),
-    "declared_not_tracked": ("declare_non_suivi", "Déclaré dans les DECP, non suivi"),
-    "tracked_not_declared": ("suivi_non_declare", "Suivi, déclaré sans considération sociale dans les DECP"),
-    "tracked_declaration_unknown": ("suivi_declaration_inconnue", "Suivi, déclaration DECP inconnue (format 2019)"),
-    "tracked_not_in_decp": ("suivi_absent_decp", "Suivi, absent des DECP"),
-}
-
-
 def _reconciliation(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    frame = con.execute(
-        """
-        select notification_year as annee, reconciliation_status, count(*) as marches
-        from marts.social_clause_reconciliation
-        where is_buyer_tracked and notification_year between 1990 and year(current_date)
-        group by all order by all
-        """
-    ).df()
-    frame["categorie"] = frame["reconciliation_status"].map(lambda s: RECONCILIATION_CATEGORIES[s][0])
-    frame["libelle_categorie"] = frame["reconciliation_status"].map(lambda s: RECONCILIATION_CATEGORIES[s][1])
+    frame = _mart(con, "rapprochement_decp_suivi", "order by annee, statut_rapprochement")
+    unknown = sorted(set(frame.loc[frame["categorie"].isna(), "statut_rapprochement"]))
+    if unknown:
+        raise RuntimeError(
+            f"marts.rapprochement_decp_suivi: reconciliation statuses {unknown} have no published category; "
+            "add them to dbt_project/models/marts/publication/rapprochement_decp_suivi.sql"
+        )
     return frame
 
 
-STRUCTURE_TYPES = {
-    "ensemble": "structure_count",
-    "SIAE": "siae_count",
-    "ACI": "aci_count",
-    "AI": "ai_count",
-    "EI": "ei_count",
-    "ETTI": "etti_count",
-    "EITI": "eiti_count",
-    "GEIQ": "geiq_count",
-    "EA": "ea_count",
-    "ESAT": "esat_count",
-}
+#: Order of the structure types within a territory in structures_par_territoire.
+STRUCTURE_TYPE_ORDER = ("ensemble", "SIAE", "ACI", "AI", "EI", "ETTI", "EITI", "GEIQ", "EA", "ESAT")
 
 
 def _structures_by_territory(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    unpivot = " union all ".join(
-        f"select niveau_territoire, code_territoire, nom_territoire, '{kind}' as type_structure, "
-        f"{column} as structures, population from territories"
-        for kind, column in STRUCTURE_TYPES.items()
-    )
-    columns = ", ".join(STRUCTURE_TYPES.values())
-    sums = ", ".join(f"sum({column}) as {column}" for column in STRUCTURE_TYPES.values())
-    frame = con.execute(
-        f"""
-        with territories as (
-            select territory_level as niveau_territoire, territory_code as code_territoire,
-                territory_name as nom_territoire, population, {columns}
-            from marts.structures_by_territory where territory_level in ('departement', 'ept')
-            union all
-            select 'region', '11', (select any_value(region_name) from marts.dim_geography where region_code = '11'),
-                sum(population), {sums}
-            from marts.structures_by_territory where territory_level = 'departement'
-        ),
-        long as ({unpivot})
-        select *, round(structures * 100000.0 / nullif(population, 0), 2) as structures_pour_100000_habitants
-        from long
-        """
-    ).df()
-    order = {kind: rank for rank, kind in enumerate(STRUCTURE_TYPES)}
+    frame = _mart(con, "structures_par_territoire")
+    order = {kind: rank for rank, kind in enumerate(STRUCTURE_TYPE_ORDER)}
     return frame.sort_values(
         ["niveau_territoire", "code_territoire", "type_structure"],
         key=lambda s: s.map(order) if s.name == "type_structure" else _level_order(s),
@@ -1076,9 +424,6 @@ def _level_order(values: pd.Series) -> pd.Series:
     if values.name == "niveau_territoire":
         return values.map({level: rank for rank, level in enumerate(LEVELS)})
     return values
-
-
-_PANDAS_TYPES: dict[str, str] = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
 
 
 def _empty(dataset: Dataset) -> pd.DataFrame:
@@ -1119,7 +464,8 @@ def _write_dataset(dataset: Dataset, frame: pd.DataFrame, folder: Path, threshol
 
 
 def table_schema(dataset: Dataset) -> dict[str, object]:
-    """Frictionless Table Schema of a dataset (masked values and unknowns are empty cells)."""
+    """The published Table Schema of a dataset: the fields of its catalogue file and its key (masked values and
+    unknowns are empty cells); the catalogue's other properties go to the README."""
     fields = []
     for field in dataset.fields:
         descriptor: dict[str, object] = {
@@ -1128,7 +474,7 @@ def table_schema(dataset: Dataset) -> dict[str, object]:
             "title": field.title,
             "description": field.description,
         }
-        if field.name in dataset.primary_key:
+        if field.required:
             descriptor["constraints"] = {"required": True}
         fields.append(descriptor)
     return {"fields": fields, "primaryKey": list(dataset.primary_key), "missingValues": [""]}

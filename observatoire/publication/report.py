@@ -441,27 +441,28 @@ PARIS_COMMUNE = "75056"
 
 
 def fiche_territories(warehouse: Path) -> list[Territory]:
-    """The 8 départements of Île-de-France, then the 11 EPT of the Métropole du Grand Paris and Paris, from the
-    warehouse's geography (reference data: every territory gets its fiche, even one with no figure)."""
+    """The 8 départements of Île-de-France, then the 11 EPT of the Métropole du Grand Paris and Paris: the
+    territories the open data publishes (mart territoires_publication, from the reference geography: every
+    territory gets its fiche, even one with no figure)."""
     with connect_reader(warehouse) as con:
         departements = con.execute(
             """
-            select distinct departement_code, departement_name from marts.dim_geography
-            where is_ile_de_france and departement_code is not null order by 1
+            select distinct code_territoire, nom_territoire from marts.territoires_publication
+            where niveau_territoire = 'departement' order by 1
             """
         ).fetchall()
         epts = con.execute(
             """
-            select distinct ept_code, ept_name from marts.dim_geography
-            where is_ile_de_france and ept_code is not null
-            order by ept_code = ? desc, ept_name
+            select distinct code_territoire, nom_territoire from marts.territoires_publication
+            where niveau_territoire = 'ept'
+            order by code_territoire = ? desc, nom_territoire
             """,
             [PARIS_COMMUNE],
         ).fetchall()
     if not departements:
         raise ValueError(
-            f"warehouse {warehouse} has no Île-de-France département in marts.dim_geography: load the reference "
-            "data (COG) and build the marts before the fiches"
+            f"warehouse {warehouse} has no Île-de-France département in marts.territoires_publication: load the "
+            "reference data (COG) and build the marts before the fiches"
         )
     return [Territory("departement", code, name) for code, name in departements] + [
         Territory("ept", code, name) for code, name in epts

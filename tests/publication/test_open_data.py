@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from observatoire.publication.open_data import DATASETS, write_open_data
+from observatoire.publication.open_data import DATASETS, SCHEMAS_DIR, CatalogueError, load_dataset, write_open_data
 from observatoire.warehouse import WarehouseUnavailableError
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
@@ -112,6 +112,41 @@ def test_csv_follows_its_table_schema_and_equals_the_parquet(published_demo: Sim
                 assert math.isclose(value, stored, rel_tol=1e-12), (name, column, value, stored)
             else:
                 assert value == stored, (name, column, value, stored)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_published_schema_is_its_catalogue_file_and_the_mart_has_its_columns(
+    published_demo: SimpleNamespace, name: str
+) -> None:
+    source = json.loads((SCHEMAS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    written = json.loads((published_demo.open_data_dir / name / "schema.json").read_text(encoding="utf-8"))
+    assert written["primaryKey"] == source["primaryKey"]
+    assert written["fields"] == [
+        {key: field[key] for key in ("name", "type", "title", "description", "constraints") if key in field}
+        for field in source["fields"]
+    ]
+    if name == "structures_inclusion":  # the listing renames the columns of the mart inclusion_structures
+        return
+    columns = marts(published_demo.warehouse, f"select * from marts.{name} limit 0").columns
+    published_columns = [field["name"] for field in source["fields"] if field["name"] != "secret"]
+    assert [column for column in columns if column != "statut_rapprochement"] == published_columns
+
+
+def test_a_malformed_catalogue_file_is_named_with_what_is_wrong(tmp_path: Path) -> None:
+    schema = json.loads((SCHEMAS_DIR / "sorties_par_territoire.json").read_text(encoding="utf-8"))
+    broken = tmp_path / "sorties_par_territoire.json"
+    schema["fields"][0]["type"] = "date"
+    broken.write_text(json.dumps(schema), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"sorties_par_territoire\.json: field 1 \(annee\) has type 'date'"):
+        load_dataset(broken)
+    schema["fields"][0]["type"] = "integer"
+    schema["fields"] = [field for field in schema["fields"] if field["name"] != "secret"]
+    broken.write_text(json.dumps(schema), encoding="utf-8")
+    with pytest.raises(CatalogueError, match="secretStatistique is true but there is no field 'secret'"):
+        load_dataset(broken)
+    broken.write_text("{", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="not valid JSON"):
+        load_dataset(broken)
 
 
 def test_readme_states_content_secrecy_rule_licence_and_coverage(published_demo: SimpleNamespace) -> None:

@@ -40,6 +40,13 @@ contract_types as (
 
 ),
 
+-- the family of each modality (direct hiring, placement by an ETTI, other placement, subcontracting, training)
+modalities as (
+
+    select code as modality_code, famille as modality_family from {{ ref('clauses_modalites') }}
+
+),
+
 operations as (
 
     select operation_key, commune_code from {{ ref('dim_operation') }}
@@ -109,13 +116,14 @@ contract_years_described as (
 
     select
         contract_years.*,
-        contracts.modality_code,
+        modalities.modality_family,
         contract_types.contract_group,
         operation_territories.codes as operation_codes
     from contract_years
     semi join beneficiaries using (beneficiary_key)
     left join contracts using (employment_contract_key)
     left join contract_types using (contract_type_code)
+    left join modalities using (modality_code)
     left join operation_territories using (operation_key)
 
 ),
@@ -142,7 +150,7 @@ residence_contracts as (
         contract_years_described.employment_contract_key,
         contract_years_described.beneficiary_key,
         contract_years_described.contract_group,
-        contract_years_described.modality_code,
+        contract_years_described.modality_family,
         residence.territory_level <> 'ensemble'
             and contract_years_described.operation_codes[residence.territory_level] = residence.territory_code
             as is_local,
@@ -201,14 +209,12 @@ residence_contract_counts as (
         count(*) filter (where contract_group = 'temporary_work') as temporary_work_contract_count,
         count(*) filter (where contract_group = 'work_study') as work_study_contract_count,
         count(*) filter (where contract_group = 'training') as training_contract_count,
-        count(*) filter (where modality_code = 'EMBAUCHE_DIRECTE') as direct_hiring_contract_count,
-        count(*) filter (where modality_code = 'MAD_ETTI') as etti_contract_count,
-        count(*) filter (where modality_code in ('MAD_AI', 'MAD_GEIQ', 'MAD_ETT')) as other_placement_contract_count,
-        count(*) filter (
-            where modality_code in ('SOUS_TRAITANCE_SIAE', 'CO_TRAITANCE_SIAE', 'SOUS_TRAITANCE_EA_ESAT')
-        ) as subcontracting_contract_count,
-        sum(hours) filter (where modality_code = 'EMBAUCHE_DIRECTE') as direct_hiring_hours,
-        sum(hours) filter (where modality_code = 'MAD_ETTI') as etti_hours,
+        count(*) filter (where modality_family = 'embauche_directe') as direct_hiring_contract_count,
+        count(*) filter (where modality_family = 'mise_a_disposition_etti') as etti_contract_count,
+        count(*) filter (where modality_family = 'autre_mise_a_disposition') as other_placement_contract_count,
+        count(*) filter (where modality_family = 'sous_traitance') as subcontracting_contract_count,
+        sum(hours) filter (where modality_family = 'embauche_directe') as direct_hiring_hours,
+        sum(hours) filter (where modality_family = 'mise_a_disposition_etti') as etti_hours,
         sum(hours_with_known_operation_place) as hours_with_known_operation_place,
         sum(hours_local) as hours_worked_in_residence_territory
     from residence_contracts
