@@ -43,6 +43,8 @@ UNORDERED_KEYS = {
     "unexpected_index_list",
     "pandas_data_fingerprint",
 }
+#: A path inside a checkout of the repository (a mapping file, a demo file): two checkouts give two paths.
+REPO_PATH = r"/[^ '\"]*/(exchange_format|demo_data|dbt_project)/"
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 
 
@@ -69,6 +71,8 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict[s
         masked = {c: f'"{c}"::varchar' for c in columns}
         for prefix in prefixes:
             masked = {c: f"replace({expression}, '{prefix}', '<data>')" for c, expression in masked.items()}
+        pattern = REPO_PATH.replace("'", "''")
+        masked = {c: f"regexp_replace({e}, '{pattern}', '<repo>/\\1/', 'g')" for c, e in masked.items()}
         sums = ", ".join(f"md5(coalesce(string_agg({e}, '|' order by {e}), ''))" for e in masked.values())
         values = con.execute(f'select count(*){", " + sums if sums else ""} from "{schema}"."{table}"').fetchone()
         fingerprints.setdefault(
@@ -90,6 +94,7 @@ def parquet_fingerprint(path: Path, data_dir: Path) -> dict[str, object]:
 
 def masked_text(text: str, data_dir: Path, strip_svg: bool) -> str:
     text = text.replace(str(data_dir.resolve()), "<data>").replace(str(data_dir), "<data>")
+    text = re.sub(REPO_PATH, r"<repo>/\1/", text)
     if strip_svg:
         text = SVG.sub("<svg/>", text)
     for pattern, replacement in VOLATILE_TEXT:
