@@ -22,7 +22,7 @@ def test_the_report_names_only_its_declared_fonts() -> None:
     assert "fonts-dejavu-core" in SYSTEM_PACKAGES.read_text()  # the package that ships those files
     rules = re.sub(r"@font-face\s*{[^}]*}", "", css)
     sources = [rules, *(p.read_text(encoding="utf-8") for p in TEMPLATES.glob("*.j2"))]
-    sources += [p.read_text(encoding="utf-8") for p in (REPO / "observatoire" / "publication").glob("*.py")]
+    sources += [p.read_text(encoding="utf-8") for p in (REPO / "observatoire" / "publication").rglob("*.py")]
     named = set()
     for text in sources:  # a value runs to ';', '}' or the end of the line, and stops at a Python quote or comment
         for value in re.findall(r"font-family\s*[:=]\s*([^;}\n'#]+)", text):
