@@ -1,58 +1,120 @@
-"""Charts of the report and the fiches: inline SVG drawn from the figures (no JavaScript); a masked value shows
-"s" instead of a bar."""
+"""Charts of the report and the fiches, drawn by Vega-Lite (Altair specifications rendered to SVG by vl-convert,
+offline: the data are inline and no URL may be fetched) and embedded inline in the HTML and the PDF. Numbers are
+French (``12 345``); a masked value shows a grey "s" instead of a bar; each chart carries its title and a text
+description of its figures (``<title>``, ``<desc>``, ``aria-label``)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import altair as alt
+import vl_convert
+from altair.utils.schemapi import debug_mode
 from markupsafe import Markup, escape
 
 from observatoire.publication.report.data import AGE_BANDS, TerritoryFigures
-from observatoire.publication.report.formatting import DIMENSION_TITLES, MASKED, Value, format_number, is_number
-
-# --- charts: inline SVG drawn from the figures ------------------------------------------------------------
+from observatoire.publication.report.formatting import (
+    DIMENSION_TITLES,
+    MASKED,
+    NNBSP,
+    Value,
+    format_number,
+    is_number,
+)
 
 SERIES_COLOURS = ("#1f4e79", "#9dbbd8", "#c0504d")
-SVG_FONT = 'font-family="Observatoire Sans"'  # declared with its file in report.css
+INK, MUTED, GRID = "#1e1e1e", "#5b6673", "#c9d1da"
+#: The family report.css declares with its file (fonts-dejavu-core): the SVG text is text, laid out by WeasyPrint.
+FONT = "Observatoire Sans"
+#: d3-format locale of the axes: ``12 345``, ``−3``, as :func:`format_number` prints.
+FRENCH_NUMBERS = {"decimal": ",", "thousands": NNBSP, "grouping": [3], "currency": ["", f"{NNBSP}€"], "minus": "−"}
+#: Vega-Lite configuration shared by every chart: the report's font and colours, no frame, no background, no
+#: English ARIA text (the chart's French title and description are on the ``<svg>`` element).
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "background": "transparent",
+    "padding": 0,
+    "view": {"stroke": None},
+    "aria": False,
+    "axis": {"labelColor": INK, "labelFontSize": 8.5, "domain": False, "ticks": False, "title": None},
+    "legend": {"labelColor": INK, "labelFontSize": 9, "symbolType": "square", "title": None, "orient": "top"},
+    "text": {"color": INK, "fontSize": 8.5},
+    "title": {"color": INK, "fontSize": 9, "fontWeight": "bold"},
+}
 
 
-def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
+def _svg(build: Callable[[], alt.TopLevelMixin], title: str, description: str) -> Markup:
+    """The chart ``build`` specifies, as an inline ``<svg>`` with its title and description."""
+    with debug_mode(False):  # the parts are not checked one by one while built: the whole is, just below
+        chart = build()
+    svg = vl_convert.vegalite_to_svg(
+        chart.to_dict(validate=True),
+        vl_version="6.4",
+        config=CONFIG,
+        allowed_base_urls=[],  # the data are inline: nothing is fetched
+        format_locale=FRENCH_NUMBERS,
+    )
+    opening = svg.index(">") + 1
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}" {SVG_FONT}><title>{escape(title)}</title>'
-        + "".join(body)
-        + "</svg>"
+        svg[: opening - 1].replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1)
+        + f"><title>{escape(title)}</title><desc>{escape(description)}</desc>"
+        + svg[opening:]
     )
 
 
-def _truncate(label: str, max_chars: int) -> str:
-    return label if len(label) <= max_chars else label[: max_chars - 1].rstrip() + "…"
+def _rows(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Value]]]) -> list[dict[str, Any]]:
+    """One row per category and series: the value (None: no bar), where its printed value goes, and that text."""
+    return [
+        {
+            "category": category,
+            "series": name,
+            "value": float(values[index]) if is_number(values[index]) else None,
+            "position": float(values[index]) if is_number(values[index]) else 0.0,
+            "text": format_number(values[index]),
+            "masked": values[index] is MASKED,
+        }
+        for index, category in enumerate(categories)
+        for name, values in series
+    ]
 
 
-def _nice_step(maximum: float, ticks: int = 4) -> float:
-    raw = maximum / ticks
-    magnitude = 10 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+def _description(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Value]]]) -> str:
+    """``Paris : Heures prévues 1 200, Heures réalisées s ; ...`` ("s": secret statistique)."""
+    lines = [
+        f"{category} : " + ", ".join(f"{name} {format_number(values[index])}" for name, values in series)
+        for index, category in enumerate(categories)
+    ]
+    masked = any(MASKED in values for _, values in series)
+    return " ; ".join(lines) + (" (s : secret statistique)" if masked else "")
 
 
-def _legend(series_names: Sequence[str], x: float, y: float) -> list[str]:
-    parts = []
-    for index, name in enumerate(series_names):
-        parts.append(f'<rect x="{x:.1f}" y="{y - 8}" width="9" height="9" fill="{SERIES_COLOURS[index]}"/>')
-        parts.append(f'<text x="{x + 13:.1f}" y="{y}" font-size="9">{escape(name)}</text>')
-        x += 22 + 6 * len(name)
-    return parts
-
-
-def _value_label(x: float, y: float, value: Value, *, anchor: str = "start", decimals: int = 0, **extra: str) -> str:
-    """The printed value of a bar; a masked value is a grey "s" of class ``secret``."""
-    masked = ' class="secret" fill="#5b6673"' if value is MASKED else ""
-    attributes = "".join(f' {name.replace("_", "-")}="{text}"' for name, text in extra.items())
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="8.5" text-anchor="{anchor}"{attributes}{masked}>'
-        f"{escape(format_number(value, decimals))}</text>"
+def _colour(series: Sequence[tuple[str, Sequence[Value]]]) -> alt.Color:
+    names = [name for name, _ in series]
+    return alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=names, range=list(SERIES_COLOURS[: len(names)])),
+        legend=alt.Legend() if len(names) > 1 else None,
     )
+
+
+def _value_labels(base: alt.Chart, encoding: dict[str, Any], **mark: Any) -> alt.Chart:
+    """The printed values that are not masked (a number, or "–" for no data)."""
+    return base.mark_text(**mark).encode(**encoding, text="text:N").transform_filter("!datum.masked")
+
+
+def _secret_labels(
+    base: alt.Chart, encoding: dict[str, Any], rows: list[dict[str, Any]], **mark: Any
+) -> list[alt.Chart]:
+    """The masked values as a grey "s", in a layer named ``secret`` (its SVG class), drawn only if there is one."""
+    if not any(row["masked"] for row in rows):
+        return []
+    return [
+        base.mark_text(**mark, color=MUTED)
+        .encode(**encoding, text="text:N")
+        .transform_filter("datum.masked")
+        .properties(name="secret")
+    ]
 
 
 def bar_chart(
@@ -62,40 +124,34 @@ def bar_chart(
     title: str,
     width: int = 640,
     label_width: int = 210,
-    decimals: int = 0,
 ) -> Markup:
-    """Horizontal bars, one group per label and one bar per series; a masked value shows "s" instead of a bar."""
-    value_width = 74
-    bar_area = width - label_width - value_width
-    bar_height = 12
+    """Horizontal bars, one group per label and one bar per series, each with its value printed at its end."""
+    return _svg(lambda: _bars(labels, series, width, label_width), title, _description(labels, series))
+
+
+def _bars(
+    labels: Sequence[str], series: Sequence[tuple[str, Sequence[Value]]], width: int, label_width: int
+) -> alt.LayerChart:
+    rows = _rows(labels, series)
+    names = [name for name, _ in series]
+    value_width, bar_height = 74, 12
     group_height = bar_height * len(series) + 6
-    legend_height = 16 if len(series) > 1 else 0
-    height = legend_height + group_height * len(labels) + 4
-    numbers = [float(v) for _, values in series for v in values if is_number(v)]
-    maximum = max(numbers, default=0.0) or 1.0
-    body = _legend([name for name, _ in series], label_width, 11) if legend_height else []
-    max_chars = int(label_width / 5.6)
-    for row, label in enumerate(labels):
-        top = legend_height + row * group_height + 3
-        middle = top + group_height / 2 + 1
-        body.append(
-            f'<text x="{label_width - 6}" y="{middle:.1f}" font-size="9.5" text-anchor="end" '
-            f'dominant-baseline="middle">{escape(_truncate(label, max_chars))}</text>'
-        )
-        for index, (_, values) in enumerate(series):
-            value = values[row]
-            y = top + index * bar_height
-            if is_number(value):
-                length = max(bar_area * float(value) / maximum, 0.0)
-                body.append(
-                    f'<rect x="{label_width}" y="{y:.1f}" width="{length:.1f}" height="{bar_height - 2}" '
-                    f'fill="{SERIES_COLOURS[index]}"/>'
-                )
-                text_x = label_width + length + 3
-            else:
-                text_x = label_width + 3
-            body.append(_value_label(text_x, y + bar_height / 2, value, decimals=decimals, dominant_baseline="middle"))
-    return _svg(width, height, title, body)
+    plot_width = width - label_width
+    maximum = max((row["value"] for row in rows if row["value"] is not None), default=0.0) or 1.0
+    y = alt.Y(
+        "category:N",
+        sort=list(labels),
+        scale=alt.Scale(paddingInner=6 / group_height, paddingOuter=0.1),
+        axis=alt.Axis(labelFontSize=9.5, labelLimit=label_width - 6, minExtent=label_width, maxExtent=label_width),
+    )
+    x = alt.X("position:Q", axis=None, scale=alt.Scale(domain=[0, maximum * plot_width / (plot_width - value_width)]))
+    encoding = {"y": y, "yOffset": alt.YOffset("series:N", sort=names), "x": x}
+    base = alt.Chart(alt.Data(values=rows))
+    bars = base.mark_bar().encode(**encoding, color=_colour(series)).transform_filter("datum.value != null")
+    labels_mark = {"align": "left", "dx": 3}
+    return alt.layer(
+        bars, _value_labels(base, encoding, **labels_mark), *_secret_labels(base, encoding, rows, **labels_mark)
+    ).properties(width=plot_width, height=alt.Step(**{"step": group_height, "for": "position"}))
 
 
 def column_chart(
@@ -106,83 +162,63 @@ def column_chart(
     width: int = 640,
     height: int = 190,
 ) -> Markup:
-    """Vertical bars over categories (months, years) with a value axis; masked values show "s"."""
-    axis_width, top_margin, bottom_margin = 58, 20 if len(series) > 1 else 10, 22
-    plot_height = height - top_margin - bottom_margin
-    plot_width = width - axis_width - 4
-    numbers = [float(v) for _, values in series for v in values if is_number(v)]
-    step = _nice_step(max(numbers, default=0.0) or 1.0)
-    top_value = step * math.ceil((max(numbers, default=0.0) or 1.0) / step)
-    body = _legend([name for name, _ in series], axis_width, 11) if len(series) > 1 else []
-    baseline = top_margin + plot_height
-    tick = 0.0
-    while tick <= top_value + step / 2:
-        y = baseline - plot_height * tick / top_value
-        body.append(
-            f'<line x1="{axis_width}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c9d1da" stroke-width="0.6"/>'
-        )
-        body.append(
-            f'<text x="{axis_width - 4}" y="{y + 3:.1f}" font-size="8" text-anchor="end">'
-            f"{escape(format_number(tick))}</text>"
-        )
-        tick += step
-    slot = plot_width / max(len(categories), 1)
-    bar_width = min(slot * 0.8 / len(series), 36)
-    for position, category in enumerate(categories):
-        slot_left = axis_width + position * slot
-        group_left = slot_left + (slot - bar_width * len(series)) / 2
-        body.append(
-            f'<text x="{slot_left + slot / 2:.1f}" y="{height - 8}" font-size="8.5" text-anchor="middle">'
-            f"{escape(category)}</text>"
-        )
-        for index, (_, values) in enumerate(series):
-            value = values[position]
-            x = group_left + index * bar_width
-            if is_number(value):
-                bar = plot_height * float(value) / top_value
-                body.append(
-                    f'<rect x="{x:.1f}" y="{baseline - bar:.1f}" width="{bar_width - 1:.1f}" '
-                    f'height="{bar:.1f}" fill="{SERIES_COLOURS[index]}"/>'
-                )
-            elif value is MASKED:
-                body.append(_value_label(x + bar_width / 2, baseline - 3, value, anchor="middle"))
-    return _svg(width, height, title, body)
+    """Vertical bars over categories (months, years) with a value axis; a masked value shows "s" on the axis."""
+    return _svg(lambda: _columns(categories, series, width, height), title, _description(categories, series))
+
+
+def _columns(
+    categories: Sequence[str], series: Sequence[tuple[str, Sequence[Value]]], width: int, height: int
+) -> alt.LayerChart:
+    rows = _rows(categories, series)
+    names = [name for name, _ in series]
+    axis_width = 58
+    x = alt.X("category:N", sort=list(categories), axis=alt.Axis(labelAngle=0), scale=alt.Scale(paddingInner=0.2))
+    y = alt.Y("position:Q", axis=alt.Axis(format=",.0f", tickCount=4, gridColor=GRID, gridWidth=0.6))
+    encoding = {"x": x, "xOffset": alt.XOffset("series:N", sort=names), "y": y}
+    base = alt.Chart(alt.Data(values=rows))
+    bars = base.mark_bar().encode(**encoding, color=_colour(series)).transform_filter("datum.value != null")
+    return alt.layer(bars, *_secret_labels(base, encoding, rows, align="center", dy=-6)).properties(
+        width=width - axis_width, height=height - (42 if len(series) > 1 else 26)
+    )
 
 
 def pyramid_chart(
     bands: Sequence[str], women: Sequence[Value], men: Sequence[Value], *, title: str, width: int = 640
 ) -> Markup:
     """Age pyramid: women on the left, men on the right, one row per age band (youngest at the bottom)."""
-    centre_width = 120
+    description = _description(bands, [("femmes", women), ("hommes", men)])
+    return _svg(lambda: _pyramid(bands, women, men, width), title, description)
+
+
+def _pyramid(bands: Sequence[str], women: Sequence[Value], men: Sequence[Value], width: int) -> alt.HConcatChart:
+    centre_width, bar_height = 120, 20
     side = (width - centre_width) / 2
-    bar_height = 20
-    height = 18 + bar_height * len(bands) + 4
-    numbers = [float(v) for v in (*women, *men) if is_number(v)]
-    maximum = max(numbers, default=0.0) or 1.0
-    usable = side - 62
-    centre_left, centre_right = side, side + centre_width
-    body = [
-        f'<text x="{centre_left - 4}" y="11" font-size="9" text-anchor="end" font-weight="bold">Femmes</text>',
-        f'<text x="{centre_right + 4}" y="11" font-size="9" font-weight="bold">Hommes</text>',
-    ]
-    for row, band in enumerate(reversed(bands)):
-        original = len(bands) - 1 - row
-        y = 18 + row * bar_height
-        body.append(
-            f'<text x="{width / 2:.1f}" y="{y + bar_height / 2 + 3:.1f}" font-size="9" '
-            f'text-anchor="middle">{escape(band)}</text>'
-        )
-        for value, left_side in ((women[original], True), (men[original], False)):
-            length = usable * float(value) / maximum if is_number(value) else 0.0
-            x = centre_left - length if left_side else centre_right
-            if length:
-                colour = SERIES_COLOURS[2] if left_side else SERIES_COLOURS[0]
-                body.append(
-                    f'<rect x="{x:.1f}" y="{y + 1}" width="{length:.1f}" height="{bar_height - 3}" fill="{colour}"/>'
-                )
-            text_x = (x - 3) if left_side else (x + length + 3)
-            body.append(_value_label(text_x, y + bar_height / 2 + 3, value, anchor="end" if left_side else "start"))
-    return _svg(width, height, title, body)
+    values = [value for value in (*women, *men) if is_number(value)]
+    maximum = max(values, default=0.0) or 1.0
+    y = alt.Y("category:N", sort=list(reversed(bands)), axis=None, scale=alt.Scale(paddingInner=3 / bar_height))
+
+    def half(name: str, figures: Sequence[Value], colour: str, left: bool) -> alt.LayerChart:
+        rows = _rows(bands, [(name, figures)])
+        x = alt.X("position:Q", axis=None, scale=alt.Scale(domain=[0, maximum * side / (side - 62)], reverse=left))
+        base = alt.Chart(alt.Data(values=rows))
+        bars = base.mark_bar(color=colour).encode(y=y, x=x).transform_filter("datum.value != null")
+        labels_mark = {"align": "right", "dx": -3} if left else {"align": "left", "dx": 3}
+        labels = [
+            _value_labels(base, {"y": y, "x": x}, **labels_mark),
+            *_secret_labels(base, {"y": y, "x": x}, rows, **labels_mark),
+        ]
+        heading = alt.Title(name, anchor="end" if left else "start")
+        return alt.layer(bars, *labels, title=heading).properties(width=side, height=alt.Step(bar_height))
+
+    centre = (
+        alt.Chart(alt.Data(values=[{"category": band} for band in bands]), title=alt.Title(" "))
+        .mark_text(fontSize=9)
+        .encode(y=y, text="category:N")
+        .properties(width=centre_width, height=alt.Step(bar_height))
+    )
+    return alt.hconcat(
+        half("Femmes", women, SERIES_COLOURS[2], True), centre, half("Hommes", men, SERIES_COLOURS[0], False), spacing=0
+    )
 
 
 # --- charts of a territory -----------------------------------------------------------------------------------
