@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from observatoire.publication.report.formatting import DIMENSION_TITLES, MASKED, Value, is_number, share
+from observatoire.quality_report import TOTALS_MARTS, QualityTotals, quality_figures
 from observatoire.warehouse import connect_reader
 
 # --- reading the open data ----------------------------------------------------------------------------------
@@ -411,70 +412,14 @@ def reconciliation_counts(open_data: OpenData, year: int) -> list[Reconciliation
 
 # --- non-personal figures from the warehouse: data quality ----------------------------------------------------
 
-QUALITY_QUERIES = {
-    "decp_files": "select status, count(*), coalesce(sum(records_read), 0) from raw_decp.decp_load_audit group by 1",
-    "records": "select record_fate, count(*) from marts.contract_record_lineage group by 1",
-    "rejected_records": "select count(*) from marts.rejected_contract_records",
-    "record_issues": "select count(*) from marts.decp_record_issues",
-    "contracts": "select count(*) from marts.fct_contracts",
-    "tracking_files": "select count(distinct source_file) from raw_suivi_clauses.tracking_load_audit",
-    "tracking_tables": (
-        "select status, count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
-        "coalesce(sum(rows_rejected), 0) from raw_suivi_clauses.tracking_load_audit group by 1"
-    ),
-    "tracking_rejects": "select count(*) from raw_suivi_clauses.tracking_rejects",
-    "tracking_issues": "select count(*) from marts.clause_tracking_issues",
-}
-#: When the last source file was loaded (the report says how fresh its data are).
-LAST_LOAD_SQL = (
-    "select max(processed_at) from (select processed_at from raw_decp.decp_load_audit "
-    "union all select processed_at from raw_suivi_clauses.tracking_load_audit)"
-)
-#: The raw tables those queries read, as empty relations for a source never loaded (dlt creates a table only when
-#: rows arrive: an observatory with DECP files and no tracking export yet has no raw_suivi_clauses table).
-EMPTY_RAW_TABLES = {
-    "raw_decp.decp_load_audit": (
-        "(select null::varchar as status, null::varchar as source_file, null::bigint as records_read, "
-        "null::timestamptz as processed_at where false)"
-    ),
-    "raw_suivi_clauses.tracking_load_audit": (
-        "(select null::varchar as status, null::varchar as source_file, null::bigint as rows_read, "
-        "null::bigint as rows_loaded, null::bigint as rows_rejected, null::timestamptz as processed_at where false)"
-    ),
-    "raw_suivi_clauses.tracking_rejects": "(select null::varchar as source_file where false)",
-}
 
-
-def _tolerant(con: duckdb.DuckDBPyConnection, sql: str) -> str:
-    """``sql`` with each raw table of :data:`EMPTY_RAW_TABLES` that does not exist replaced by an empty relation."""
-    for relation, empty in EMPTY_RAW_TABLES.items():
-        schema, table = relation.split(".")
-        found = con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-        ).fetchone()
-        if relation in sql and not (found and found[0]):
-            sql = sql.replace(relation, empty)
-    return sql
-
-
-def quality_counts(warehouse: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of each of :data:`QUALITY_QUERIES`: records read, loaded and rejected, from the load audits and the
-    quality tables of the warehouse."""
-    results: dict[str, list[tuple[Any, ...]]] = {}
-    with connect_reader(warehouse) as con:
-        for name, sql in QUALITY_QUERIES.items():
-            try:
-                results[name] = con.execute(_tolerant(con, sql)).fetchall()
-            except duckdb.CatalogException as exc:
-                raise RuntimeError(
-                    f"warehouse {warehouse} has no quality table for '{name}' ({exc}): run the full refresh "
-                    "(DECP, clause tracking and dbt) before the report"
-                ) from exc
-    return results
-
-
-def last_loaded_at(warehouse: Path) -> Any:
-    """When the last source file was loaded (a timestamp), None before any load."""
-    with connect_reader(warehouse) as con:
-        (loaded_at,) = con.execute(_tolerant(con, LAST_LOAD_SQL)).fetchone()
-    return loaded_at
+def quality_totals(warehouse: Path) -> QualityTotals:
+    """Records read, loaded and rejected, and the last load: the data-quality page's figures (one function for the
+    page and the report)."""
+    totals = quality_figures(warehouse).totals
+    if totals is None:
+        raise RuntimeError(
+            f"warehouse {warehouse} has no quality table (marts {', '.join(TOTALS_MARTS)}): run the full refresh "
+            "(DECP, clause tracking and dbt) before the report"
+        )
+    return totals

@@ -35,9 +35,8 @@ from observatoire.publication.report.data import (
     contract_groups,
     decp_loaded,
     fiche_territories,
-    last_loaded_at,
     programme_years,
-    quality_counts,
+    quality_totals,
     reconciliation_counts,
     region_territory,
     territory_figures,
@@ -61,6 +60,7 @@ from observatoire.publication.report.formatting import (
     is_number,
     share,
 )
+from observatoire.quality_report import QualityTotals
 from observatoire.settings import load_settings
 
 TEMPLATES_DIR = Path(__file__).parents[1] / "templates" / "report"
@@ -225,51 +225,47 @@ class Quality:
     tracking: Table
 
 
-def quality_figures(warehouse: Path) -> Quality:
-    """Records read, loaded and rejected, from the load audits and the quality tables of the warehouse."""
-    results = quality_counts(warehouse)
-    decp_files = {status: (files, records) for status, files, records in results["decp_files"]}
-    fates = dict(results["records"])
+def quality_tables(totals: QualityTotals) -> Quality:
+    """Records read, loaded and rejected, by source (the counts of the data-quality page)."""
     columns = [Column("Indicateur"), Column("Nombre", "int")]
     decp = Table(
         caption="Données essentielles de la commande publique (DECP)",
         columns=columns,
         rows=[
             [
-                f"Fichiers reçus ({file_detail({s: f for s, (f, _) in decp_files.items()}) or 'aucun'})",
-                sum(files for files, _ in decp_files.values()),
+                f"Fichiers reçus ({file_detail(totals.decp_files) or 'aucun'})",
+                sum(totals.decp_files.values()),
             ],
-            ["Enregistrements lus", sum(records for _, records in decp_files.values())],
-            ["Enregistrements retenus (un par marché)", fates.get("retained", 0)],
-            ["Enregistrements remplacés par une publication plus récente du même marché", fates.get("superseded", 0)],
+            ["Enregistrements lus", totals.decp_records_read],
+            ["Enregistrements retenus (un par marché)", totals.records_retained],
+            ["Enregistrements remplacés par une publication plus récente du même marché", totals.records_superseded],
             [
                 "Enregistrements rejetés (marché non identifiable : sans identifiant ou sans acheteur)",
-                results["rejected_records"][0][0],
+                totals.records_rejected,
             ],
             [
                 "Valeurs publiées inutilisables telles quelles (signalées, enregistrement conservé)",
-                results["record_issues"][0][0],
+                totals.record_issues,
             ],
-            ["Marchés dans l'entrepôt", results["contracts"][0][0]],
+            ["Marchés dans l'entrepôt", totals.contracts],
         ],
     )
-    tables = results["tracking_tables"]
     tracking = Table(
         caption="Suivi de l'exécution des clauses sociales",
         columns=columns,
         rows=[
-            ["Fichiers de suivi reçus", results["tracking_files"][0][0]],
+            ["Fichiers de suivi reçus", totals.tracking_files],
             [
-                f"Tables lues dans ces fichiers ({file_detail({row[0]: row[1] for row in tables}) or 'aucune'})",
-                sum(row[1] for row in tables),
+                f"Tables lues dans ces fichiers ({file_detail(totals.tracking_tables) or 'aucune'})",
+                sum(totals.tracking_tables.values()),
             ],
-            ["Lignes lues", sum(row[2] for row in tables)],
-            ["Lignes chargées", sum(row[3] for row in tables)],
-            ["Lignes rejetées (valeur invalide ou manquante)", sum(row[4] for row in tables)],
-            ["Motifs de rejet enregistrés (fichier, ligne, colonne, motif)", results["tracking_rejects"][0][0]],
+            ["Lignes lues", totals.tracking_rows_read],
+            ["Lignes chargées", totals.tracking_rows_loaded],
+            ["Lignes rejetées (valeur invalide ou manquante)", totals.tracking_rows_rejected],
+            ["Motifs de rejet enregistrés (fichier, ligne, colonne, motif)", totals.tracking_reject_reasons],
             [
                 "Anomalies de cohérence signalées (doublons, heures hors contrat, références inconnues)",
-                results["tracking_issues"][0][0],
+                totals.tracking_issues,
             ],
         ],
     )
@@ -580,7 +576,7 @@ NO_DECP = (
 )
 
 
-def annual_report_context(open_data: OpenData, warehouse: Path, year: int) -> dict[str, Any]:
+def annual_report_context(open_data: OpenData, warehouse: Path, year: int, quality: QualityTotals) -> dict[str, Any]:
     """Everything the annual report template shows, computed from the open data and the warehouse."""
     check_year(open_data, year)
     region = territory_figures(open_data, region_territory(open_data), year)
@@ -588,7 +584,6 @@ def annual_report_context(open_data: OpenData, warehouse: Path, year: int) -> di
     departements = [territory_figures(open_data, t, year) for t in territories if t.level == "departement"]
     epts = [territory_figures(open_data, t, year) for t in territories if t.level == "ept"]
     contracts = (contract_figures(open_data, year), contract_figures(open_data, year - 1))
-    quality = quality_figures(warehouse)
     # No DECP file loaded yet: the contract sections say so instead of showing zeros.
     with_decp = decp_loaded(open_data)
     return {
@@ -650,7 +645,7 @@ def annual_report_context(open_data: OpenData, warehouse: Path, year: int) -> di
         "structures": _structures_table(departements, region),
         "programmes": _programmes(open_data, year),
         "reconciliation": _reconciliation(open_data, year),
-        "quality": quality,
+        "quality": quality_tables(quality),
         "methodology": _methodology(),
     }
 
@@ -724,8 +719,8 @@ def _environment() -> Environment:
     return environment
 
 
-def _common_context(warehouse: Path) -> dict[str, Any]:
-    loaded_at = last_loaded_at(warehouse)
+def _common_context(quality: QualityTotals) -> dict[str, Any]:
+    loaded_at = quality.last_loaded_at
     return {
         "css": Markup((TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")),
         "threshold": load_settings().secrecy_threshold,
@@ -755,8 +750,9 @@ def _render_pdf(html: str) -> Any:
 def render_annual_report(open_data_dir: Path, warehouse: Path, year: int, out_dir: Path) -> list[Path]:
     """Write ``out_dir/<year>/rapport_annuel_<year>.html`` and ``.pdf``; return both paths."""
     with OpenData(Path(open_data_dir)) as open_data:
-        context = annual_report_context(open_data, Path(warehouse), year)
-    context |= _common_context(Path(warehouse))
+        quality = quality_totals(Path(warehouse))
+        context = annual_report_context(open_data, Path(warehouse), year, quality)
+    context |= _common_context(quality)
     context["title"] = f"Rapport annuel {year} — clauses sociales dans les marchés publics en Île-de-France"
     html = _environment().get_template("annual_report.html.j2").render(context)
     folder = Path(out_dir) / str(year)
@@ -773,7 +769,7 @@ def render_territory_fiches(open_data_dir: Path, warehouse: Path, year: int, out
     with OpenData(Path(open_data_dir)) as open_data:
         check_year(open_data, year)
         contexts = [fiche_context(open_data, territory, year) for territory in territories]
-    common = _common_context(Path(warehouse))
+    common = _common_context(quality_totals(Path(warehouse)))
     template = _environment().get_template("fiche.html.j2")
     folder = Path(out_dir) / str(year)
     paths, documents = [], []
