@@ -13,10 +13,17 @@ import vl_convert
 from altair.utils.schemapi import debug_mode
 from markupsafe import Markup, escape
 
-from observatoire.publication.report.data import AGE_BANDS, TerritoryFigures
+from observatoire.publication.report.data import (
+    AGE_BANDS,
+    ContractGroup,
+    ProgrammeYear,
+    ReconciliationCount,
+    TerritoryFigures,
+)
 from observatoire.publication.report.formatting import (
     DIMENSION_TITLES,
     MASKED,
+    MONTHS_FR_SHORT,
     NNBSP,
     Value,
     format_number,
@@ -226,7 +233,7 @@ def pyramid_spec(bands: Sequence[str], women: Sequence[Value], men: Sequence[Val
     )
 
 
-# --- charts of a territory -----------------------------------------------------------------------------------
+# --- the charts of the report and the fiches ----------------------------------------------------------------
 
 
 def pyramid(figures: TerritoryFigures, width: int = 640) -> Markup:
@@ -261,4 +268,69 @@ def dimension_chart(dimension: str, figures: TerritoryFigures) -> Markup:
         [(f"Bénéficiaires {figures.year}", [item.current for item in items])],
         title=f"{DIMENSION_TITLES[dimension]} — bénéficiaires {figures.year}",
         label_width=250,
+    )
+
+
+def monthly_hours_chart(figures: TerritoryFigures) -> Markup:
+    return column_chart(
+        list(MONTHS_FR_SHORT),
+        [(f"Heures réalisées {figures.year}", figures.monthly_hours)],
+        title=f"Heures réalisées par mois en {figures.year}, opérations situées en {figures.territory.name}",
+    )
+
+
+def place_chart(departements: Sequence[TerritoryFigures], year: int) -> Markup:
+    return bar_chart(
+        [f.territory.name for f in departements],
+        [
+            ("Heures prévues", [f.place(year, "heures_prevues") for f in departements]),
+            ("Heures réalisées", [f.place(year, "heures_realisees") for f in departements]),
+        ],
+        title=f"Heures prévues et réalisées en {year} par département de l'opération",
+    )
+
+
+def exits_chart(figures: TerritoryFigures) -> Markup:
+    year = figures.year
+    return bar_chart(
+        [item.label for item in figures.exits],
+        [
+            (f"Sorties {year}", [item.current for item in figures.exits]),
+            (f"Sorties {year - 1}", [item.previous for item in figures.exits]),
+        ],
+        title=f"Sorties par issue, {year} et {year - 1}",
+    )
+
+
+def contracts_chart(groups: Sequence[ContractGroup], year: int) -> Markup:
+    """Contracts by buyer type: by contracts with a social consideration, then by name (a missing name last)."""
+    rows = sorted(groups, key=lambda row: (-row.social, row.label is None, row.label or ""))
+    return bar_chart(
+        [row.label for row in rows],
+        [
+            ("Avec considération sociale", [row.social for row in rows]),
+            ("Avec clause sociale", [row.clause for row in rows]),
+        ],
+        title=f"Marchés notifiés en {year} avec une considération ou une clause sociale, par type d'acheteur",
+    )
+
+
+def programmes_chart(rows: Sequence[ProgrammeYear], focus: Sequence[str], year: int) -> Markup:
+    """Hours worked each year up to ``year`` on the ``focus`` programmes (their codes)."""
+    years = sorted({row.year for row in rows if row.year <= year})
+    worked = {(row.programme, row.year): row.worked for row in rows}
+    labels = {row.programme: row.label for row in rows}
+    return column_chart(
+        [str(y) for y in years],
+        [(labels[code].split(" (")[0], [worked.get((code, y)) for y in years]) for code in focus],
+        title="Heures réalisées par année sur les grands programmes",
+    )
+
+
+def reconciliation_chart(current: Sequence[ReconciliationCount], year: int) -> Markup:
+    return bar_chart(
+        [row.label for row in current],
+        [("Marchés", [row.contracts for row in current])],
+        title=f"Rapprochement DECP et suivi, marchés notifiés en {year}",
+        label_width=340,
     )

@@ -16,11 +16,15 @@ from markupsafe import Markup
 
 from observatoire.publication.open_data import DATASETS_BY_NAME, LICENCE, PRODUCER
 from observatoire.publication.report.charts import (
-    bar_chart,
-    column_chart,
+    contracts_chart,
     dimension_chart,
+    exits_chart,
     hours_by_year_chart,
+    monthly_hours_chart,
+    place_chart,
+    programmes_chart,
     pyramid,
+    reconciliation_chart,
 )
 from observatoire.publication.report.data import (
     NATURAL_ORDER,
@@ -44,7 +48,6 @@ from observatoire.publication.report.data import (
 from observatoire.publication.report.formatting import (
     DIMENSION_TITLES,
     MASKED,
-    MONTHS_FR_SHORT,
     Column,
     KeyFigure,
     Table,
@@ -491,15 +494,9 @@ def _programmes(open_data: OpenData, year: int) -> dict[str, Any]:
         "plusieurs programmes compte dans chacun. « Autre opération » regroupe les autres opérations et les marchés "
         "suivis sans opération.",
     )
-    years = sorted({row.year for row in rows if row.year <= year})
     by_key = {(row.programme, row.year): row for row in rows}
     labels = {row.programme: row.label for row in rows}
     focus = [code for code in FOCUS_PROGRAMMES if code in labels]
-    chart = column_chart(
-        [str(y) for y in years],
-        [(labels[code].split(" (")[0], [_worked(by_key.get((code, y))) for y in years]) for code in focus],
-        title="Heures réalisées par année sur les grands programmes",
-    )
     focus_rows = []
     for code in focus:
         row, previous = by_key.get((code, year)), by_key.get((code, year - 1))
@@ -514,7 +511,7 @@ def _programmes(open_data: OpenData, year: int) -> dict[str, Any]:
                 "change": change(_worked(row), _worked(previous)),
             }
         )
-    return {"table": table, "chart": chart, "focus": focus_rows}
+    return {"table": table, "chart": programmes_chart(rows, focus, year), "focus": focus_rows}
 
 
 def _worked(programme: ProgrammeYear | None) -> Value:
@@ -544,18 +541,12 @@ def _reconciliation(open_data: OpenData, year: int) -> dict[str, Any]:
         note="Les DECP au format 2019 ne disent pas si un marché comporte une considération sociale : avant le format "
         "2024, un marché suivi ne peut être que rattaché sans déclaration connue, ou absent des DECP.",
     )
-    chart = bar_chart(
-        [row.label for row in current],
-        [("Marchés", [row.contracts for row in current])],
-        title=f"Rapprochement DECP et suivi, marchés notifiés en {year}",
-        label_width=340,
-    )
     declared = sum(row.contracts for row in current if row.category in ("declare_et_suivi", "declare_non_suivi"))
     tracked_declared = sum(row.contracts for row in current if row.category == "declare_et_suivi")
     return {
         "table": table,
         "history": history,
-        "chart": chart,
+        "chart": reconciliation_chart(current, year),
         "declared": declared,
         "tracked_share": share(tracked_declared, declared),
     }
@@ -597,21 +588,10 @@ def annual_report_context(open_data: OpenData, warehouse: Path, year: int, quali
         "contracts_previous": contracts[1],
         "contracts_by_buyer": contracts_table(open_data, year, by="type_acheteur"),
         "contracts_by_sector": contracts_table(open_data, year, by="secteur_cpv", limit=12),
-        "contracts_chart": _contracts_chart(open_data, year),
+        "contracts_chart": contracts_chart(contract_groups(open_data, year, by="type_acheteur"), year),
         "hours_by_year_chart": hours_by_year_chart(region),
-        "monthly_chart": column_chart(
-            list(MONTHS_FR_SHORT),
-            [(f"Heures réalisées {year}", region.monthly_hours)],
-            title=f"Heures réalisées par mois en {year}, opérations situées en {region.territory.name}",
-        ),
-        "place_chart": bar_chart(
-            [f.territory.name for f in departements],
-            [
-                ("Heures prévues", [f.place(year, "heures_prevues") for f in departements]),
-                ("Heures réalisées", [f.place(year, "heures_realisees") for f in departements]),
-            ],
-            title=f"Heures prévues et réalisées en {year} par département de l'opération",
-        ),
+        "monthly_chart": monthly_hours_chart(region),
+        "place_chart": place_chart(departements, year),
         "place_departements": _place_table(
             departements, year, f"Heures d'insertion en {year} par département de l'opération", total=region
         ),
@@ -628,14 +608,7 @@ def annual_report_context(open_data: OpenData, warehouse: Path, year: int, quali
             for dimension in DIMENSION_TITLES
         ],
         "exits_table": exits_table(region),
-        "exits_chart": bar_chart(
-            [item.label for item in region.exits],
-            [
-                (f"Sorties {year}", [item.current for item in region.exits]),
-                (f"Sorties {year - 1}", [item.previous for item in region.exits]),
-            ],
-            title=f"Sorties par issue, {year} et {year - 1}",
-        ),
+        "exits_chart": exits_chart(region),
         "residence_departements": _residence_table(
             departements, year, f"Bénéficiaires {year} par département de résidence", total=region
         ),
@@ -648,22 +621,6 @@ def annual_report_context(open_data: OpenData, warehouse: Path, year: int, quali
         "quality": quality_tables(quality),
         "methodology": _methodology(),
     }
-
-
-def _contracts_chart(open_data: OpenData, year: int) -> Markup:
-    # by contracts with a social consideration, then by name (a missing name last)
-    rows = sorted(
-        contract_groups(open_data, year, by="type_acheteur"),
-        key=lambda row: (-row.social, row.label is None, row.label or ""),
-    )
-    return bar_chart(
-        [row.label for row in rows],
-        [
-            ("Avec considération sociale", [row.social for row in rows]),
-            ("Avec clause sociale", [row.clause for row in rows]),
-        ],
-        title=f"Marchés notifiés en {year} avec une considération ou une clause sociale, par type d'acheteur",
-    )
 
 
 # --- territory fiches ------------------------------------------------------------------------------------------
