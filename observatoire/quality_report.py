@@ -85,12 +85,34 @@ class UnmappedLabel:
 
 
 @dataclass
+class QualityTotals:
+    """Whole-warehouse counts (every load so far), as the annual report's methodology gives them."""
+
+    decp_files: dict[str, int]  # load status -> files
+    decp_records_read: int
+    records_retained: int  # one per contract
+    records_superseded: int  # by a later publication of the same contract
+    records_rejected: int  # identify no contract
+    record_issues: int  # published values unusable as such (flagged, record kept)
+    contracts: int
+    tracking_files: int
+    tracking_tables: dict[str, int]  # load status -> tables read in the tracking files
+    tracking_rows_read: int
+    tracking_rows_loaded: int
+    tracking_rows_rejected: int
+    tracking_reject_reasons: int  # rows of raw_suivi_clauses.tracking_rejects
+    tracking_issues: int  # rows of marts.clause_tracking_issues
+    last_loaded_at: datetime | None  # when the last source file was loaded (Europe/Paris)
+
+
+@dataclass
 class QualityFigures:
     decp: list[MonthFigures]
     tracking: list[MonthFigures]
     suites: list[SuiteFigures]
     generated_at: str
     unmapped_labels: list[UnmappedLabel] = field(default_factory=list)
+    totals: QualityTotals | None = None  # None until the marts are built
 
 
 def _month_rows(con: Any, sql: str) -> list[MonthFigures]:
@@ -212,12 +234,76 @@ def _exists(con: Any, schema: str, table: str) -> bool:
     return bool(row and row[0])
 
 
-def quality_figures(warehouse: Path, quality_dir: Path) -> QualityFigures:
-    """The page's figures. A source never loaded has no audit table (dlt creates a table when rows arrive): its
-    section is empty and says so, and the other sources are shown."""
+#: The marts the totals count from (with the load audits of the sources loaded).
+TOTALS_MARTS = (
+    "contract_record_lineage",
+    "rejected_contract_records",
+    "decp_record_issues",
+    "fct_contracts",
+    "clause_tracking_issues",
+)
+
+
+def quality_totals(con: Any) -> QualityTotals:
+    """Whole-warehouse counts; a source never loaded counts zero."""
+    decp = _exists(con, "raw_decp", "decp_load_audit")
+    tracking = _exists(con, "raw_suivi_clauses", "tracking_load_audit")
+
+    def rows(sql: str, loaded: bool = True) -> list[tuple[Any, ...]]:
+        return con.execute(sql).fetchall() if loaded else []
+
+    def count(sql: str, loaded: bool = True) -> int:
+        return con.execute(sql).fetchone()[0] if loaded else 0
+
+    decp_files = rows(
+        "select status, count(*), coalesce(sum(records_read), 0) from raw_decp.decp_load_audit group by 1", decp
+    )
+    tables = rows(
+        "select status, count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+        "coalesce(sum(rows_rejected), 0) from raw_suivi_clauses.tracking_load_audit group by 1",
+        tracking,
+    )
+    fates = dict(rows("select record_fate, count(*) from marts.contract_record_lineage group by 1"))
+    audits = [
+        f"select max(processed_at) as processed_at from {table}"
+        for table, loaded in (("raw_decp.decp_load_audit", decp), ("raw_suivi_clauses.tracking_load_audit", tracking))
+        if loaded
+    ]
+    return QualityTotals(
+        decp_files={status: files for status, files, _ in decp_files},
+        decp_records_read=sum(records for _, _, records in decp_files),
+        records_retained=fates.get("retained", 0),
+        records_superseded=fates.get("superseded", 0),
+        records_rejected=count("select count(*) from marts.rejected_contract_records"),
+        record_issues=count("select count(*) from marts.decp_record_issues"),
+        contracts=count("select count(*) from marts.fct_contracts"),
+        tracking_files=count("select count(distinct source_file) from raw_suivi_clauses.tracking_load_audit", tracking),
+        tracking_tables={row[0]: row[1] for row in tables},
+        tracking_rows_read=sum(row[2] for row in tables),
+        tracking_rows_loaded=sum(row[3] for row in tables),
+        tracking_rows_rejected=sum(row[4] for row in tables),
+        tracking_reject_reasons=count(
+            "select count(*) from raw_suivi_clauses.tracking_rejects",
+            _exists(con, "raw_suivi_clauses", "tracking_rejects"),
+        ),
+        tracking_issues=count("select count(*) from marts.clause_tracking_issues"),
+        last_loaded_at=(
+            con.execute(f"select max(processed_at) from ({' union all '.join(audits)})").fetchone()[0]
+            if audits
+            else None
+        ),
+    )
+
+
+def quality_figures(warehouse: Path, quality_dir: Path | None = None) -> QualityFigures:
+    """The data-quality figures of the warehouse, for this page and for the annual report's methodology (which
+    reads :attr:`QualityFigures.totals`); the Great Expectations results written in ``quality_dir`` (none without
+    it). A source never loaded has no audit table (dlt creates a table when rows arrive): its section is empty and
+    says so, and the other sources are shown."""
     with connect_reader(warehouse) as con:
         con.execute("set TimeZone = 'Europe/Paris'")
         marts = _exists(con, "marts", "rejected_contract_records") and _exists(con, "marts", "clause_tracking_issues")
+        totals = quality_totals(con) if all(_exists(con, "marts", table) for table in TOTALS_MARTS) else None
         decp = decp_figures(con) if marts and _exists(con, "raw_decp", "decp_load_audit") else []
         tracking = tracking_figures(con) if marts and _exists(con, "raw_suivi_clauses", "tracking_load_audit") else []
         unmapped = (
@@ -235,7 +321,8 @@ def quality_figures(warehouse: Path, quality_dir: Path) -> QualityFigures:
         decp=decp,
         tracking=tracking,
         unmapped_labels=unmapped,
-        suites=suite_figures(quality_dir / GX_FOLDER),
+        totals=totals,
+        suites=suite_figures(quality_dir / GX_FOLDER) if quality_dir else [],
         generated_at=datetime.now(UTC).astimezone().strftime("%d/%m/%Y %H:%M"),
     )
 

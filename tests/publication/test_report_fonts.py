@@ -22,7 +22,7 @@ def test_the_report_names_only_its_declared_fonts() -> None:
     assert "fonts-dejavu-core" in SYSTEM_PACKAGES.read_text()  # the package that ships those files
     rules = re.sub(r"@font-face\s*{[^}]*}", "", css)
     sources = [rules, *(p.read_text(encoding="utf-8") for p in TEMPLATES.glob("*.j2"))]
-    sources += [p.read_text(encoding="utf-8") for p in (REPO / "observatoire" / "publication").glob("*.py")]
+    sources += [p.read_text(encoding="utf-8") for p in (REPO / "observatoire" / "publication").rglob("*.py")]
     named = set()
     for text in sources:  # a value runs to ';', '}' or the end of the line, and stops at a Python quote or comment
         for value in re.findall(r"font-family\s*[:=]\s*([^;}\n'#]+)", text):
@@ -35,3 +35,30 @@ def test_the_declared_font_files_exist_here() -> None:
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     for path in re.findall(r'url\("file://([^"]+)"\)', css):
         assert Path(path).is_file(), f"{path}: run `make system-packages` (fonts-dejavu-core)"
+
+
+def test_the_charts_write_their_text_as_text_in_a_declared_font() -> None:
+    """Vega-Lite (vl-convert) draws the charts: their words and numbers stay SVG text, in the report's family, so
+    WeasyPrint lays them out with the same font file as the rest of the PDF (no glyph drawn as a path)."""
+    from observatoire.publication.report.charts import bar_chart, column_chart, pyramid_chart
+    from observatoire.publication.report.formatting import MASKED
+
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    declared = set(re.findall(r'@font-face\s*{[^}]*font-family:\s*"([^"]+)"', css))
+    charts = {  # each chart, and words it must print
+        bar_chart(["Seine-Saint-Denis", "Essonne"], [("Heures prévues", [12345, MASKED])], title="Barres"): [
+            "Seine-Saint-Denis",
+            "12\u202f345",
+            "s",
+        ],
+        column_chart(["janv.", "févr."], [("Heures réalisées", [2500, 1200.4])], title="Colonnes"): [
+            "janv.",
+            "2\u202f000",
+        ],
+        pyramid_chart(["moins de 26 ans"], [40], [MASKED], title="Pyramide"): ["Femmes", "40", "s"],
+    }
+    for svg, words in charts.items():
+        families = set(re.findall(r'font-family="([^"]+)"', svg))
+        assert families and families <= declared, families
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+        assert all(word in texts for word in words), (words, texts)
