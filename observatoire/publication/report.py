@@ -834,9 +834,9 @@ def contracts_table(open_data: OpenData, year: int, *, by: str, limit: int = 0) 
 
 QUALITY_QUERIES = {
     "decp_files": "select status, count(*), coalesce(sum(records_read), 0) from raw_decp.decp_load_audit group by 1",
-    "records": "select record_fate, count(*) from marts.contract_record_lineage group by 1",
-    "rejected_records": "select count(*) from marts.rejected_contract_records",
-    "record_issues": "select count(*) from marts.decp_record_issues",
+    "records": "select record_fate, count(*) from audit.contract_record_lineage group by 1",
+    "rejected_records": "select count(*) from audit.rejected_contract_records",
+    "record_issues": "select count(*) from audit.decp_record_issues",
     "contracts": "select count(*) from marts.fct_contracts",
     "tracking_files": "select count(distinct source_file) from raw_suivi_clauses.tracking_load_audit",
     "tracking_tables": (
@@ -844,7 +844,7 @@ QUALITY_QUERIES = {
         "coalesce(sum(rows_rejected), 0) from raw_suivi_clauses.tracking_load_audit group by 1"
     ),
     "tracking_rejects": "select count(*) from raw_suivi_clauses.tracking_rejects",
-    "tracking_issues": "select count(*) from marts.clause_tracking_issues",
+    "tracking_issues": "select count(*) from audit.clause_tracking_issues",
 }
 #: When the last source file was loaded (the report says how fresh its data are).
 LAST_LOAD_SQL = (

@@ -35,8 +35,8 @@ import duckdb
 from observatoire.settings import DBT_PROJECT_DIR
 from observatoire.warehouse import connect_reader
 
-#: The warehouse schemas analysts get: the marts and the seeds' nomenclatures (code → French label).
-SNAPSHOT_SCHEMAS = ("marts", "reference")
+#: The warehouse schemas analysts get: the marts, the audit tables and the seeds' nomenclatures (code → French label).
+SNAPSHOT_SCHEMAS = ("marts", "audit", "reference")
 SNAPSHOT_FILE = "observatoire.duckdb"
 PARQUET_DIR = "parquet"
 DOCS_DIR = "dbt_docs"

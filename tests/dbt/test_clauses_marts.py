@@ -188,7 +188,7 @@ def test_nothing_personal_is_needed_or_stored(warehouse: Path) -> None:
     columns = query(
         warehouse,
         "select table_schema, table_name, column_name from information_schema.columns "
-        "where table_schema in ('raw_suivi_clauses', 'staging', 'intermediate', 'marts')",
+        "where table_schema in ('raw_suivi_clauses', 'staging', 'intermediate', 'marts', 'audit')",
     )
     personal = [c for c in columns if c[2].lower() in PERSONAL_COLUMNS]
     assert personal == []

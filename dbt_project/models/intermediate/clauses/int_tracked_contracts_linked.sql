@@ -34,7 +34,7 @@ decp_contracts as (
         notification_date,
         amount_eur,
         {{ comparable_text('contract_object') }} as comparable_object
-    from {{ ref('int_contracts_modified') }}
+    from {{ ref('int_decp_contracts_modified') }}
     -- only the contracts a tracked contract can be linked to: its DECP id, or its buyer (fuzzy pairs)
     where buyer_id in (select buyer_siret from tracked_contracts)
         or contract_id in (select decp_contract_id from tracked_contracts)

@@ -14,7 +14,7 @@ with
 {% if is_incremental() %}
 touched as (
 
-    select contract_key from {{ ref('int_contract_records_ranked') }}
+    select contract_key from {{ ref('int_decp_records_ranked') }}
     where contract_key is not null and {{ load_order('load_id') }} > {{ built }}
     union
     select contract_key
@@ -31,7 +31,7 @@ touched as (
 
 contracts as (
 
-    select * from {{ ref('int_contracts_modified') }}
+    select * from {{ ref('int_decp_contracts_modified') }}
     {% if is_incremental() %}where contract_key in (select contract_key from touched){% endif %}
 
 ),
@@ -48,7 +48,7 @@ holder_counts as (
 superseded_counts as (
 
     select contract_key, count(*) - 1 as duplicate_record_count
-    from {{ ref('int_contract_records_ranked') }}
+    from {{ ref('int_decp_records_ranked') }}
     where record_fate in ('retained', 'superseded')
     group by contract_key
 

@@ -3,7 +3,7 @@
 --   * 7 digits (optionally with a check digit), the leading zero lost by a spreadsheet or a number column:
 --     zero-padded when the padded code exists in CPV 2008 (flagged "zéro initial restauré"), unreadable otherwise;
 --   * anything else: unreadable (cpv_code NULL).
--- The one place of the CPV rule: int_contract_records_unioned takes cpv_code from here, decp_record_issues the issue.
+-- The one place of the CPV rule: int_decp_records_unioned takes cpv_code from here, decp_record_issues the issue.
 with published as (
 
     select distinct cpv_published from {{ ref('stg_decp__records') }}

@@ -236,8 +236,8 @@ issues as (
         'modifications[' || modifications.modification_position || '].dateNotificationModification',
         cast(modifications.modification_date as varchar),
         {{ modification_date_issue('modifications.modification_date', 'records.notification_date') }}
-    from {{ ref('int_contract_modifications_unioned') }} as modifications
-    inner join {{ ref('int_contract_records_unioned') }} as records using (record_key)
+    from {{ ref('int_decp_modifications_unioned') }} as modifications
+    inner join {{ ref('int_decp_records_unioned') }} as records using (record_key)
 
     union all
 

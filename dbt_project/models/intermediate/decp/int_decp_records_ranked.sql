@@ -15,12 +15,12 @@
 
 with records as (
 
-    select candidates.* from {{ ref('int_contract_records_unioned') }} as candidates
+    select candidates.* from {{ ref('int_decp_records_unioned') }} as candidates
     {% if is_incremental() %}
     where {{ load_order('candidates.load_id') }} > {{ built }}
         or exists (
             select 1
-            from {{ ref('int_contract_records_unioned') }} as new_records
+            from {{ ref('int_decp_records_unioned') }} as new_records
             where {{ load_order('new_records.load_id') }} > {{ built }}
                 and new_records.buyer_key = candidates.buyer_key
                 and new_records.contract_id = candidates.contract_id
