@@ -22,7 +22,7 @@ parsed as (
 
     select
         cpv_published,
-        nullif(regexp_extract(trim(cpv_published), '^([0-9]{8})', 1), '') as eight_digits,
+        {{ cpv_eight_digits('cpv_published') }} as eight_digits,
         case when regexp_full_match(trim(cpv_published), '[0-9]{7}(-[0-9])?')
             then '0' || left(trim(cpv_published), 7) end as zero_padded
     from published

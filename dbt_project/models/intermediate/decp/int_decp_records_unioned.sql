@@ -11,7 +11,7 @@
 with json_xml_records as (
 
     select
-        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        {{ decp_record_key('source_sha256', 'record_type', 'record_index') }} as record_key,
         source_kind,
         source_file,
         source_sha256,
@@ -63,7 +63,7 @@ json_xml_flagged as (
 tabular_contracts as (
 
     select
-        source_sha256 || ':tabular:' || min(row_index) as record_key,
+        {{ decp_record_key('source_sha256', "'tabular'", 'min(row_index)') }} as record_key,
         'tabular' as source_kind,
         any_value(source_file) as source_file,
         source_sha256,

@@ -70,8 +70,7 @@ select
     cast(holders.modification_position as integer) as modification_position,
     cast(holders.holder_position as integer) as holder_position,
     holders.holder_id,
-    coalesce(holders.holder_id_type, case when regexp_full_match(holders.holder_id, '[0-9]{14}') then 'SIRET' end)
-        as holder_id_type,
+    {{ holder_id_type('holders.holder_id_type', 'holders.holder_id') }} as holder_id_type,
     holders.holder_name_published,
     holders.is_current_holder,
     case

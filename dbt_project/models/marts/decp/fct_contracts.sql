@@ -106,10 +106,10 @@ select
     cast(contracts.modification_date_issue_count as integer) as modification_date_issue_count,
     {{ amount_anomaly_reason('contracts.amount_eur') }} as amount_anomaly_reason,
     {{ amount_anomaly_reason('contracts.amount_eur') }} is not null as is_amount_anomalous,
-    coalesce(
-        contracts.notification_date between date '1990-01-01' and current_date, false
-    ) as is_notification_date_valid,
-    coalesce(contracts.current_duration_months between 1 and 180, false) as is_duration_valid,
+    contracts.notification_date is not null and {{ notification_date_issue('contracts.notification_date') }} is null
+        as is_notification_date_valid,
+    contracts.current_duration_months is not null and {{ duration_issue('contracts.current_duration_months') }} is null
+        as is_duration_valid,
     cast(coalesce(superseded_counts.duplicate_record_count, 0) as integer) as duplicate_record_count,
     contracts.source_file,
     contracts.record_index as source_record_index,
