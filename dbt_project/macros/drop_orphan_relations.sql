@@ -15,7 +15,8 @@
         ) -%}
         {%- for schema, name, kind in existing.rows if schema ~ '.' ~ name not in built -%}
             {%- do log('dropping ' ~ schema ~ '.' ~ name ~ ': no model builds it any more', info=true) -%}
-            {%- do run_query('drop ' ~ ('view' if kind == 'VIEW' else 'table') ~ ' if exists "' ~ schema ~ '"."' ~ name ~ '"') -%}
+            {%- set relation = '"' ~ schema ~ '"."' ~ name ~ '"' -%}
+            {%- do run_query('drop ' ~ ('view' if kind == 'VIEW' else 'table') ~ ' if exists ' ~ relation) -%}
         {%- endfor -%}
     {%- endif -%}
 {% endmacro %}

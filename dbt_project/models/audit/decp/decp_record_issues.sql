@@ -142,7 +142,7 @@ issues as (
                 as repair
         from all_records
         where text_repairs is not null
-    )
+    ) as repairs
 
     union all
 

@@ -145,7 +145,7 @@ fuzzy_candidates as (
     from fuzzy_accepted
     -- one-to-one: the pair must be the best for the tracked contract and for the DECP contract
     qualify row_number() over (
-            partition by contract_key order by evidence_score desc, days_apart, tracked_contract_key
+            partition by contract_key order by evidence_score desc, days_apart asc, tracked_contract_key asc
         ) = 1
 
 ),
@@ -166,7 +166,8 @@ best_candidate as (
     from candidates
     qualify row_number() over (
         partition by tracked_contract_key
-        order by method_rank, confidence desc, days_apart nulls last, amount_gap nulls last, contract_key
+        order by
+            method_rank asc, confidence desc, days_apart asc nulls last, amount_gap asc nulls last, contract_key asc
     ) = 1
 
 )

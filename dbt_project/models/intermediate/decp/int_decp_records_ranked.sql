@@ -51,10 +51,10 @@ ranked as (
             order by
                 publication_date desc nulls last,
                 completeness_score desc,
-                source_kind = 'tabular',
-                source_sha256,
-                record_type,
-                record_index
+                source_kind = 'tabular' asc,
+                source_sha256 asc,
+                record_type asc,
+                record_index asc
         ) end as version_rank
     from keyed
 

@@ -51,10 +51,14 @@ fields as (
     select
         *,
         json_extract_string(record, [
-            {%- for path in text_paths.values() %}'{{ path }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            {%- for path in text_paths.values() %}
+            '{{ path }}'{% if not loop.last %},{% endif %}
+            {%- endfor %}
         ]) as text_fields,
         json_extract(record, [
-            {%- for path in json_paths.values() %}'{{ path }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            {%- for path in json_paths.values() %}
+            '{{ path }}'{% if not loop.last %},{% endif %}
+            {%- endfor %}
         ]) as json_fields
     from source
 
