@@ -67,7 +67,7 @@ def build(work: Path, files: list[Path]) -> Path:
     warehouse_pipeline("decp").run(decp_source(paths=[str(inbox)]))
     warehouse_pipeline("reference").run(reference_source())
     subprocess.run(
-        [str(REPO / ".venv" / "bin" / "dbt"), "build", "--select", "+path:models/marts/decp", "--profiles-dir", "."]
+        [str(REPO / ".venv" / "bin" / "dbt"), "build", "--select", "+path:models/*/decp", "--profiles-dir", "."]
         + ["--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"],
         cwd=REPO / "dbt_project",
         env={**os.environ, **env},

@@ -105,5 +105,5 @@ def test_a_rebuild_gives_identical_decp_marts(corpus: Corpus, tmp_path: Path) ->
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(corpus.warehouse, copy)
     env = {**os.environ, **warehouse_env(tmp_path), "OBSERVATOIRE_WAREHOUSE": str(copy)}
-    run_dbt(["build", "--full-refresh", "--select", "+path:models/marts/decp"], env, tmp_path)
+    run_dbt(["build", "--full-refresh", "--select", "+path:models/*/decp"], env, tmp_path)
     assert mart_checksums(copy) == mart_checksums(corpus.warehouse)

@@ -66,7 +66,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         con.execute((CLAUSES / "raw_suivi_clauses.sql").read_text(encoding="utf-8"))
     started = time.perf_counter()
     result = run_dbt(
-        ["build", "--select", "+path:models/marts/clauses", "+path:models/marts/decp"],
+        ["build", "--select", "+path:models/*/clauses", "+path:models/*/decp"],
         {**os.environ, **env},
         work_dir,
     )

@@ -171,7 +171,7 @@ def build(work_dir: Path, files: dict[str, bytes]) -> Path:
 
         warehouse_pipeline("decp").run(decp_source(paths=[str(inbox)]))
         warehouse_pipeline("reference").run(reference_source())
-    run_dbt(["build", "--select", "+path:models/marts/decp"], {**os.environ, **env}, work_dir)
+    run_dbt(["build", "--select", "+path:models/*/decp"], {**os.environ, **env}, work_dir)
     return Path(env["OBSERVATOIRE_WAREHOUSE"])
 
 
