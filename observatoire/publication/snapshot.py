@@ -9,7 +9,7 @@ replaces in one ``os.replace`` once its new version is complete:
   until its last reader closes it) and sees the new one when it reconnects;
 - the publisher never opens the published file, so it never waits for a reader's lock.
 
-Only the ``marts`` and ``reference`` schemas are published (docs/architecture.md: analysts work on the marts, where
+Only ``marts``, ``audit`` and ``reference`` are published (docs/architecture.md: analysts work on the marts, where
 beneficiaries are pseudonymous and reduced to what analysis needs). Raw, staging and intermediate tables are
 never copied: they hold per-participant rows of the tracking exports beyond the marts. The marts still hold
 pseudonymous person-level rows, so the snapshot folder is owner-only (0700, files 0600), like ``data/``, and
