@@ -102,7 +102,7 @@ replaced_rows as (
         union all
         select 'engagements_moa', source_name, source_file, line_number, replaced_rows
         from {{ ref('stg_suivi_clauses__commitments') }}
-    ) as published, unnest(published.replaced_rows) as replaced (row)
+    ) as published, unnest(published.replaced_rows) as replaced(row)
 
 ),
 

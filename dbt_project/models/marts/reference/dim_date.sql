@@ -6,7 +6,7 @@
 
 with days as (
     select cast(day_ts as date) as date_day
-    from unnest(generate_series(date '{{ first_day }}', date '{{ last_day }}', interval 1 day)) as t (day_ts)
+    from unnest(generate_series(date '{{ first_day }}', date '{{ last_day }}', interval 1 day)) as t(day_ts)
 ),
 
 calendar as (
