@@ -3,11 +3,11 @@
 Per source and per month of loading: files received, records read, kept, rejected, and the main reasons
 for rejection; then the Great Expectations validations (the JSON results the checks write beside the page).
 
-* DECP (``raw_decp.decp_load_audit``, ``marts.rejected_contract_records``): records read from the files
+* DECP (``raw_decp.decp_load_audit``, ``audit.rejected_contract_records``): records read from the files
   loaded that month; rejected = records that identify no contract (no id, no buyer); unreadable files and
   files already loaded under another name are counted apart.
 * Clause tracking, per source (``raw_suivi_clauses.tracking_load_audit``, ``tracking_rejects``,
-  ``marts.clause_tracking_issues``): rows read = loaded + rejected (refused by validation), and the rows
+  ``audit.clause_tracking_issues``): rows read = loaded + rejected (refused by validation), and the rows
   loaded but not usable as published (duplicated months, unknown contracts).
 
 Reasons are grouped: numbers become « … » and the text after a colon (a code, a file) is dropped, so
@@ -72,7 +72,7 @@ class SuiteFigures:
 
 @dataclass
 class UnmappedLabel:
-    """A label a tracking tool wrote that its source's vocabulary does not know (marts.tracking_unmapped_labels)."""
+    """A label a tracking tool wrote that its source's vocabulary does not know (audit.tracking_unmapped_labels)."""
 
     source: str
     table: str
@@ -101,7 +101,7 @@ class QualityTotals:
     tracking_rows_loaded: int
     tracking_rows_rejected: int
     tracking_reject_reasons: int  # rows of raw_suivi_clauses.tracking_rejects
-    tracking_issues: int  # rows of marts.clause_tracking_issues
+    tracking_issues: int  # rows of audit.clause_tracking_issues
     last_loaded_at: datetime | None  # when the last source file was loaded (Europe/Paris)
 
 
@@ -136,7 +136,7 @@ def decp_figures(con: Any) -> list[MonthFigures]:
         with audit as (select *, strftime(processed_at, '%Y-%m') as month from raw_decp.decp_load_audit),
         rejected as (
             select a.month, count(*) as rejected
-            from marts.rejected_contract_records r join audit a using (source_file) group by all)
+            from audit.rejected_contract_records r join audit a using (source_file) group by all)
         select 'DECP' as source, a.month, count(*) as files,
                coalesce(sum(records_read) filter (where status in ('loaded', 'partial')), 0) as read,
                read - coalesce(any_value(r.rejected), 0) as loaded, coalesce(any_value(r.rejected), 0) as rejected,
@@ -150,7 +150,7 @@ def decp_figures(con: Any) -> list[MonthFigures]:
         f"""
         with audit as (select *, strftime(processed_at, '%Y-%m') as month from raw_decp.decp_load_audit)
         select 'DECP', a.month, {_REASON.format(column="r.rejection_reason")}, count(*)
-        from marts.rejected_contract_records r join audit a using (source_file) group by all
+        from audit.rejected_contract_records r join audit a using (source_file) group by all
         union all
         select 'DECP', month, 'fichier illisible : ' || {_REASON.format(column="error")}, count(*)
         from audit where status in ('failed', 'partial') and error is not null group by all
@@ -176,7 +176,7 @@ def tracking_figures(con: Any) -> list[MonthFigures]:
         file_month as (select source_name, source_file, min(month) as month from audit group by all),
         unusable as (
             select f.source_name, f.month, count(*) as unusable
-            from marts.clause_tracking_issues i join file_month f using (source_name, source_file) group by all)
+            from audit.clause_tracking_issues i join file_month f using (source_name, source_file) group by all)
         select a.source_name as source, a.month, count(distinct a.source_file) as files,
                coalesce(sum(rows_read), 0) as read, coalesce(sum(rows_loaded), 0) as loaded,
                coalesce(sum(rows_rejected), 0) as rejected, coalesce(any_value(u.unusable), 0) as unusable,
@@ -197,7 +197,7 @@ def tracking_figures(con: Any) -> list[MonthFigures]:
         from audit where status = 'failed' and error is not null group by all
         union all
         select source_name, f.month, 'chargée mais inutilisable : ' || {_REASON.format(column="issue")}, count(*)
-        from marts.clause_tracking_issues join file_month f using (source_name, source_file) group by all
+        from audit.clause_tracking_issues join file_month f using (source_name, source_file) group by all
         """,
     )
     for figures in months:
@@ -234,13 +234,13 @@ def _exists(con: Any, schema: str, table: str) -> bool:
     return bool(row and row[0])
 
 
-#: The marts the totals count from (with the load audits of the sources loaded).
-TOTALS_MARTS = (
-    "contract_record_lineage",
-    "rejected_contract_records",
-    "decp_record_issues",
-    "fct_contracts",
-    "clause_tracking_issues",
+#: The models the totals count from (with the load audits of the sources loaded): (schema, table).
+TOTALS_MODELS = (
+    ("audit", "contract_record_lineage"),
+    ("audit", "rejected_contract_records"),
+    ("audit", "decp_record_issues"),
+    ("marts", "fct_contracts"),
+    ("audit", "clause_tracking_issues"),
 )
 
 
@@ -263,7 +263,7 @@ def quality_totals(con: Any) -> QualityTotals:
         "coalesce(sum(rows_rejected), 0) from raw_suivi_clauses.tracking_load_audit group by 1",
         tracking,
     )
-    fates = dict(rows("select record_fate, count(*) from marts.contract_record_lineage group by 1"))
+    fates = dict(rows("select record_fate, count(*) from audit.contract_record_lineage group by 1"))
     audits = [
         f"select max(processed_at) as processed_at from {table}"
         for table, loaded in (("raw_decp.decp_load_audit", decp), ("raw_suivi_clauses.tracking_load_audit", tracking))
@@ -274,8 +274,8 @@ def quality_totals(con: Any) -> QualityTotals:
         decp_records_read=sum(records for _, _, records in decp_files),
         records_retained=fates.get("retained", 0),
         records_superseded=fates.get("superseded", 0),
-        records_rejected=count("select count(*) from marts.rejected_contract_records"),
-        record_issues=count("select count(*) from marts.decp_record_issues"),
+        records_rejected=count("select count(*) from audit.rejected_contract_records"),
+        record_issues=count("select count(*) from audit.decp_record_issues"),
         contracts=count("select count(*) from marts.fct_contracts"),
         tracking_files=count("select count(distinct source_file) from raw_suivi_clauses.tracking_load_audit", tracking),
         tracking_tables={row[0]: row[1] for row in tables},
@@ -286,7 +286,7 @@ def quality_totals(con: Any) -> QualityTotals:
             "select count(*) from raw_suivi_clauses.tracking_rejects",
             _exists(con, "raw_suivi_clauses", "tracking_rejects"),
         ),
-        tracking_issues=count("select count(*) from marts.clause_tracking_issues"),
+        tracking_issues=count("select count(*) from audit.clause_tracking_issues"),
         last_loaded_at=(
             con.execute(f"select max(processed_at) from ({' union all '.join(audits)})").fetchone()[0]
             if audits
@@ -302,8 +302,8 @@ def quality_figures(warehouse: Path, quality_dir: Path | None = None) -> Quality
     says so, and the other sources are shown."""
     with connect_reader(warehouse) as con:
         con.execute("set TimeZone = 'Europe/Paris'")
-        marts = _exists(con, "marts", "rejected_contract_records") and _exists(con, "marts", "clause_tracking_issues")
-        totals = quality_totals(con) if all(_exists(con, "marts", table) for table in TOTALS_MARTS) else None
+        marts = _exists(con, "audit", "rejected_contract_records") and _exists(con, "audit", "clause_tracking_issues")
+        totals = quality_totals(con) if all(_exists(con, schema, table) for schema, table in TOTALS_MODELS) else None
         decp = decp_figures(con) if marts and _exists(con, "raw_decp", "decp_load_audit") else []
         tracking = tracking_figures(con) if marts and _exists(con, "raw_suivi_clauses", "tracking_load_audit") else []
         unmapped = (
@@ -311,10 +311,10 @@ def quality_figures(warehouse: Path, quality_dir: Path | None = None) -> Quality
                 UnmappedLabel(*row[:6], Path(row[6]).name if row[6] else None, row[7])
                 for row in con.execute(
                     "select source_name, table_name, field_name, column_name, label, row_count, mapping_file, "
-                    "mapping_line from marts.tracking_unmapped_labels order by source_name, row_count desc, label"
+                    "mapping_line from audit.tracking_unmapped_labels order by source_name, row_count desc, label"
                 ).fetchall()
             ]
-            if _exists(con, "marts", "tracking_unmapped_labels")
+            if _exists(con, "audit", "tracking_unmapped_labels")
             else []
         )
     return QualityFigures(

@@ -149,17 +149,17 @@ def print_summary(settings: Settings) -> None:
                 "select count(*) from marts.fct_contracts where social_considerations_known"
             ),
             "  with a social clause": "select count(*) from marts.fct_contracts where has_social_clause",
-            "marts.rejected_contract_records": "select count(*) from marts.rejected_contract_records",
+            "audit.rejected_contract_records": "select count(*) from audit.rejected_contract_records",
             "tracking rows read / loaded / rejected": (
                 "select sum(rows_read) || ' / ' || sum(rows_loaded) || ' / ' || sum(rows_rejected) "
                 "from raw_suivi_clauses.tracking_load_audit"
             ),
             "marts.dim_beneficiary": "select count(*) from marts.dim_beneficiary",
             "marts.fct_insertion_hours (hours)": "select round(sum(hours)) from marts.fct_insertion_hours",
-            "marts.clause_tracking_issues": "select count(*) from marts.clause_tracking_issues",
+            "audit.clause_tracking_issues": "select count(*) from audit.clause_tracking_issues",
             "labels unknown to their mapping": (
-                "select count(*) || ' (' || coalesce(sum(row_count), 0) || ' rows): marts.tracking_unmapped_labels' "
-                "from marts.tracking_unmapped_labels"
+                "select count(*) || ' (' || coalesce(sum(row_count), 0) || ' rows): audit.tracking_unmapped_labels' "
+                "from audit.tracking_unmapped_labels"
             ),
             "input documents by status": (
                 "select string_agg(s || ' ' || n, ', ' order by s) from (select status s, count(*) n "
@@ -177,7 +177,7 @@ def print_summary(settings: Settings) -> None:
     print(f"  published outputs       {settings.published_dir}")
     print(f"  Dagster runs (UI)       make dev, then http://127.0.0.1:3000 (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
     print(
-        "  data quality            raw_decp.decp_load_audit, marts.rejected_contract_records, marts.decp_record_issues;"
+        "  data quality            raw_decp.decp_load_audit, audit.rejected_contract_records, audit.decp_record_issues;"
     )
     print(f"                          Great Expectations results in {settings.published_dir / 'quality'}")
 

@@ -1,4 +1,5 @@
-"""Freshness of the sources: a monthly cadence, warned after 35 days and failed after 70.
+"""Freshness of the sources: a monthly cadence, warned after 35 days and failed after 70 (the vars
+``freshness_warn_after_days`` / ``freshness_error_after_days`` of dbt_project.yml, read here and by the dbt sources).
 
 Two signals, because two things can go stale:
 
@@ -7,7 +8,7 @@ Two signals, because two things can go stale:
   refresh has not run (daemon stopped, schedule off);
 * the data: a refresh that runs but finds no new file leaves the data as old as the last delivery. One asset
   check per source reads, in the warehouse, when a file of that source was last loaded; it warns after 35
-  days and fails (severity ERROR, not blocking) after 70. The dbt sources declare the same thresholds
+  days and fails (severity ERROR, not blocking) after 70. The dbt sources use the same vars
   (``dbt source freshness``, models/staging/*/_*__sources.yml).
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import yaml
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -27,12 +29,26 @@ from dagster import (
     asset_check,
 )
 
+from observatoire.settings import DBT_PROJECT_DIR
 from observatoire.warehouse import connect_reader
 
 from .resources import SETTINGS, WAREHOUSE_POOL
 
-WARN_AFTER = timedelta(days=35)
-ERROR_AFTER = timedelta(days=70)
+
+def dbt_freshness_thresholds(project_file: Path = DBT_PROJECT_DIR / "dbt_project.yml") -> tuple[timedelta, timedelta]:
+    """The warn and error thresholds the dbt sources use: the vars freshness_warn_after_days and
+    freshness_error_after_days of dbt_project.yml."""
+    variables = yaml.safe_load(project_file.read_text(encoding="utf-8")).get("vars") or {}
+    days = [variables.get(name) for name in ("freshness_warn_after_days", "freshness_error_after_days")]
+    if not all(type(value) is int and value > 0 for value in days):
+        raise ValueError(
+            f"{project_file}: vars freshness_warn_after_days and freshness_error_after_days must be whole numbers "
+            f"of days, found {days}"
+        )
+    return timedelta(days=days[0]), timedelta(days=days[1])
+
+
+WARN_AFTER, ERROR_AFTER = dbt_freshness_thresholds()
 
 REFRESH_FRESHNESS = FreshnessPolicy.time_window(fail_window=ERROR_AFTER, warn_window=WARN_AFTER)
 

@@ -37,9 +37,7 @@ def build_decp_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[B
         if name not in built:
             work_dir = tmp_path_factory.mktemp(f"decp_{name}")
             warehouse = load_decp(files, work_dir, with_reference=True)
-            run_dbt(
-                ["build", "--select", "+path:models/marts/decp"], {**os.environ, **warehouse_env(work_dir)}, work_dir
-            )
+            run_dbt(["build", "--select", "+path:models/*/decp"], {**os.environ, **warehouse_env(work_dir)}, work_dir)
             built[name] = warehouse
         return built[name]
 

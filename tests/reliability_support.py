@@ -77,16 +77,17 @@ def mart_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent checksum of every mart, without the load-id columns (a clean load
     and an incremental one give the same rows different load ids)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set search_path = 'marts,audit'")
         columns: dict[str, list[str]] = {}
         for table, column in con.execute(
-            "select table_name, column_name from information_schema.columns where table_schema = 'marts' "
+            "select table_name, column_name from information_schema.columns where table_schema in ('marts', 'audit') "
             "and column_name not like '%load_id' order by table_name, ordinal_position"
         ).fetchall():
             columns.setdefault(table, []).append(f'"{column}"')
         return {
             table: con.execute(
                 f"select count(*), md5(coalesce(string_agg(h, '' order by h), '')) "
-                f"from (select md5(row({', '.join(names)})::varchar) as h from marts.{table})"
+                f"from (select md5(row({', '.join(names)})::varchar) as h from {table})"
             ).fetchone()
             for table, names in columns.items()
         }

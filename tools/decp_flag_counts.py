@@ -67,7 +67,7 @@ def build(work: Path, files: list[Path]) -> Path:
     warehouse_pipeline("decp").run(decp_source(paths=[str(inbox)]))
     warehouse_pipeline("reference").run(reference_source())
     subprocess.run(
-        [str(REPO / ".venv" / "bin" / "dbt"), "build", "--select", "+path:models/marts/decp", "--profiles-dir", "."]
+        [str(REPO / ".venv" / "bin" / "dbt"), "build", "--select", "+path:models/*/decp", "--profiles-dir", "."]
         + ["--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"],
         cwd=REPO / "dbt_project",
         env={**os.environ, **env},
@@ -97,12 +97,12 @@ def counts(warehouse: Path) -> tuple[list[str], dict[str, dict[str, int]]]:
             if condition is None:
                 continue
             for file, hit in con.execute(
-                f"select {file_of}, count(distinct record_key) from marts.decp_record_issues "
+                f"select {file_of}, count(distinct record_key) from audit.decp_record_issues "
                 f"where {condition} group by 1"
             ).fetchall():
                 table.setdefault(file, {})[label] = hit
         for file, values in con.execute(
-            f"select {file_of}, list(distinct record_key || '|' || published_value) from marts.decp_record_issues "
+            f"select {file_of}, list(distinct record_key || '|' || published_value) from audit.decp_record_issues "
             "where issue like 'SIRET de l''acheteur invalide%' group by 1"
         ).fetchall():
             table.setdefault(file, {})["dont SIREN seul faux"] = sum(
@@ -111,7 +111,7 @@ def counts(warehouse: Path) -> tuple[list[str], dict[str, dict[str, int]]]:
         # contracts whose latest modification changed under the undated-last rule: a dated and an undated one
         for file, hit in con.execute(
             f"select {file_of}, count(*) from ("
-            "select any_value(c.source_file) as source_file from intermediate.int_contract_modifications_unioned m "
+            "select any_value(c.source_file) as source_file from intermediate.int_decp_modifications_unioned m "
             "join marts.fct_contracts c on c.source_record_key = m.record_key group by m.record_key "
             "having count(*) filter (where m.modification_date is null) > 0 "
             "and count(*) filter (where m.modification_date is not null) > 0) group by 1"
@@ -120,7 +120,7 @@ def counts(warehouse: Path) -> tuple[list[str], dict[str, dict[str, int]]]:
         # records that won or lost a tie (same publication date, completeness and kind): decided by content now
         for file, hit in con.execute(
             f"select {file_of}, count(*) from (select source_file, count(*) over (partition by contract_key, "
-            "publication_date, completeness_score, source_kind) as tied from intermediate.int_contract_records_ranked "
+            "publication_date, completeness_score, source_kind) as tied from intermediate.int_decp_records_ranked "
             "where record_fate in ('retained', 'superseded')) where tied > 1 group by 1"
         ).fetchall():
             table.setdefault(file, {})["ex aequo départagés"] = hit

@@ -22,6 +22,25 @@
     )
 {%- endmacro %}
 
+{#- The key of a published record: the content hash of its file, its type (`marche`, `concession`, or `tabular`
+    for a contract rebuilt from a tabular file) and its position (for a tabular contract, its first row). -#}
+{% macro decp_record_key(source_sha256, record_type, record_index) -%}
+    {{ source_sha256 }} || ':' || {{ record_type }} || ':' || {{ record_index }}
+{%- endmacro %}
+
+{#- Validity rules of a record's values (fct_contracts flags them, decp_record_issues says why): NULL when the
+    value is valid or absent (absent and unreadable values are the reader's to name). -#}
+{% macro notification_date_issue(notification_date) -%}
+    case
+        when {{ notification_date }} < date '1990-01-01' then 'date de notification antérieure à 1990'
+        when {{ notification_date }} > current_date then 'date de notification dans le futur'
+    end
+{%- endmacro %}
+
+{% macro duration_issue(duration_months) -%}
+    case when {{ duration_months }} not between 1 and 180 then 'durée hors de 1 à 180 mois' end
+{%- endmacro %}
+
 {#- Dates that cannot be true. -#}
 {% macro publication_date_issue(publication_date, notification_date) -%}
     case
@@ -51,4 +70,14 @@
     decoded with the wrong encoding; they cannot be recovered. -#}
 {% macro has_lost_characters(value) -%}
     coalesce(contains({{ value }}, chr(65533)), false)
+{%- endmacro %}
+
+{% macro lost_characters_issue(value) -%}
+    case when {{ has_lost_characters(value) }}
+        then 'caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable' end
+{%- endmacro %}
+
+{#- A holder's identifier type: as published, else SIRET for 14 digits. -#}
+{% macro holder_id_type(holder_id_type, holder_id) -%}
+    coalesce({{ holder_id_type }}, case when regexp_full_match({{ holder_id }}, '[0-9]{14}') then 'SIRET' end)
 {%- endmacro %}

@@ -11,6 +11,11 @@
     try_cast(replace(regexp_replace(trim(cast({{ value }} as varchar)), '[\s' || chr(160) || ']', '', 'g'), ',', '.') as double)
 {%- endmacro %}
 
+{#- The 8-digit CPV code a published code starts with (NULL when it does not), check digit and label dropped. -#}
+{% macro cpv_eight_digits(value) -%}
+    nullif(regexp_extract(trim({{ value }}), '^([0-9]{8})', 1), '')
+{%- endmacro %}
+
 {#- Lower-case, accent-free, single-spaced label: the key used to recognise enum spellings. -#}
 {% macro enum_key(value) -%}
     nullif(regexp_replace(lower(strip_accents(trim(cast({{ value }} as varchar)))), '\s+', ' ', 'g'), '')

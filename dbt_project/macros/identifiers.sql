@@ -2,14 +2,16 @@
     `value` must already be cleaned text (clean_siret). -#}
 
 {#- Luhn key of a string of digits: from the right, every second digit is doubled (minus 9 above 9); the sum is
-    a multiple of 10. Same algorithm as stdnum.luhn for the digits alphabet. -#}
+    a multiple of 10. Same algorithm as stdnum.luhn for the digits alphabet. Digit i (0-based from the left) is
+    doubled when an even number of digits, itself included, stand from it to the right end. -#}
 {% macro luhn_ok(value) -%}
     (list_sum(list_transform(
-        string_split({{ value }}, ''),
-        lambda d, i: case
-            when (length({{ value }}) - i) % 2 = 1
-                then try_cast(d as integer) * 2 - case when try_cast(d as integer) * 2 > 9 then 9 else 0 end
-            else try_cast(d as integer)
+        range(length({{ value }})),
+        lambda i: case
+            when (length({{ value }}) - i) % 2 = 0
+                then try_cast(substr({{ value }}, i + 1, 1) as integer) * 2
+                    - case when try_cast(substr({{ value }}, i + 1, 1) as integer) * 2 > 9 then 9 else 0 end
+            else try_cast(substr({{ value }}, i + 1, 1) as integer)
         end
     )) % 10 = 0)
 {%- endmacro %}

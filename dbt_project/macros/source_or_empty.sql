@@ -14,7 +14,8 @@
         {%- endfor %}
         where false)
     {%- else -%}
-        {%- set present = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list if execute else columns -%}
+        {%- set present = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list
+            if execute else columns -%}
         {%- set missing = columns | reject('in', present) | list -%}
         {%- if missing -%}
             (select *

@@ -9,7 +9,7 @@ replaces in one ``os.replace`` once its new version is complete:
   until its last reader closes it) and sees the new one when it reconnects;
 - the publisher never opens the published file, so it never waits for a reader's lock.
 
-Only the ``marts`` and ``reference`` schemas are published (docs/architecture.md: analysts work on the marts, where
+Only ``marts``, ``audit`` and ``reference`` are published (docs/architecture.md: analysts work on the marts, where
 beneficiaries are pseudonymous and reduced to what analysis needs). Raw, staging and intermediate tables are
 never copied: they hold per-participant rows of the tracking exports beyond the marts. The marts still hold
 pseudonymous person-level rows, so the snapshot folder is owner-only (0700, files 0600), like ``data/``, and
@@ -35,8 +35,8 @@ import duckdb
 from observatoire.settings import DBT_PROJECT_DIR
 from observatoire.warehouse import connect_reader
 
-#: The warehouse schemas analysts get: the marts and the seeds' nomenclatures (code → French label).
-SNAPSHOT_SCHEMAS = ("marts", "reference")
+#: The warehouse schemas analysts get: the marts, the audit tables and the seeds' nomenclatures (code → French label).
+SNAPSHOT_SCHEMAS = ("marts", "audit", "reference")
 SNAPSHOT_FILE = "observatoire.duckdb"
 PARQUET_DIR = "parquet"
 DOCS_DIR = "dbt_docs"

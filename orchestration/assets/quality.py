@@ -17,9 +17,9 @@ QUALITY_SOURCES = [
     AssetKey(["raw_decp", "decp_load_audit"]),
     AssetKey(["raw_suivi_clauses", "tracking_load_audit"]),
     AssetKey(["raw_suivi_clauses", "tracking_rejects"]),
-    AssetKey(["marts", "rejected_contract_records"]),
-    AssetKey(["marts", "clause_tracking_issues"]),
-    AssetKey(["marts", "tracking_unmapped_labels"]),
+    AssetKey(["audit", "rejected_contract_records"]),
+    AssetKey(["audit", "clause_tracking_issues"]),
+    AssetKey(["audit", "tracking_unmapped_labels"]),
 ]
 VALIDATED = sorted({check_key.asset_key for check in GX_CHECKS for check_key in check.check_keys}, key=str)
 

@@ -99,8 +99,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
         [
             "build",
             "--select",
-            "+path:models/marts/decp",
-            "+path:models/marts/clauses",
+            "+path:models/*/decp",
+            "+path:models/*/clauses",
             "path:models/staging/registries",
         ],
         {**os.environ, **env},

@@ -4,9 +4,9 @@ from marches-publics.info, the official 2024 examples of the format, rows of the
 ``expect`` of a DECP case:
     files   — (name, status, records_read, error fragment or None) of every ``raw_decp.decp_load_audit`` row of
               the case (name = path relative to the inbox, ``archive.zip!member`` for archive members)
-    fates   — counts of ``marts.contract_record_lineage.record_fate`` for the case's records
-    rejects — reasons of ``marts.rejected_contract_records`` rows of the case (sorted)
-    issues  — (field, issue) of ``marts.decp_record_issues`` rows of the case (sorted)
+    fates   — counts of ``audit.contract_record_lineage.record_fate`` for the case's records
+    rejects — reasons of ``audit.rejected_contract_records`` rows of the case (sorted)
+    issues  — (field, issue) of ``audit.decp_record_issues`` rows of the case (sorted)
     check   — optional SQL returning one boolean row: a value of the case checked in the marts
 """
 
@@ -617,7 +617,7 @@ CASES: list[Case] = check_unique_ids(
             files=[("D36_january.json", "loaded", 1, None), ("D36_march.json", "loaded", 1, None)],
             fates={"retained": 1, "superseded": 1},
             check="select bool_and((record_fate = 'retained') = (source_file like '%D36_march.json')) "
-            "from marts.contract_record_lineage where strpos(source_file, '/D36_') > 0",
+            "from audit.contract_record_lineage where strpos(source_file, '/D36_') > 0",
         ),
         _case(
             "D37",
@@ -630,7 +630,7 @@ CASES: list[Case] = check_unique_ids(
             files=[("D37_contract.json", "loaded", 1, None), ("D37_contract.xml", "loaded", 1, None)],
             fates={"retained": 1, "superseded": 1},
             check="select bool_and((record_fate = 'retained') = (source_file like '%.xml')) "
-            "from marts.contract_record_lineage where strpos(source_file, '/D37_') > 0",
+            "from audit.contract_record_lineage where strpos(source_file, '/D37_') > 0",
         ),
         _case(
             "D38",
@@ -646,7 +646,7 @@ CASES: list[Case] = check_unique_ids(
             files=[("D38_contract.json", "loaded", 1, None), ("D38_tabular.csv", "loaded", 1, None)],
             fates={"retained": 1, "superseded": 1},
             check="select bool_and((record_fate = 'retained') = (source_kind = 'json_xml')) "
-            "from marts.contract_record_lineage where strpos(source_file, '/D38_') > 0",
+            "from audit.contract_record_lineage where strpos(source_file, '/D38_') > 0",
         ),
         _case(
             "D39",

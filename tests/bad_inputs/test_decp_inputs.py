@@ -43,19 +43,19 @@ def test_decp_case(case: Case, corpus: Corpus) -> None:
         fates = Counter(
             row[0]
             for row in con.execute(
-                "select record_fate from marts.contract_record_lineage where strpos(source_file, ?) > 0", [prefix]
+                "select record_fate from audit.contract_record_lineage where strpos(source_file, ?) > 0", [prefix]
             ).fetchall()
         )
         rejects = sorted(
             row[0]
             for row in con.execute(
-                "select rejection_reason from marts.rejected_contract_records where strpos(source_file, ?) > 0",
+                "select rejection_reason from audit.rejected_contract_records where strpos(source_file, ?) > 0",
                 [prefix],
             ).fetchall()
         )
         issues = sorted(
             con.execute(
-                "select field, issue from marts.decp_record_issues where strpos(source_file, ?) > 0", [prefix]
+                "select field, issue from audit.decp_record_issues where strpos(source_file, ?) > 0", [prefix]
             ).fetchall()
         )
         checked = con.execute(case.expect["check"]).fetchall() if "check" in case.expect else [(True,)]
@@ -76,7 +76,7 @@ def test_every_record_read_is_loaded_and_has_a_fate(corpus: Corpus) -> None:
         raw |= dict(con.execute("select source_file, count(*) from raw_decp.decp_tabular_rows group by 1").fetchall())
         lineage = dict(
             con.execute(
-                "select source_file, count(*) from marts.contract_record_lineage where source_kind = 'json_xml' "
+                "select source_file, count(*) from audit.contract_record_lineage where source_kind = 'json_xml' "
                 "group by 1"
             ).fetchall()
         )
@@ -105,5 +105,5 @@ def test_a_rebuild_gives_identical_decp_marts(corpus: Corpus, tmp_path: Path) ->
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(corpus.warehouse, copy)
     env = {**os.environ, **warehouse_env(tmp_path), "OBSERVATOIRE_WAREHOUSE": str(copy)}
-    run_dbt(["build", "--full-refresh", "--select", "+path:models/marts/decp"], env, tmp_path)
+    run_dbt(["build", "--full-refresh", "--select", "+path:models/*/decp"], env, tmp_path)
     assert mart_checksums(copy) == mart_checksums(corpus.warehouse)

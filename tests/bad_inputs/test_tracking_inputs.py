@@ -31,7 +31,7 @@ def test_tracking_case(case: Case, corpus: Corpus) -> None:
             [case.id],
         ).fetchall()
         issues = con.execute(
-            f"select table_name, source_file, line_number, issue from marts.clause_tracking_issues where {CASE_FILTER}",
+            f"select table_name, source_file, line_number, issue from audit.clause_tracking_issues where {CASE_FILTER}",
             [case.id],
         ).fetchall()
         check = case.expect.get("check")

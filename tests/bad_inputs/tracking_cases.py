@@ -7,7 +7,7 @@ contracts, six months of hours, one exit), written as a coordination exports it,
               ``raw_suivi_clauses.tracking_load_audit`` row of the case's first load (file relative to the source
               folder; a file outside any source folder is named relative to the inbox)
     rejects — (file, line, column, reason) of every ``raw_suivi_clauses.tracking_rejects`` row of the case
-    issues  — (table, file, line, issue) of every ``marts.clause_tracking_issues`` row of the case;
+    issues  — (table, file, line, issue) of every ``audit.clause_tracking_issues`` row of the case;
               "{dir}" in an issue stands for the case's folder
     check   — optional SQL returning one boolean row (``{source}`` stands for the case's source name)
 """
@@ -964,7 +964,7 @@ CASES: list[Case] = check_unique_ids(
             "the three rows loaded with the field left empty; each unknown label is an issue naming column and label",
             audit=base_audit(marches__csv=("marches.csv", "marches", "loaded", 2, 2, 0, None)),
             check=(
-                "select (select count(*) from marts.tracking_unmapped_labels where source_name = '{source}') = 3 "
+                "select (select count(*) from audit.tracking_unmapped_labels where source_name = '{source}') = 3 "
                 "and (select type_contrat is null from raw_suivi_clauses.contrats_travail "
                 "where source_name = '{source}' and line_number = 3) "
                 "and (select publics = 'DELD' from raw_suivi_clauses.participants "

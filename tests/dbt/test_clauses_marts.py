@@ -66,7 +66,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         con.execute((CLAUSES / "raw_suivi_clauses.sql").read_text(encoding="utf-8"))
     started = time.perf_counter()
     result = run_dbt(
-        ["build", "--select", "+path:models/marts/clauses", "+path:models/marts/decp"],
+        ["build", "--select", "+path:models/*/clauses", "+path:models/*/decp"],
         {**os.environ, **env},
         work_dir,
     )
@@ -188,7 +188,7 @@ def test_nothing_personal_is_needed_or_stored(warehouse: Path) -> None:
     columns = query(
         warehouse,
         "select table_schema, table_name, column_name from information_schema.columns "
-        "where table_schema in ('raw_suivi_clauses', 'staging', 'intermediate', 'marts')",
+        "where table_schema in ('raw_suivi_clauses', 'staging', 'intermediate', 'marts', 'audit')",
     )
     personal = [c for c in columns if c[2].lower() in PERSONAL_COLUMNS]
     assert personal == []

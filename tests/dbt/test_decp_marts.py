@@ -55,10 +55,10 @@ def buyer_of(record: dict[str, Any]) -> str | None:
 def test_contracts_plus_rejects_equal_distinct_buyer_contract_pairs(big_2019: Path) -> None:
     pairs = {(buyer_of(r), (r.get("id") or "").strip() or None) for r in published_2019()}
     [(contracts,)] = query(big_2019, "select count(*) from marts.fct_contracts")
-    [(rejects,)] = query(big_2019, "select count(*) from marts.rejected_contract_records")
+    [(rejects,)] = query(big_2019, "select count(*) from audit.rejected_contract_records")
     assert contracts + rejects == len(pairs)
     # and every published record has a fate
-    [(fates,)] = query(big_2019, "select count(*) from marts.contract_record_lineage")
+    [(fates,)] = query(big_2019, "select count(*) from audit.contract_record_lineage")
     assert fates == 4509
 
 
@@ -81,11 +81,11 @@ def test_invalid_buyer_sirets_are_flagged_not_dropped(big_2019: Path) -> None:
         row[0] for row in query(big_2019, "select buyer_siret from marts.fct_contracts where not is_buyer_siret_valid")
     }
     assert flagged == invalid
-    issues = query(big_2019, "select published_value from marts.decp_record_issues where field = 'acheteur.id'")
+    issues = query(big_2019, "select published_value from audit.decp_record_issues where field = 'acheteur.id'")
     assert sorted(row[0] for row in issues) == sorted(buyer_of(r) for r in records_with_invalid_buyer)
     [(kept,)] = query(
         big_2019,
-        "select count(*) from marts.contract_record_lineage l join marts.decp_record_issues i "
+        "select count(*) from audit.contract_record_lineage l join audit.decp_record_issues i "
         "using (record_key) where i.field = 'acheteur.id' and l.record_fate in ('retained', 'superseded')",
     )
     assert kept == 8
@@ -211,7 +211,7 @@ def test_social_consideration_spellings_give_the_right_flags(mixed_2024: Path) -
     }
     [(issue,)] = query(
         mixed_2024,
-        "select issue from marts.decp_record_issues i join marts.contract_record_lineage l using (record_key) "
+        "select issue from audit.decp_record_issues i join audit.contract_record_lineage l using (record_key) "
         "where i.field = 'considerationsSociales' and l.source_file like '%considerations_variants%'",
     )
     assert issue.startswith("considérations sociales illisibles")
@@ -250,7 +250,7 @@ def test_altered_2024_file_loads_what_it_can_and_reports_the_rest(mixed_2024: Pa
     bad_publication_dates = sum(1 for r in published if r.get("datePublicationDonnees") == "test")
     reported = query(
         mixed_2024,
-        "select count(*) from marts.decp_record_issues where source_file like '%altered%' "
+        "select count(*) from audit.decp_record_issues where source_file like '%altered%' "
         "and field = 'datePublicationDonnees' and published_value = 'test' and issue = 'date de publication illisible'",
     )
     assert bad_publication_dates > 0 and reported == [(bad_publication_dates,)]

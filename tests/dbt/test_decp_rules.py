@@ -171,7 +171,7 @@ def build(work_dir: Path, files: dict[str, bytes]) -> Path:
 
         warehouse_pipeline("decp").run(decp_source(paths=[str(inbox)]))
         warehouse_pipeline("reference").run(reference_source())
-    run_dbt(["build", "--select", "+path:models/marts/decp"], {**os.environ, **env}, work_dir)
+    run_dbt(["build", "--select", "+path:models/*/decp"], {**os.environ, **env}, work_dir)
     return Path(env["OBSERVATOIRE_WAREHOUSE"])
 
 
@@ -211,7 +211,7 @@ def issues(warehouse: Path, contract_id: str) -> set[tuple[str, str]]:
     return set(
         rows(
             warehouse,
-            "select field, issue from marts.decp_record_issues i join marts.contract_record_lineage l using "
+            "select field, issue from audit.decp_record_issues i join audit.contract_record_lineage l using "
             "(record_key) join raw_decp.decp_records r on l.record_key = r.source_sha256 || ':' || r.record_type "
             "|| ':' || r.record_index where json_extract_string(r.record, '$.id') = ?",
             [contract_id],
@@ -254,7 +254,7 @@ def test_placeholder_buyers_are_flagged_and_never_merged(warehouse: Path) -> Non
     assert sorted(row[3] for row in contracts) == ["Objet R-PH", "Objet R-PH"]
     fates = rows(
         warehouse,
-        "select record_fate, count(*) from marts.contract_record_lineage l join marts.fct_contracts c "
+        "select record_fate, count(*) from audit.contract_record_lineage l join marts.fct_contracts c "
         "using (contract_key) where c.contract_id = 'R-PH' group by 1 order by 1",
     )
     assert fates == [("retained", 2), ("superseded", 1)]
@@ -330,7 +330,7 @@ def test_reversible_mojibake_is_repaired_flagged_and_kept_raw(warehouse: Path) -
         (field, published, issue)
         for field, published, issue in rows(
             warehouse,
-            "select field, published_value, issue from marts.decp_record_issues where issue like 'texte mal décodé%'",
+            "select field, published_value, issue from audit.decp_record_issues where issue like 'texte mal décodé%'",
         )
     }
     assert repaired == {
@@ -454,16 +454,17 @@ def test_decp_valides_2022_details(warehouse: Path) -> None:
 def checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
     """Every mart, without the columns that name a file or a load."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set search_path = 'marts,audit'")
         columns: dict[str, list[str]] = {}
         for table, column in con.execute(
-            "select table_name, column_name from information_schema.columns where table_schema = 'marts' "
+            "select table_name, column_name from information_schema.columns where table_schema in ('marts', 'audit') "
             "and column_name not like '%load_id' and column_name <> 'source_file' order by table_name, ordinal_position"
         ).fetchall():
             columns.setdefault(table, []).append(f'"{column}"')
         return {
             table: con.execute(
                 f"select count(*), md5(coalesce(string_agg(h, '' order by h), '')) "
-                f"from (select md5(row({', '.join(names)})::varchar) as h from marts.{table})"
+                f"from (select md5(row({', '.join(names)})::varchar) as h from {table})"
             ).fetchone()
             for table, names in columns.items()
         }

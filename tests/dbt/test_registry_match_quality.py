@@ -69,7 +69,7 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
 
 
 def metric(con: duckdb.DuckDBPyConnection, population: str) -> dict:
-    cursor = con.execute("select * from marts.registry_match_quality where population = ?", [population])
+    cursor = con.execute("select * from audit.registry_match_quality where population = ?", [population])
     names = [d[0] for d in cursor.description]
     [row] = cursor.fetchall()
     return dict(zip(names, row, strict=True))
@@ -77,7 +77,7 @@ def metric(con: duckdb.DuckDBPyConnection, population: str) -> dict:
 
 def test_only_the_populations_present_have_a_row(con) -> None:
     # no clause-tracking export loaded: no employer
-    assert sorted(r[0] for r in con.execute("select population from marts.registry_match_quality").fetchall()) == [
+    assert sorted(r[0] for r in con.execute("select population from audit.registry_match_quality").fetchall()) == [
         "buyers",
         "contract_holders",
     ]

@@ -603,9 +603,9 @@ def test_through_dbt_every_valid_person_is_a_beneficiary_and_the_unknown_label_i
     )
     assert query(
         warehouse,
-        "select source_name, table_name, field_name, column_name, label, row_count from marts.tracking_unmapped_labels",
+        "select source_name, table_name, field_name, column_name, label, row_count from audit.tracking_unmapped_labels",
     ) == [("coord_essonne_sud", "participants", "prescripteur", "Orienté par", UNKNOWN_PRESCRIBER, 1)]
     assert query(
         warehouse,
-        "select table_name, issue from marts.clause_tracking_issues where issue like 'participant inconnu%'",
+        "select table_name, issue from audit.clause_tracking_issues where issue like 'participant inconnu%'",
     ) == [("contrats_travail", "participant inconnu de la source")]

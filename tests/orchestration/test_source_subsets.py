@@ -154,7 +154,7 @@ def test_only_tracking_exports_first_run_is_tracking_refresh(
         assert con.execute("select count(*) from marts.fct_contracts").fetchone()[0] == 0
         assert con.execute("select count(*) from marts.fct_insertion_hours").fetchone()[0] > 0
         recorded = con.execute(
-            "select count(*) from marts.clause_tracking_issues where table_name = 'contrats_travail' "
+            "select count(*) from audit.clause_tracking_issues where table_name = 'contrats_travail' "
             "and issue = 'participant inconnu de la source'"
         ).fetchone()[0]
         assert recorded == 1

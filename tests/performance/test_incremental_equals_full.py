@@ -38,16 +38,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental_refresh")]
 #: Columns that record when something was loaded or rebuilt, not what the data say.
 LOAD_COLUMNS = {"load_id", "refreshed_load_id", "_dlt_load_id"}
 #: The schemas of the tables dbt builds (seeds, in ``reference``, are the same files in both runs).
-BUILT_SCHEMAS = ("staging", "intermediate", "marts")
+BUILT_SCHEMAS = ("staging", "intermediate", "marts", "audit")
 #: Incremental models outside the marts: a refresh must leave them as a full rebuild would.
 INCREMENTAL_UPSTREAM = {
     "staging.stg_decp__records",
     "staging.stg_decp__holders",
     "staging.stg_decp__modifications",
     "staging.stg_suivi_clauses__monthly_hours",
-    "intermediate.int_contract_records_unioned",
-    "intermediate.int_contract_records_ranked",
-    "intermediate.int_contracts_modified",
+    "intermediate.int_decp_records_unioned",
+    "intermediate.int_decp_records_ranked",
+    "intermediate.int_decp_contracts_modified",
     "intermediate.int_insertion_hours_attributed",
 }
 

@@ -15,11 +15,12 @@ from observatoire.quality_report import quality_figures
 
 MARTS = """
 create schema marts;
-create table marts.contract_record_lineage (record_fate varchar);
-create table marts.rejected_contract_records (source_file varchar, rejection_reason varchar);
-create table marts.decp_record_issues (source_file varchar);
+create schema audit;
+create table audit.contract_record_lineage (record_fate varchar);
+create table audit.rejected_contract_records (source_file varchar, rejection_reason varchar);
+create table audit.decp_record_issues (source_file varchar);
 create table marts.fct_contracts (contract_key varchar);
-create table marts.clause_tracking_issues (source_name varchar, source_file varchar, issue varchar);
+create table audit.clause_tracking_issues (source_name varchar, source_file varchar, issue varchar);
 """
 
 
@@ -35,9 +36,9 @@ def warehouse_with_decp_only(path: Path) -> Path:
                 ('a.json', 'loaded', 10, null, '2025-03-01 09:00:00+01'),
                 ('b.json', 'loaded', 5, null, '2025-03-02 09:00:00+01'),
                 ('c.json', 'failed', 0, 'JSON illisible : ligne 3', '2025-04-01 10:30:00+02');
-            insert into marts.contract_record_lineage values ('retained'), ('retained'), ('superseded');
-            insert into marts.rejected_contract_records values ('a.json', 'sans identifiant');
-            insert into marts.decp_record_issues values ('a.json'), ('b.json');
+            insert into audit.contract_record_lineage values ('retained'), ('retained'), ('superseded');
+            insert into audit.rejected_contract_records values ('a.json', 'sans identifiant');
+            insert into audit.decp_record_issues values ('a.json'), ('b.json');
             insert into marts.fct_contracts values ('m1'), ('m2');
             """
         )

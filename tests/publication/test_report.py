@@ -283,12 +283,12 @@ def test_report_methodology_gives_the_quality_counts_of_the_warehouse(
 ) -> None:
     warehouse = published_demo.warehouse
     files, records = query(warehouse, "select count(*), sum(records_read) from raw_decp.decp_load_audit")[0]
-    (rejected,) = query(warehouse, "select count(*) from marts.rejected_contract_records")[0]
+    (rejected,) = query(warehouse, "select count(*) from audit.rejected_contract_records")[0]
     read, loaded, rows_rejected = query(
         warehouse,
         "select sum(rows_read), sum(rows_loaded), sum(rows_rejected) from raw_suivi_clauses.tracking_load_audit",
     )[0]
-    (issues,) = query(warehouse, "select count(*) from marts.clause_tracking_issues")[0]
+    (issues,) = query(warehouse, "select count(*) from audit.clause_tracking_issues")[0]
     (tracking_files,) = query(
         warehouse, "select count(distinct source_file) from raw_suivi_clauses.tracking_load_audit"
     )[0]

@@ -115,8 +115,8 @@ def test_planted_identifiers_fail_the_audit_with_place_kind_and_masked_value(
     # into the warehouse: a free-text value holding all four, and a name split over two columns of a row
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
-            "update marts.clause_tracking_issues set issue = ? where rowid = (select min(rowid) from "
-            "marts.clause_tracking_issues)",
+            "update audit.clause_tracking_issues set issue = ? where rowid = (select min(rowid) from "
+            "audit.clause_tracking_issues)",
             [f"rappeler {name}, née le {birth:%d/%m/%Y}, {PLANTED_EMAIL}, NIR {PLANTED_NIR}"],
         )
         con.execute(
@@ -132,7 +132,7 @@ def test_planted_identifiers_fail_the_audit_with_place_kind_and_masked_value(
     csv_label = str(csv_path.relative_to(tmp_path))
     for kind in kinds:
         assert re.search(rf"{re.escape(kind)}.*{re.escape(csv_label)}", report), (kind, report)
-        assert re.search(rf"{re.escape(kind)}.*marts\.clause_tracking_issues\.issue", report), (kind, report)
+        assert re.search(rf"{re.escape(kind)}.*audit\.clause_tracking_issues\.issue", report), (kind, report)
     assert re.search(r"nom et prénom.*raw_suivi_clauses\.participants\.sexe\+prescripteur", report), report
     # the values are masked, never printed
     for value in (person["nom"], person["prenom"], birth.isoformat(), PLANTED_EMAIL, PLANTED_NIR, "1850375123456"):

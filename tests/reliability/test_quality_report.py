@@ -94,7 +94,7 @@ def test_decp_figures_match_the_raw_records_and_rejections(demo_outputs: DemoOut
         rejected = dict(
             con.execute(
                 f"select m, count(*) from (select {month.replace('_dlt_load_id', 'load_id')} as m "
-                "from marts.rejected_contract_records) group by m"
+                "from audit.rejected_contract_records) group by m"
             ).fetchall()
         )
         files = dict(con.execute(f"select {month}, count(*) from raw_decp.decp_load_audit group by 1").fetchall())
@@ -127,7 +127,7 @@ def test_tracking_figures_match_the_inbox_and_the_raw_rows(demo_outputs: DemoOut
                 [source],
             ).fetchone()[0]
             unusable = con.execute(
-                "select count(*) from marts.clause_tracking_issues where source_name = ?", [source]
+                "select count(*) from audit.clause_tracking_issues where source_name = ?", [source]
             ).fetchone()[0]
             reasons = con.execute(
                 "select reason, count(*) from raw_suivi_clauses.tracking_rejects where source_name = ? group by 1",

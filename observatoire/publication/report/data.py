@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from observatoire.publication.report.formatting import DIMENSION_TITLES, MASKED, Value, is_number, share
-from observatoire.quality_report import TOTALS_MARTS, QualityTotals, quality_figures
+from observatoire.quality_report import TOTALS_MODELS, QualityTotals, quality_figures
 from observatoire.warehouse import connect_reader
 
 # --- reading the open data ----------------------------------------------------------------------------------
@@ -420,7 +420,8 @@ def quality_totals(warehouse: Path) -> QualityTotals:
     totals = quality_figures(warehouse).totals
     if totals is None:
         raise RuntimeError(
-            f"warehouse {warehouse} has no quality table (marts {', '.join(TOTALS_MARTS)}): run the full refresh "
+            f"warehouse {warehouse} has no quality table ({', '.join('.'.join(m) for m in TOTALS_MODELS)}): run the "
+            "full refresh "
             "(DECP, clause tracking and dbt) before the report"
         )
     return totals

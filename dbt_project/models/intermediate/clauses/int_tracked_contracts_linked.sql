@@ -34,7 +34,7 @@ decp_contracts as (
         notification_date,
         amount_eur,
         {{ comparable_text('contract_object') }} as comparable_object
-    from {{ ref('int_contracts_modified') }}
+    from {{ ref('int_decp_contracts_modified') }}
     -- only the contracts a tracked contract can be linked to: its DECP id, or its buyer (fuzzy pairs)
     where buyer_id in (select buyer_siret from tracked_contracts)
         or contract_id in (select decp_contract_id from tracked_contracts)
@@ -145,7 +145,7 @@ fuzzy_candidates as (
     from fuzzy_accepted
     -- one-to-one: the pair must be the best for the tracked contract and for the DECP contract
     qualify row_number() over (
-            partition by contract_key order by evidence_score desc, days_apart, tracked_contract_key
+            partition by contract_key order by evidence_score desc, days_apart asc, tracked_contract_key asc
         ) = 1
 
 ),
@@ -166,7 +166,8 @@ best_candidate as (
     from candidates
     qualify row_number() over (
         partition by tracked_contract_key
-        order by method_rank, confidence desc, days_apart nulls last, amount_gap nulls last, contract_key
+        order by
+            method_rank asc, confidence desc, days_apart asc nulls last, amount_gap asc nulls last, contract_key asc
     ) = 1
 
 )

@@ -57,12 +57,13 @@ per_siret as (
     select
         siret,
         -- The most current source first (API, then lists), then the latest list date.
-        first(structure_kind order by source_rank, listed_on desc nulls last, structure_kind) as structure_kind,
-        first(structure_family order by source_rank, listed_on desc nulls last, structure_kind) as structure_family,
+        first(structure_kind order by source_rank asc, listed_on desc nulls last, structure_kind asc) as structure_kind,
+        first(structure_family order by source_rank asc, listed_on desc nulls last, structure_kind asc)
+            as structure_family,
         list(distinct structure_kind order by structure_kind) as structure_kinds,
         list(distinct structure_family order by structure_family) as structure_families,
         list(distinct registry_source order by registry_source) as registry_sources,
-        first(structure_name order by source_rank, listed_on desc nulls last)
+        first(structure_name order by source_rank asc, listed_on desc nulls last)
             filter (where structure_name is not null) as structure_name,
         first(departement_code order by source_rank) filter (where departement_code is not null) as departement_code,
         first(commune_code order by source_rank) filter (where commune_code is not null) as registry_commune_code,

@@ -86,7 +86,8 @@ joined as (
         coalesce(committed.programme_code, planned.programme_code, worked.programme_code) as programme_code,
         coalesce(committed.project_owner_key, planned.project_owner_key, worked.project_owner_key) as project_owner_key,
         coalesce(committed.year, planned.year, worked.year) as year,
-        coalesce(committed.project_owner_name, planned.project_owner_name, worked.project_owner_name) as project_owner_name,
+        coalesce(committed.project_owner_name, planned.project_owner_name, worked.project_owner_name)
+            as project_owner_name,
         committed.hours_committed,
         planned.hours_planned,
         worked.hours_worked,

@@ -11,7 +11,7 @@ with buyer_names as (
             buyer_name_published,
             (not {{ has_lost_characters('buyer_name_published') }}, coalesce(publication_date, date '1900-01-01'))
         ) filter (where buyer_name_published is not null) as buyer_name
-    from {{ ref('int_contract_records_unioned') }}
+    from {{ ref('int_decp_records_unioned') }}
     where buyer_key is not null
     group by buyer_key
 

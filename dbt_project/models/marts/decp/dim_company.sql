@@ -39,15 +39,14 @@ companies as (
         select company_id, published_name from holder_names
         union all
         select company_id, published_name from tracking_companies
-    )
+    ) as published_names
     group by company_id
 
 )
 
 select
     companies.company_id,
-    coalesce(holder_names.holder_id_type, case when regexp_full_match(companies.company_id, '[0-9]{14}') then 'SIRET' end,
-        'INCONNU') as company_id_type,
+    coalesce({{ holder_id_type('holder_names.holder_id_type', 'companies.company_id') }}, 'INCONNU') as company_id_type,
     case when regexp_full_match(companies.company_id, '[0-9]{14}') then left(companies.company_id, 9) end
         as company_siren,
     coalesce(establishments.official_name, structures.structure_name, companies.published_name) as company_name,

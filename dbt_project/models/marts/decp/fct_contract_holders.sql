@@ -6,7 +6,7 @@ with contracts as (
     select
         contract_key, record_key, source_sha256, record_type, record_index, holders_modification_position,
         notification_date
-    from {{ ref('int_contracts_modified') }}
+    from {{ ref('int_decp_contracts_modified') }}
 
 ),
 
@@ -21,7 +21,7 @@ initial_holders as (
         holders.holder_name_published,
         contracts.holders_modification_position is null as is_current_holder
     from contracts
-    inner join {{ ref('int_contract_holders_unioned') }} as holders using (record_key)
+    inner join {{ ref('int_decp_holders_unioned') }} as holders using (record_key)
     where holders.is_well_formed and holders.holder_id is not null
 
 ),
@@ -35,7 +35,7 @@ modification_holder_items as (
         unnest(json_extract(modifications.holders_json, '$[*]')) as holder_json,
         generate_subscripts(json_extract(modifications.holders_json, '$[*]'), 1) as holder_position
     from contracts
-    inner join {{ ref('int_contract_modifications_unioned') }} as modifications using (record_key)
+    inner join {{ ref('int_decp_modifications_unioned') }} as modifications using (record_key)
     where {{ holders_identified('modifications.holders_json') }}
 
 ),
@@ -70,8 +70,7 @@ select
     cast(holders.modification_position as integer) as modification_position,
     cast(holders.holder_position as integer) as holder_position,
     holders.holder_id,
-    coalesce(holders.holder_id_type, case when regexp_full_match(holders.holder_id, '[0-9]{14}') then 'SIRET' end)
-        as holder_id_type,
+    {{ holder_id_type('holders.holder_id_type', 'holders.holder_id') }} as holder_id_type,
     holders.holder_name_published,
     holders.is_current_holder,
     case

@@ -10,5 +10,5 @@ select
     modifications.duration_months,
     {{ holders_identified('modifications.holders_json') }} as changes_holders,
     modifications.is_well_formed
-from {{ ref('int_contracts_modified') }} as contracts
-inner join {{ ref('int_contract_modifications_unioned') }} as modifications using (record_key)
+from {{ ref('int_decp_contracts_modified') }} as contracts
+inner join {{ ref('int_decp_modifications_unioned') }} as modifications using (record_key)

@@ -14,7 +14,7 @@ with
 {% if is_incremental() %}
 touched as (
 
-    select contract_key from {{ ref('int_contract_records_ranked') }}
+    select contract_key from {{ ref('int_decp_records_ranked') }}
     where contract_key is not null and {{ load_order('load_id') }} > {{ built }}
     union
     select contract_key
@@ -31,7 +31,7 @@ touched as (
 
 contracts as (
 
-    select * from {{ ref('int_contracts_modified') }}
+    select * from {{ ref('int_decp_contracts_modified') }}
     {% if is_incremental() %}where contract_key in (select contract_key from touched){% endif %}
 
 ),
@@ -48,7 +48,7 @@ holder_counts as (
 superseded_counts as (
 
     select contract_key, count(*) - 1 as duplicate_record_count
-    from {{ ref('int_contract_records_ranked') }}
+    from {{ ref('int_decp_records_ranked') }}
     where record_fate in ('retained', 'superseded')
     group by contract_key
 
@@ -106,10 +106,10 @@ select
     cast(contracts.modification_date_issue_count as integer) as modification_date_issue_count,
     {{ amount_anomaly_reason('contracts.amount_eur') }} as amount_anomaly_reason,
     {{ amount_anomaly_reason('contracts.amount_eur') }} is not null as is_amount_anomalous,
-    coalesce(
-        contracts.notification_date between date '1990-01-01' and current_date, false
-    ) as is_notification_date_valid,
-    coalesce(contracts.current_duration_months between 1 and 180, false) as is_duration_valid,
+    contracts.notification_date is not null and {{ notification_date_issue('contracts.notification_date') }} is null
+        as is_notification_date_valid,
+    contracts.current_duration_months is not null and {{ duration_issue('contracts.current_duration_months') }} is null
+        as is_duration_valid,
     cast(coalesce(superseded_counts.duplicate_record_count, 0) as integer) as duplicate_record_count,
     contracts.source_file,
     contracts.record_index as source_record_index,

@@ -82,7 +82,7 @@ qpv_counts as (
         from qpv_communes
         inner join attached on attached.commune_code = qpv_communes.commune_code
         where attached.parent_commune_code is not null
-    )
+    ) as touched
     group by touched_commune_code
 ),
 

@@ -37,7 +37,9 @@ placed as (
 
 territories as (
 
-    select 'departement' as territory_level, departement_code as territory_code, any_value(departement_name) as territory_name,
+    select
+        'departement' as territory_level, departement_code as territory_code,
+        any_value(departement_name) as territory_name,
         sum(population_municipale) filter (where commune_type = 'COM') as population
     from geography group by departement_code
     union all

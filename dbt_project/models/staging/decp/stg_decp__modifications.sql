@@ -33,9 +33,12 @@ select
     json_type(modification_json) = 'OBJECT' as is_well_formed,
     nullif(trim(modification_json ->> 'id'), '') as modification_id,
     nullif(trim(modification_json ->> 'objetModification'), '') as modification_object,
-    {{ decp_date("coalesce(modification_json ->> 'dateNotificationModification', modification_json ->> 'dateSignatureModification')") }}
-        as modification_date,
-    {{ decp_date("coalesce(modification_json ->> 'datePublicationDonneesModification', modification_json ->> 'datePublicationDonnees')") }}
+    {{ decp_date(
+        "coalesce(modification_json ->> 'dateNotificationModification', modification_json ->> 'dateSignatureModification')"
+    ) }} as modification_date,
+    {{ decp_date(
+        "coalesce(modification_json ->> 'datePublicationDonneesModification', modification_json ->> 'datePublicationDonnees')"
+    ) }}
         as modification_publication_date,
     {{ decp_number("coalesce(modification_json ->> 'montant', modification_json ->> 'valeurGlobale')") }}
         as amount_eur,

@@ -19,21 +19,62 @@ with source as (
 ),
 
 -- Every field is read in one pass over the record's JSON (a list of paths parses the text once; one `->>` per
--- field would parse it once per field).
+-- field would parse it once per field), then named after its path.
+{%- set text_paths = {
+    'id': '$.id',
+    'acheteur_id': '$.acheteur.id',
+    'autorite_concedante_id': '$.autoriteConcedante.id',
+    'acheteur_nom': '$.acheteur.nom',
+    'autorite_concedante_nom': '$.autoriteConcedante.nom',
+    'nature': '$.nature',
+    'objet': '$.objet',
+    'code_cpv': '$.codeCPV',
+    'procedure': '$.procedure',
+    'lieu_execution_code': '$.lieuExecution.code',
+    'lieu_execution_type_code': '$.lieuExecution.typeCode',
+    'duree_mois': '$.dureeMois',
+    'date_notification': '$.dateNotification',
+    'date_signature': '$.dateSignature',
+    'date_publication_donnees': '$.datePublicationDonnees',
+    'montant': '$.montant',
+    'valeur_globale': '$.valeurGlobale',
+    'forme_prix': '$.formePrix',
+} %}
+{%- set json_paths = {
+    'titulaires': '$.titulaires',
+    'concessionnaires': '$.concessionnaires',
+    'modifications': '$.modifications',
+    'considerations_environnementales': '$.considerationsEnvironnementales',
+} %}
 fields as (
 
     select
         *,
         json_extract_string(record, [
-            '$.id', '$.acheteur.id', '$.autoriteConcedante.id', '$.acheteur.nom', '$.autoriteConcedante.nom',
-            '$.nature', '$.objet', '$.codeCPV', '$.procedure', '$.lieuExecution.code', '$.lieuExecution.typeCode',
-            '$.dureeMois', '$.dateNotification', '$.dateSignature', '$.datePublicationDonnees', '$.montant',
-            '$.valeurGlobale', '$.formePrix'
+            {%- for path in text_paths.values() %}
+            '{{ path }}'{% if not loop.last %},{% endif %}
+            {%- endfor %}
         ]) as text_fields,
         json_extract(record, [
-            '$.titulaires', '$.concessionnaires', '$.modifications', '$.considerationsEnvironnementales'
+            {%- for path in json_paths.values() %}
+            '{{ path }}'{% if not loop.last %},{% endif %}
+            {%- endfor %}
         ]) as json_fields
     from source
+
+),
+
+named as (
+
+    select
+        * exclude (text_fields, json_fields),
+        {%- for name in text_paths %}
+        text_fields[{{ loop.index }}] as {{ name }},
+        {%- endfor %}
+        {%- for name in json_paths %}
+        json_fields[{{ loop.index }}] as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from fields
 
 ),
 
@@ -46,29 +87,30 @@ extracted as (
         record_type,
         format_version,
         _dlt_load_id as load_id,
-        nullif(trim(text_fields[1]), '') as contract_id,
-        {{ clean_siret("coalesce(text_fields[2], text_fields[3])") }} as buyer_id,
+        nullif(trim(id), '') as contract_id,
+        {{ clean_siret("coalesce(acheteur_id, autorite_concedante_id)") }} as buyer_id,
         coalesce(
-            {{ repaired_text('text_repairs', "'acheteur.nom'") }}, nullif(trim(coalesce(text_fields[4], text_fields[5])), '')
+            {{ repaired_text('text_repairs', "'acheteur.nom'") }},
+            nullif(trim(coalesce(acheteur_nom, autorite_concedante_nom)), '')
         ) as buyer_name_published,
-        text_fields[6] as nature_published,
+        nature as nature_published,
         -- text repaired from mojibake at load time (the raw record keeps it as published; decp_record_issues says so)
-        coalesce({{ repaired_text('text_repairs', "'objet'") }}, nullif(trim(text_fields[7]), '')) as contract_object,
-        text_fields[8] as cpv_published,
-        text_fields[9] as procedure_published,
-        nullif(trim(text_fields[10]), '') as execution_place_code,
-        nullif(trim(text_fields[11]), '') as execution_place_code_type,
-        text_fields[12] as duration_published,
-        coalesce(text_fields[13], text_fields[14]) as notification_date_published,
-        text_fields[15] as publication_date_published,
-        coalesce(text_fields[16], text_fields[17]) as amount_published,
-        text_fields[18] as price_form_published,
-        coalesce(json_fields[1], json_fields[2]) as holders_json,
-        json_fields[3] as modifications_json,
+        coalesce({{ repaired_text('text_repairs', "'objet'") }}, nullif(trim(objet), '')) as contract_object,
+        code_cpv as cpv_published,
+        procedure as procedure_published,
+        nullif(trim(lieu_execution_code), '') as execution_place_code,
+        nullif(trim(lieu_execution_type_code), '') as execution_place_code_type,
+        duree_mois as duration_published,
+        coalesce(date_notification, date_signature) as notification_date_published,
+        date_publication_donnees as publication_date_published,
+        coalesce(montant, valeur_globale) as amount_published,
+        forme_prix as price_form_published,
+        coalesce(titulaires, concessionnaires) as holders_json,
+        modifications as modifications_json,
         json_extract_string(record, '$.considerationsSociales[*]') as social_considerations_published,
-        json_array_length(json_fields[4]) > 0 as has_environmental_consideration,
+        json_array_length(considerations_environnementales) > 0 as has_environmental_consideration,
         text_repairs
-    from fields
+    from named
 
 ),
 
@@ -79,7 +121,6 @@ typed as (
         {{ canonical_enum('nature', 'nature_published') }} as nature,
         {{ canonical_enum('procedure', 'procedure_published') }} as procedure,
         {{ canonical_enum('forme_prix', 'price_form_published') }} as price_form,
-        nullif(regexp_extract(trim(cpv_published), '^([0-9]{8})', 1), '') as cpv_code,
         cast(round({{ decp_number('duration_published') }}) as integer) as duration_months,
         {{ decp_date('notification_date_published') }} as notification_date,
         {{ decp_date('publication_date_published') }} as publication_date,
@@ -103,7 +144,6 @@ select
     buyer_name_published,
     nature,
     contract_object,
-    cpv_code,
     cpv_published,
     procedure,
     execution_place_code,

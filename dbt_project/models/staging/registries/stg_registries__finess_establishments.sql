@@ -19,8 +19,10 @@ renamed as (
         trim(categetab) = '246' as is_esat,
         nullif(trim(departement), '') as departement_code,
         -- INSEE commune code = département + 3-digit commune number (metropolitan départements).
-        case when regexp_full_match(trim(departement), '[0-9]{2}|2A|2B') and regexp_full_match(trim(commune), '[0-9]{3}')
-            then trim(departement) || trim(commune) end as commune_code,
+        case
+            when regexp_full_match(trim(departement), '[0-9]{2}|2A|2B') and regexp_full_match(trim(commune), '[0-9]{3}')
+                then trim(departement) || trim(commune)
+        end as commune_code,
         nullif(regexp_extract(ligneacheminement, '^([0-9]{5})', 1), '') as postal_code,
         nullif(trim(regexp_replace(ligneacheminement, '^[0-9]{5}\s*', '')), '') as commune_name,
         nullif(trim(codeape), '') as naf_code_compact,

@@ -18,7 +18,7 @@ select
     {{ clean_siret('acheteur_siret') }} as buyer_siret,
     nullif(trim(id_decp), '') as decp_contract_id,
     nullif(trim(objet), '') as contract_object,
-    nullif(regexp_extract(trim(code_cpv), '^([0-9]{8})', 1), '') as cpv_code,
+    {{ cpv_eight_digits('code_cpv') }} as cpv_code,
     cast(montant_ht as double) as amount_eur,
     cast(date_notification as date) as notification_date,
     upper(trim(base_juridique)) as legal_basis_code,

@@ -11,7 +11,7 @@
 with json_xml_records as (
 
     select
-        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        {{ decp_record_key('source_sha256', 'record_type', 'record_index') }} as record_key,
         source_kind,
         source_file,
         source_sha256,
@@ -63,7 +63,7 @@ json_xml_flagged as (
 tabular_contracts as (
 
     select
-        source_sha256 || ':tabular:' || min(row_index) as record_key,
+        {{ decp_record_key('source_sha256', "'tabular'", 'min(row_index)') }} as record_key,
         'tabular' as source_kind,
         any_value(source_file) as source_file,
         source_sha256,
@@ -124,8 +124,9 @@ resolved as (
 select
     *,
     -- Completeness: the number of core fields present, used to choose between equally recent duplicates.
-    (contract_object is not null)::integer + (cpv_code is not null)::integer + (procedure is not null)::integer
-    + (duration_months is not null)::integer + (notification_date is not null)::integer
-    + (amount_eur is not null)::integer + (nature is not null)::integer
-    + (execution_place_code is not null)::integer + social_considerations_known::integer as completeness_score
+    cast(contract_object is not null as integer) + cast(cpv_code is not null as integer)
+    + cast(procedure is not null as integer) + cast(duration_months is not null as integer)
+    + cast(notification_date is not null as integer) + cast(amount_eur is not null as integer)
+    + cast(nature is not null as integer) + cast(execution_place_code is not null as integer)
+    + cast(social_considerations_known as integer) as completeness_score
 from resolved

@@ -2,7 +2,7 @@
 with json_xml_holders as (
 
     select
-        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        {{ decp_record_key('source_sha256', 'record_type', 'record_index') }} as record_key,
         holder_position,
         is_well_formed,
         holder_id,
@@ -43,14 +43,13 @@ distinct_tabular_holders as (
 tabular_holders as (
 
     select
-        source_sha256 || ':tabular:' || first_row_index as record_key,
+        {{ decp_record_key('source_sha256', "'tabular'", 'first_row_index') }} as record_key,
         cast(row_number() over (
             partition by source_sha256, first_row_index, buyer_id, contract_id order by row_index
         ) as integer) as holder_position,
         holder_id is not null as is_well_formed,
         holder_id,
-        coalesce(holder_id_type, case when regexp_full_match(holder_id, '[0-9]{14}') then 'SIRET' end)
-            as holder_id_type,
+        {{ holder_id_type('holder_id_type', 'holder_id') }} as holder_id_type,
         holder_name_published
     from distinct_tabular_holders
 

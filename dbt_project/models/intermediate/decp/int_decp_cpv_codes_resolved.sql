@@ -3,7 +3,7 @@
 --   * 7 digits (optionally with a check digit), the leading zero lost by a spreadsheet or a number column:
 --     zero-padded when the padded code exists in CPV 2008 (flagged "zéro initial restauré"), unreadable otherwise;
 --   * anything else: unreadable (cpv_code NULL).
--- The one place of the CPV rule: int_contract_records_unioned takes cpv_code from here, decp_record_issues the issue.
+-- The one place of the CPV rule: int_decp_records_unioned takes cpv_code from here, decp_record_issues the issue.
 with published as (
 
     select distinct cpv_published from {{ ref('stg_decp__records') }}
@@ -22,7 +22,7 @@ parsed as (
 
     select
         cpv_published,
-        nullif(regexp_extract(trim(cpv_published), '^([0-9]{8})', 1), '') as eight_digits,
+        {{ cpv_eight_digits('cpv_published') }} as eight_digits,
         case when regexp_full_match(trim(cpv_published), '[0-9]{7}(-[0-9])?')
             then '0' || left(trim(cpv_published), 7) end as zero_padded
     from published

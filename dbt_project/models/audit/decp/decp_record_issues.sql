@@ -4,7 +4,7 @@
 with records as (
 
     select
-        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        {{ decp_record_key('source_sha256', 'record_type', 'record_index') }} as record_key,
         source_file,
         record_index,
         buyer_id,
@@ -32,7 +32,7 @@ with records as (
 tabular_rows as (
 
     select
-        source_sha256 || ':tabular:' || row_index as record_key,
+        {{ decp_record_key('source_sha256', "'tabular'", 'row_index') }} as record_key,
         source_file,
         row_index as record_index,
         buyer_id,
@@ -78,8 +78,7 @@ issues as (
         case
             when notification_date_published is null then 'date de notification absente'
             when notification_date is null then 'date de notification illisible'
-            when notification_date < date '1990-01-01' then 'date de notification antérieure à 1990'
-            when notification_date > current_date then 'date de notification dans le futur'
+            else {{ notification_date_issue('notification_date') }}
         end as issue
     from all_records
 
@@ -105,7 +104,7 @@ issues as (
         case
             when duration_published is null then 'durée absente'
             when duration_months is null then 'durée illisible'
-            when duration_months not between 1 and 180 then 'durée hors de 1 à 180 mois'
+            else {{ duration_issue('duration_months') }}
         end
     from all_records
 
@@ -123,15 +122,13 @@ issues as (
     union all
 
     select record_key, source_file, record_index, 'objet', contract_object,
-        case when {{ has_lost_characters('contract_object') }}
-            then 'caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable' end
+        {{ lost_characters_issue('contract_object') }}
     from all_records
 
     union all
 
     select record_key, source_file, record_index, 'acheteur.nom', buyer_name_published,
-        case when {{ has_lost_characters('buyer_name_published') }}
-            then 'caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable' end
+        {{ lost_characters_issue('buyer_name_published') }}
     from all_records
 
     union all
@@ -145,7 +142,7 @@ issues as (
                 as repair
         from all_records
         where text_repairs is not null
-    )
+    ) as repairs
 
     union all
 
@@ -188,7 +185,7 @@ issues as (
     union all
 
     select
-        holders.source_sha256 || ':' || holders.record_type || ':' || holders.record_index,
+        {{ decp_record_key('holders.source_sha256', 'holders.record_type', 'holders.record_index') }},
         records.source_file, holders.record_index, 'titulaires[' || holders.holder_position || ']',
         cast(null as varchar),
         case
@@ -204,12 +201,11 @@ issues as (
     union all
 
     select
-        holders.source_sha256 || ':' || holders.record_type || ':' || holders.record_index,
+        {{ decp_record_key('holders.source_sha256', 'holders.record_type', 'holders.record_index') }},
         records.source_file, holders.record_index,
         'titulaires[' || holders.holder_position || '].denominationSociale',
         holders.holder_name_published,
-        case when {{ has_lost_characters('holders.holder_name_published') }}
-            then 'caractères perdus (U+FFFD) : texte endommagé à la publication, irréparable' end
+        {{ lost_characters_issue('holders.holder_name_published') }}
     from {{ ref('stg_decp__holders') }} as holders
     inner join {{ ref('stg_decp__records') }} as records
         using (source_sha256, record_type, record_index)
@@ -217,7 +213,7 @@ issues as (
     union all
 
     select
-        modifications.source_sha256 || ':' || modifications.record_type || ':' || modifications.record_index,
+        {{ decp_record_key('modifications.source_sha256', 'modifications.record_type', 'modifications.record_index') }},
         records.source_file, modifications.record_index,
         'modifications[' || modifications.modification_position || '].titulaires',
         cast(null as varchar),
@@ -236,13 +232,13 @@ issues as (
         'modifications[' || modifications.modification_position || '].dateNotificationModification',
         cast(modifications.modification_date as varchar),
         {{ modification_date_issue('modifications.modification_date', 'records.notification_date') }}
-    from {{ ref('int_contract_modifications_unioned') }} as modifications
-    inner join {{ ref('int_contract_records_unioned') }} as records using (record_key)
+    from {{ ref('int_decp_modifications_unioned') }} as modifications
+    inner join {{ ref('int_decp_records_unioned') }} as records using (record_key)
 
     union all
 
     select
-        modifications.source_sha256 || ':' || modifications.record_type || ':' || modifications.record_index,
+        {{ decp_record_key('modifications.source_sha256', 'modifications.record_type', 'modifications.record_index') }},
         records.source_file, modifications.record_index,
         'modifications[' || modifications.modification_position || ']',
         cast(null as varchar),

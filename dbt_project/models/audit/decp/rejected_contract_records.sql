@@ -12,5 +12,5 @@ select
     buyer_id,
     rejection_reason,
     load_id
-from {{ ref('int_contract_records_ranked') }}
+from {{ ref('int_decp_records_ranked') }}
 where record_fate = 'rejected'

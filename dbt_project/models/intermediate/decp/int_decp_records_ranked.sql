@@ -15,12 +15,12 @@
 
 with records as (
 
-    select candidates.* from {{ ref('int_contract_records_unioned') }} as candidates
+    select candidates.* from {{ ref('int_decp_records_unioned') }} as candidates
     {% if is_incremental() %}
     where {{ load_order('candidates.load_id') }} > {{ built }}
         or exists (
             select 1
-            from {{ ref('int_contract_records_unioned') }} as new_records
+            from {{ ref('int_decp_records_unioned') }} as new_records
             where {{ load_order('new_records.load_id') }} > {{ built }}
                 and new_records.buyer_key = candidates.buyer_key
                 and new_records.contract_id = candidates.contract_id
@@ -51,10 +51,10 @@ ranked as (
             order by
                 publication_date desc nulls last,
                 completeness_score desc,
-                source_kind = 'tabular',
-                source_sha256,
-                record_type,
-                record_index
+                source_kind = 'tabular' asc,
+                source_sha256 asc,
+                record_type asc,
+                record_index asc
         ) end as version_rank
     from keyed
 

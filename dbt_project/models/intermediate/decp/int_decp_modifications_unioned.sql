@@ -7,7 +7,7 @@ with json_xml_modifications as (
 
     select
         source_sha256,
-        source_sha256 || ':' || record_type || ':' || record_index as record_key,
+        {{ decp_record_key('source_sha256', 'record_type', 'record_index') }} as record_key,
         cast(modification_position as bigint) as modification_position,
         load_id,
         is_well_formed,
@@ -35,7 +35,7 @@ tabular_modifications as (
 
     select
         source_sha256,
-        source_sha256 || ':tabular:' || first_row_index as record_key,
+        {{ decp_record_key('source_sha256', "'tabular'", 'first_row_index') }} as record_key,
         min(row_index) as first_seen_row_index,
         any_value(load_id) as load_id,
         modification_id,

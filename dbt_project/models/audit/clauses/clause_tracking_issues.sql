@@ -75,7 +75,7 @@ orphan_contracts as (
         'contrats_travail', employment_contracts.source_name, employment_contracts.source_file,
         employment_contracts.line_number, 'participant inconnu de la source'
     from employment_contracts
-    anti join {{ ref('stg_suivi_clauses__participants') }} as participants using (participant_key)
+    anti join {{ ref('stg_suivi_clauses__participants') }} using (participant_key)
 
 ),
 
@@ -111,7 +111,7 @@ tracked_contracts_without_operation as (
     select
         'marches', tracked.source_name, tracked.source_file, tracked.line_number, 'opération inconnue de la source'
     from {{ ref('stg_suivi_clauses__tracked_contracts') }} as tracked
-    anti join {{ ref('stg_suivi_clauses__operations') }} as operations using (operation_key)
+    anti join {{ ref('stg_suivi_clauses__operations') }} using (operation_key)
     where tracked.operation_key is not null
 
 ),
@@ -120,7 +120,7 @@ orphan_exits as (
 
     select 'sorties', exits.source_name, exits.source_file, exits.line_number, 'participant inconnu de la source'
     from {{ ref('stg_suivi_clauses__exits') }} as exits
-    anti join {{ ref('stg_suivi_clauses__participants') }} as participants using (participant_key)
+    anti join {{ ref('stg_suivi_clauses__participants') }} using (participant_key)
 
 ),
 
@@ -130,7 +130,7 @@ contracts_without_tracked_contract as (
         'contrats_travail', employment_contracts.source_name, employment_contracts.source_file,
         employment_contracts.line_number, 'marché inconnu de la source'
     from employment_contracts
-    anti join {{ ref('stg_suivi_clauses__tracked_contracts') }} as tracked using (tracked_contract_key)
+    anti join {{ ref('stg_suivi_clauses__tracked_contracts') }} using (tracked_contract_key)
 
 ),
 
@@ -147,12 +147,20 @@ values_kept_with_issue as (
 select table_name, source_name, source_file, cast(line_number as bigint) as line_number, issue
 from (
     select * from duplicated_hours
-    union all select * from orphan_hours
-    union all select * from hours_outside_contract
-    union all select * from orphan_contracts
-    union all select * from contracts_without_tracked_contract
-    union all select * from replaced_rows
-    union all select * from tracked_contracts_without_operation
-    union all select * from orphan_exits
-    union all select * from values_kept_with_issue
-)
+    union all
+    select * from orphan_hours
+    union all
+    select * from hours_outside_contract
+    union all
+    select * from orphan_contracts
+    union all
+    select * from contracts_without_tracked_contract
+    union all
+    select * from replaced_rows
+    union all
+    select * from tracked_contracts_without_operation
+    union all
+    select * from orphan_exits
+    union all
+    select * from values_kept_with_issue
+) as issues

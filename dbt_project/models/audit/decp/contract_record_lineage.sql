@@ -14,4 +14,4 @@ select
     publication_date,
     completeness_score,
     load_id
-from {{ ref('int_contract_records_ranked') }}
+from {{ ref('int_decp_records_ranked') }}

@@ -10,7 +10,7 @@
 {%- if is_incremental() %}
     {%- set built = last_built_load_id('load_id') %}
     {%- set new_files_sql -%}
-        select distinct source_sha256 from {{ ref('int_contract_records_ranked') }}
+        select distinct source_sha256 from {{ ref('int_decp_records_ranked') }}
         where record_fate = 'retained' and {{ load_order('load_id') }} > {{ built }}
     {%- endset %}
     {%- set new_files = run_query(new_files_sql).columns[0].values() if execute else [] %}
@@ -18,7 +18,7 @@
 
 with retained as (
 
-    select * from {{ ref('int_contract_records_ranked') }}
+    select * from {{ ref('int_decp_records_ranked') }}
     where record_fate = 'retained'
     {% if is_incremental() %}and {{ load_order('load_id') }} > {{ built }}{% endif %}
 
@@ -27,7 +27,7 @@ with retained as (
 modifications as (
 
     select *
-    from {{ ref('int_contract_modifications_unioned') }}
+    from {{ ref('int_decp_modifications_unioned') }}
     where is_well_formed
     {%- if is_incremental() %}
         and source_sha256 in (
