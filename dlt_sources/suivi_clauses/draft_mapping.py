@@ -906,11 +906,10 @@ def check_source(
     """Load ``folder`` with ``mapping`` (None: no mapping) by the real dlt source into a throwaway warehouse, with a
     throwaway pseudonymisation key, and report what it loaded, rejected and left unknown. Raises ``MappingError``
     when the mapping cannot be used."""
-    import dlt
     import duckdb
 
-    # the warehouse pipelines' settings (raw rows keep the id of their load, which the summary selects by)
-    import dlt_sources.pipelines  # noqa: F401
+    # raw rows keep the id of their load, which the summary selects by
+    from dlt_sources.pipelines import duckdb_pipeline
     from observatoire.pseudonymisation import DEMO_MODE_ENV, KEY_ENV, KEY_FILE_ENV
 
     from .mapping import load_mapping
@@ -941,11 +940,8 @@ def check_source(
                 from observatoire.settings import load_settings
 
                 reference_dir = load_settings().reference_dir
-            pipeline = dlt.pipeline(
-                pipeline_name="observatoire_mapping_check",
-                pipelines_dir=str(work / "pipelines"),
-                destination=dlt.destinations.duckdb(str(work / "check.duckdb")),
-                dataset_name="raw_suivi_clauses",
+            pipeline = duckdb_pipeline(
+                "observatoire_mapping_check", work / "pipelines", work / "check.duckdb", "raw_suivi_clauses"
             )
             info = pipeline.run(
                 suivi_clauses_source(inbox=str(inbox), mappings_dir=str(mappings), reference_dir=str(reference_dir))
