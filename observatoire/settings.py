@@ -24,7 +24,8 @@ Command-line tools read them with :func:`load_settings`; Dagster gets them as th
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,3 +142,22 @@ def settings_from(values: Mapping[str, str | None]) -> Settings:
 def load_settings() -> Settings:
     """The settings of this process's environment (command-line tools; Dagster runs get them as a resource)."""
     return settings_from({name: os.environ.get(variable) for name, variable in ENV_VARS.items()})
+
+
+@contextmanager
+def environment(**variables: str | None) -> Iterator[None]:
+    """This process's environment with ``variables`` set (None: unset) for the block, then as it was."""
+    saved = {name: os.environ.get(name) for name in variables}
+    _set_environment(variables)
+    try:
+        yield
+    finally:
+        _set_environment(saved)
+
+
+def _set_environment(variables: Mapping[str, str | None]) -> None:
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

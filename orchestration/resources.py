@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from dagster_dlt import DagsterDltResource
 from dlt import Pipeline
 
 from dlt_sources.pipelines import prepare_load
-from observatoire.settings import DBT_PROJECT_DIR, ENV_VARS, Settings, settings_from
+from observatoire.settings import DBT_PROJECT_DIR, ENV_VARS, Settings, environment, settings_from
 from observatoire.warehouse import connect_reader
 
 #: Every step that opens the DuckDB warehouse runs in this pool. DuckDB allows one writer process and no
@@ -96,21 +95,6 @@ class WarehouseDltResource(DagsterDltResource):
         yield from super()._run(context, dlt_source, dlt_pipeline, **kwargs)
 
 
-@contextmanager
-def _environment(**variables: str) -> Iterator[None]:
-    """``variables`` set in this process's environment for the block, then restored."""
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 class WarehouseDbtResource(DbtCliResource):
     """dagster-dbt's CLI resource on the warehouse of the settings. profiles.yml reads the warehouse path from
     ``OBSERVATOIRE_WAREHOUSE``; dagster-dbt gives dbt this process's environment, so the variable is set to
@@ -119,7 +103,7 @@ class WarehouseDbtResource(DbtCliResource):
     warehouse: WarehouseResource
 
     def cli(self, args: Any, **kwargs: Any) -> DbtCliInvocation:
-        with _environment(OBSERVATOIRE_WAREHOUSE=str(self.warehouse.path)):
+        with environment(OBSERVATOIRE_WAREHOUSE=str(self.warehouse.path)):
             return super().cli(args, **kwargs)
 
 
