@@ -237,7 +237,9 @@ sirene_raw = dlt_source_assets(
     "sirene",
     "registries",
     lambda settings: sirene_source(
-        registries_dir=str(settings.registries_dir), warehouse_path=str(settings.warehouse_path)
+        registries_dir=str(settings.registries_dir),
+        warehouse_path=str(settings.warehouse_path),
+        reference_dir=str(settings.reference_dir),
     ),
     "SIRENE établissements and unités légales of the SIRETs the warehouse references → raw_registries.",
     translator=SireneTranslator,
