@@ -137,7 +137,7 @@ def dlt_source_assets(
     """A multi-asset with one asset per resource of a dlt source (runs of a subset load those resources only),
     as dagster-dlt's ``@dlt_assets`` but with the source and the pipeline made when the step runs, from the
     settings resource. The asset specs come from the source made on the default settings (resource names do
-    not depend on the settings; making a source reads no file)."""
+    not depend on the settings; making a source opens no file)."""
     dataset = f"raw_{source_family}"
     specs = [
         translator(dataset).get_asset_spec(DltResourceTranslatorData(resource=resource, pipeline=None))
