@@ -37,25 +37,31 @@ refresh: system-packages dbt-parse
 # The dbt project's SQL (.sqlfluff: jinja templater, no warehouse needed; about 20 s of CPU).
 SQLFLUFF := $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros --processes 2
 
+# The code location loads from a plain shell (no venv activated, no dbt on PATH), the imports go one way
+# (pyproject [tool.importlinter]), then the tests.
 test: system-packages dbt-parse
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(SQLFLUFF)
+	$(BIN)/dg check defs
+	$(BIN)/dg list defs
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Unit and model tests only (no warehouse-wide build, no preset generation): the quick loop while editing.
 test-fast: dbt-parse
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(SQLFLUFF)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
 
-# The UI listens on 127.0.0.1 only (README, Security); the venv's dbt on PATH, for the re-parse on load.
+# The UI listens on 127.0.0.1 only (README, Security); it re-parses the dbt project on load with the venv's dbt.
 # $(DAGSTER_HOME) with dagster.yaml and its storages created, before the daemon and the webserver start (README).
 dev-home: install
-	$(BIN)/python -c "from pathlib import Path; from observatoire.refresh import initialise_dagster_home as init; \
+	$(BIN)/python -c "from pathlib import Path; from orchestration.instance import initialise_dagster_home as init; \
 	init(Path('$(DAGSTER_HOME)'))"
 
 dev: dbt-parse dev-home
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # Every stage on a scale preset beside its baselines (PRESET=demo|idf|national; inputs cached in data/bench or
 # $$OBSERVATOIRE_BENCH_DIR); figures in benchmarks/results/. See docs/performance.md.

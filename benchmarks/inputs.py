@@ -35,7 +35,7 @@ from observatoire.settings import REPO_ROOT
 
 #: Bump when the way inputs are derived from the generator changes (invalidates the cache).
 INPUTS_VERSION = 2
-MAPPINGS_DIR = REPO_ROOT / "exchange_format" / "mappings"
+MAPPINGS_DIR = REPO_ROOT / "demo_data" / "mappings"
 
 
 @dataclass(frozen=True)

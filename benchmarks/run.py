@@ -34,7 +34,7 @@ from pathlib import Path
 
 from benchmarks import measure, stages
 from benchmarks.inputs import link_inbox, prepare
-from observatoire.settings import DBT_PROJECT_DIR, REPO_ROOT
+from observatoire.settings import DBT_PROJECT_DIR, DEMO_MAPPINGS_DIR, REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 STAGES = (
@@ -101,6 +101,7 @@ def _warehouse_env(folder: Path) -> dict[str, str]:
         "OBSERVATOIRE_WAREHOUSE": str(folder / "warehouse.duckdb"),
         "DAGSTER_HOME": str(folder / "dagster_home"),
         "OBSERVATOIRE_DEMO_MODE": "1",  # generated people: pseudonyms with the published demo key
+        "OBSERVATOIRE_MAPPINGS_DIR": str(DEMO_MAPPINGS_DIR),  # the generated sources' mappings
     }
 
 

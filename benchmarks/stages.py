@@ -228,7 +228,7 @@ PUBLICATION = textwrap.dedent(
     shutil.copyfile(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
     # the per-year report and fiches run in their own job, after the refresh
     selected = [key for a in publication.PUBLICATION_ASSETS if a.partitions_def is None for key in a.keys]
-    job = defs.resolve_job_def("full_refresh")
+    job = defs().resolve_job_def("full_refresh")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, asset_selection=selected, raise_on_error=False)
     if not result.success:
@@ -263,7 +263,7 @@ DAGSTER_FULL_REFRESH = textwrap.dedent(
 
     before = raw_rows()
     from orchestration.definitions import defs
-    job = defs.resolve_job_def("full_refresh")
+    job = defs().resolve_job_def("full_refresh")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     failed = [e.check_name for e in result.get_asset_check_evaluations()
@@ -296,7 +296,7 @@ CODE_LOCATION = textwrap.dedent(
 
     from orchestration.definitions import defs
 
-    snapshot = serialize_value(RepositorySnap.from_def(defs.get_repository_def()))
+    snapshot = serialize_value(RepositorySnap.from_def(defs().get_repository_def()))
     print(f"detail: repository snapshot {len(snapshot) / 1e6:.1f} MB")
     print(0)
     sys.stdout.flush()

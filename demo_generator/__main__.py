@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write-mappings",
         action="store_true",
-        help="(re)write exchange_format/mappings/<source>.yaml for the mapped sources and exit",
+        help="(re)write demo_data/mappings/<source>.yaml for the mapped sources and exit",
     )
     args = parser.parse_args(argv)
     if args.write_mappings:

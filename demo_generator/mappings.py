@@ -1,4 +1,7 @@
-"""Mapping files (exchange_format/mappings/<source>.yaml) for the sources whose headers are not canonical."""
+"""Mapping files (demo_data/mappings/<source>.yaml) for the demo sources whose headers are not canonical.
+
+They are the fictional tools' mappings, so they live with the demo data, not in exchange_format/mappings/ (the
+production folder, for real tools); the demo points ``OBSERVATOIRE_MAPPINGS_DIR`` here."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from demo_generator.reference import REPO_ROOT
 from demo_generator.sources import FILE_STEMS, SHEETS, SOURCES, STYLES, TABLES, SourceSpec
 from demo_generator.vocabulary import VOCABULARIES
 
-MAPPINGS_DIR = REPO_ROOT / "exchange_format" / "mappings"
+MAPPINGS_DIR = REPO_ROOT / "demo_data" / "mappings"
 
 
 def mapping_for(spec: SourceSpec) -> dict:

@@ -4,41 +4,51 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dlt
-import duckdb
 
 from observatoire.settings import Settings, load_settings
-from observatoire.warehouse import create_private_warehouse
+from observatoire.warehouse import connect_writer
 
-# Raw rows keep the id of the load that wrote them (Arrow items get it only when asked).
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+
+def duckdb_pipeline(name: str, pipelines_dir: Path, database: Path, dataset: str, **kwargs: Any) -> dlt.Pipeline:
+    """A dlt pipeline loading into ``dataset`` of the DuckDB file ``database``, whose raw rows keep the id of
+    the load that wrote them (Arrow items get it only when asked)."""
+    # dlt reads its configuration from the environment when the pipeline normalises.
+    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+    return dlt.pipeline(
+        pipeline_name=name,
+        pipelines_dir=str(pipelines_dir),
+        destination=dlt.destinations.duckdb(str(database)),
+        dataset_name=dataset,
+        **kwargs,
+    )
 
 
 def warehouse_pipeline(source_family: str, settings: Settings | None = None) -> dlt.Pipeline:
-    """The dlt pipeline that loads ``source_family`` into dataset ``raw_<source_family>``."""
+    """The dlt pipeline that loads ``source_family`` into dataset ``raw_<source_family>`` (its folders created)."""
     settings = settings or load_settings()
     settings.ensure_dirs()
-    return dlt.pipeline(
-        pipeline_name=f"observatoire_{source_family}",
-        pipelines_dir=str(settings.dlt_pipelines_dir),
-        destination=dlt.destinations.duckdb(str(settings.warehouse_path)),
-        dataset_name=f"raw_{source_family}",
+    return duckdb_pipeline(
+        f"observatoire_{source_family}",
+        settings.dlt_pipelines_dir,
+        settings.warehouse_path,
+        f"raw_{source_family}",
         progress="log",
     )
 
 
 def prepare_load(warehouse: Path, dataset: str) -> dict[str, int]:
-    """Before a load into ``dataset``: the warehouse file exists owner-only, and the rows of loads that never
-    completed are deleted; return the number of rows deleted per table.
+    """Before a load into ``dataset``: the warehouse file exists owner-only (:func:`connect_writer`), and the
+    rows of loads that never completed are deleted; return the number of rows deleted per table.
 
     dlt commits each job of a load package on its own and marks the package complete (a ``_dlt_loads`` row,
     status 0) at the end. A process killed in between leaves committed rows of an incomplete load. The next
     run restores the resource state (files already seen) from the last *completed* load only, so it reads
     those files again: without this cleanup their rows would be loaded twice."""
-    create_private_warehouse(warehouse)
     deleted: dict[str, int] = {}
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_writer(warehouse) as con:
         tables = [
             row[0]
             for row in con.execute(

@@ -3,7 +3,8 @@
 Copies the demo DECP files into the inbox (the way a data engineer drops files), then does what `make refresh`
 does (:mod:`observatoire.refresh`): runs the Dagster job ``full_refresh`` (the same assets and checks as the UI)
 against the instance in $DAGSTER_HOME, and prints what was built and where. Exits non-zero when a step or a
-check fails.
+check fails. The generated tracking sources are fictional tools: they are read with the generator's mappings,
+``demo_data/mappings/`` (``OBSERVATOIRE_MAPPINGS_DIR``, unless set).
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ import sys
 import time
 
 from observatoire.pseudonymisation import DEMO_MODE_ENV
-from observatoire.refresh import initialise_dagster_home, prepare_dagster_home, run_refresh
-from observatoire.settings import DEMO_DATA_DIR, Settings, load_settings
-
-#: Kept importable from here (tests and older commands): they moved to observatoire.refresh.
-__all__ = ["generate_tracking_demo", "initialise_dagster_home", "main", "prepare_dagster_home", "seed_decp_inbox"]
+from observatoire.refresh import run_refresh
+from observatoire.settings import DEMO_DATA_DIR, DEMO_MAPPINGS_DIR, ENV_VARS, Settings
 
 DEMO_SEED = 2024
 
@@ -89,13 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Demo data only: pseudonyms use the published demo key (a warning says so).
     os.environ.setdefault(DEMO_MODE_ENV, "1")
-    settings = load_settings()
+    # The generated sources are fictional tools: their mappings are the generator's, beside the demo data.
+    os.environ.setdefault(ENV_VARS["mappings_dir"], str(DEMO_MAPPINGS_DIR))
+    from orchestration.resources import SettingsResource
+
+    resource = SettingsResource.from_env()
+    settings = resource.get()
     settings.ensure_dirs()
     copied = seed_decp_inbox(settings)
     print(f"Real DECP samples: {copied} copied into {settings.decp_inbox}")
     copied, seconds = generate_tracking_demo(settings, args.preset, args.seed)
     print(f"Generated demo tracking exports and DECP files ({seconds:.1f} s): {copied} new file(s) in the inbox")
-    return run_refresh(settings, "full_refresh")
+    return run_refresh(resource, "full_refresh")
 
 
 if __name__ == "__main__":

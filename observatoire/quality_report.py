@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +28,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
+from observatoire.files import write_atomically
 from observatoire.settings import load_settings
 from observatoire.warehouse import connect_reader
 
@@ -427,15 +426,7 @@ def render(figures: QualityFigures) -> str:
 
 def write_quality_report(figures: QualityFigures, quality_dir: Path) -> Path:
     """Write ``<quality_dir>/index.html`` (replaced whole); return its path."""
-    html = render(figures)
-    quality_dir.mkdir(parents=True, exist_ok=True)
-    target = quality_dir / "index.html"
-    fd, temporary = tempfile.mkstemp(dir=quality_dir, prefix=".index.html.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(html)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, target)
-    return target
+    return write_atomically(quality_dir / "index.html", render(figures), mode=0o644)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,50 +17,24 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from observatoire.settings import REPO_ROOT, Settings, load_settings
+from observatoire.settings import Settings
 
 if TYPE_CHECKING:
-    from dagster import DagsterInstance, ExecuteInProcessResult
+    from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
-REFRESH_JOBS = ("full_refresh", "decp_refresh", "tracking_refresh")
-
-
-def initialise_dagster_home(home: Path) -> Path:
-    """``home`` with the project's dagster.yaml (kept when there is one) and its SQLite storages created. Created
-    here, before any Dagster process starts: a daemon and a webserver started together on an empty home both
-    create the storages and can both stamp their schema version, leaving storages Dagster refuses to open."""
-    from dagster import DagsterInstance
-
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    with DagsterInstance.from_config(str(home)):
-        pass
-    return home
-
-
-def prepare_dagster_home(settings: Settings) -> Path:
-    """$DAGSTER_HOME (default ``$OBSERVATOIRE_DATA_DIR/dagster_home``), initialised (:func:`initialise_dagster_home`)
-    and set in the environment, where Dagster looks for its instance."""
-    home = settings.dagster_home or settings.data_dir / "dagster_home"
-    os.environ["DAGSTER_HOME"] = str(home)
-    return initialise_dagster_home(home)
+    from orchestration.resources import SettingsResource
 
 
 def run_job(
-    instance: DagsterInstance, name: str, partition_key: str | None = None
+    defs: Definitions, instance: DagsterInstance, name: str, partition_key: str | None = None
 ) -> tuple[ExecuteInProcessResult, bool]:
     """Execute a job of the code location in this process against the $DAGSTER_HOME instance; print the
     checks that failed or warned. True when every step succeeded and no error-level check failed."""
     from dagster import AssetCheckSeverity
-
-    from orchestration.definitions import defs
 
     job = defs.resolve_job_def(name)
     result = job.execute_in_process(instance=instance, partition_key=partition_key, raise_on_error=False)
@@ -182,21 +156,26 @@ def print_summary(settings: Settings) -> None:
     print(f"                          Great Expectations results in {settings.published_dir / 'quality'}")
 
 
-def run_refresh(settings: Settings, job: str = "full_refresh", annual_report: bool = True) -> int:
-    """Run ``job`` (then the annual report of the latest complete year) on ``settings``' data; print what was
-    built. Returns the exit status: 0 when every step succeeded and no error-level check failed."""
+def run_refresh(resource: SettingsResource, job: str = "full_refresh", annual_report: bool = True) -> int:
+    """Run ``job`` (then the annual report of the latest complete year) on the data of the ``resource``'s
+    settings; print what was built. Returns the exit status: 0 when every step succeeded and no error-level
+    check failed."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import build_definitions
+    from orchestration.instance import prepare_dagster_home
+    from orchestration.recovery import release_dead_runs
+
+    settings = resource.get()
     settings.ensure_dirs()
     home = prepare_dagster_home(settings)
     print(f"Dagster instance: {home}")
-    from dagster import DagsterInstance
-
+    defs = build_definitions(resource)
     with DagsterInstance.get() as instance:
-        from orchestration.recovery import release_dead_runs
-
         for run_id in release_dead_runs(instance):  # a previous run killed mid-way must not block this one
             print(f"Run {run_id} was killed mid-way: marked failed, its DuckDB pool slot freed")
         started = time.perf_counter()
-        result, ok = run_job(instance, job)
+        result, ok = run_job(defs, instance, job)
         results = [result]
         print(f"\n{job} {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
         print_load_summaries(result)
@@ -206,7 +185,7 @@ def run_refresh(settings: Settings, job: str = "full_refresh", annual_report: bo
         elif year is not None:
             # What the sensor annual_report_after_refresh requests after a refresh when the daemon runs.
             started = time.perf_counter()
-            result, ok = run_job(instance, "annual_report", partition_key=year)
+            result, ok = run_job(defs, instance, "annual_report", partition_key=year)
             results.append(result)
             print(f"annual_report {year} {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
         if ok:
@@ -216,15 +195,19 @@ def run_refresh(settings: Settings, job: str = "full_refresh", annual_report: bo
 
 
 def main(argv: list[str] | None = None) -> int:
+    from orchestration.jobs import REFRESH_JOBS
+    from orchestration.resources import SettingsResource
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--job", default="full_refresh", choices=REFRESH_JOBS, help="the refresh job to run")
     parser.add_argument(
         "--no-annual-report", action="store_true", help="do not render the annual report after the refresh"
     )
     args = parser.parse_args(argv)
-    settings = load_settings()
+    resource = SettingsResource.from_env()
+    settings = resource.get()
     print(f"Data: {settings.data_dir} (inbox {settings.inbox_dir}, warehouse {settings.warehouse_path})")
-    return run_refresh(settings, args.job, annual_report=not args.no_annual_report)
+    return run_refresh(resource, args.job, annual_report=not args.no_annual_report)
 
 
 if __name__ == "__main__":

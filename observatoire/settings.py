@@ -16,11 +16,16 @@ Every path can be overridden by an environment variable, so nothing is tied to o
 | ``OBSERVATOIRE_SECRECY_THRESHOLD``| ``11``                            | smaller counts of people are masked    |
 | ``OBSERVATOIRE_ALERT_WEBHOOK_URL``| (none: alert files only)          | URL the run-failure alert is POSTed to |
 | ``DAGSTER_HOME``              | ``$DATA_DIR/dagster_home``            | Dagster instance: runs, events, schedules|
+
+Command-line tools read them with :func:`load_settings`; Dagster gets them as the ``settings`` resource
+(orchestration/resources.py), whose fields are these variables, resolved by :func:`settings_from` too.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +33,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEMO_DATA_DIR = REPO_ROOT / "demo_data"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-
-
-def _path_from_env(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    return Path(value).expanduser().resolve() if value else default
+#: Column mappings of real tracking exports (production); the demo's fictional sources have theirs in
+#: demo_data/mappings/.
+MAPPINGS_DIR = REPO_ROOT / "exchange_format" / "mappings"
+DEMO_MAPPINGS_DIR = DEMO_DATA_DIR / "mappings"
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Settings:
     published_dir: Path
     reference_dir: Path
     dlt_pipelines_dir: Path
-    mappings_dir: Path = REPO_ROOT / "exchange_format" / "mappings"
+    mappings_dir: Path = MAPPINGS_DIR
     registries_dir: Path = DEMO_DATA_DIR / "ref" / "registries"
     inclusion_api_url: str | None = None
     decp_extra_paths: tuple[str, ...] = ()
@@ -79,10 +83,24 @@ class Settings:
         self.data_dir.chmod(0o700)
 
 
-def _secrecy_threshold_from_env() -> int:
-    value = os.environ.get("OBSERVATOIRE_SECRECY_THRESHOLD", "").strip()
-    if not value:
-        return Settings.secrecy_threshold
+#: Each setting and the environment variable that gives it (the table above).
+ENV_VARS = {
+    "data_dir": "OBSERVATOIRE_DATA_DIR",
+    "inbox_dir": "OBSERVATOIRE_INBOX_DIR",
+    "warehouse_path": "OBSERVATOIRE_WAREHOUSE",
+    "published_dir": "OBSERVATOIRE_PUBLISHED_DIR",
+    "reference_dir": "OBSERVATOIRE_REFERENCE_DIR",
+    "mappings_dir": "OBSERVATOIRE_MAPPINGS_DIR",
+    "registries_dir": "OBSERVATOIRE_REGISTRIES_DIR",
+    "inclusion_api_url": "OBSERVATOIRE_INCLUSION_API_URL",
+    "decp_extra_paths": "OBSERVATOIRE_DECP_PATHS",
+    "secrecy_threshold": "OBSERVATOIRE_SECRECY_THRESHOLD",
+    "alert_webhook_url": "OBSERVATOIRE_ALERT_WEBHOOK_URL",
+    "dagster_home": "DAGSTER_HOME",
+}
+
+
+def _secrecy_threshold(value: str) -> int:
     if not value.isdigit() or int(value) < 2:
         raise ValueError(
             f"OBSERVATOIRE_SECRECY_THRESHOLD={value!r}: give a whole number of people, at least 2 (default 11)"
@@ -90,21 +108,56 @@ def _secrecy_threshold_from_env() -> int:
     return int(value)
 
 
-def load_settings() -> Settings:
-    data_dir = _path_from_env("OBSERVATOIRE_DATA_DIR", REPO_ROOT / "data")
-    reference_dir = _path_from_env("OBSERVATOIRE_REFERENCE_DIR", DEMO_DATA_DIR / "ref")
+def settings_from(values: Mapping[str, str | None]) -> Settings:
+    """The settings from the text of each one (keyed as :data:`ENV_VARS`, as its variable would give it); a
+    setting missing, None or empty takes its default. The one place where defaults are derived."""
+
+    def text(name: str) -> str:
+        return (values.get(name) or "").strip()
+
+    def path(name: str, default: Path) -> Path:
+        return Path(text(name)).expanduser().resolve() if text(name) else default
+
+    data_dir = path("data_dir", REPO_ROOT / "data")
+    reference_dir = path("reference_dir", DEMO_DATA_DIR / "ref")
     return Settings(
         data_dir=data_dir,
-        inbox_dir=_path_from_env("OBSERVATOIRE_INBOX_DIR", data_dir / "inbox"),
-        warehouse_path=_path_from_env("OBSERVATOIRE_WAREHOUSE", data_dir / "warehouse.duckdb"),
-        published_dir=_path_from_env("OBSERVATOIRE_PUBLISHED_DIR", data_dir / "published"),
+        inbox_dir=path("inbox_dir", data_dir / "inbox"),
+        warehouse_path=path("warehouse_path", data_dir / "warehouse.duckdb"),
+        published_dir=path("published_dir", data_dir / "published"),
         reference_dir=reference_dir,
         dlt_pipelines_dir=data_dir / "dlt_pipelines",
-        registries_dir=_path_from_env("OBSERVATOIRE_REGISTRIES_DIR", reference_dir / "registries"),
-        inclusion_api_url=os.environ.get("OBSERVATOIRE_INCLUSION_API_URL") or None,
-        mappings_dir=_path_from_env("OBSERVATOIRE_MAPPINGS_DIR", REPO_ROOT / "exchange_format" / "mappings"),
-        decp_extra_paths=tuple(p for p in os.environ.get("OBSERVATOIRE_DECP_PATHS", "").split(";") if p.strip()),
-        secrecy_threshold=_secrecy_threshold_from_env(),
-        alert_webhook_url=os.environ.get("OBSERVATOIRE_ALERT_WEBHOOK_URL") or None,
-        dagster_home=_path_from_env("DAGSTER_HOME", data_dir / "dagster_home"),
+        registries_dir=path("registries_dir", reference_dir / "registries"),
+        inclusion_api_url=text("inclusion_api_url") or None,
+        mappings_dir=path("mappings_dir", MAPPINGS_DIR),
+        decp_extra_paths=tuple(p for p in text("decp_extra_paths").split(";") if p.strip()),
+        secrecy_threshold=(
+            _secrecy_threshold(text("secrecy_threshold")) if text("secrecy_threshold") else Settings.secrecy_threshold
+        ),
+        alert_webhook_url=text("alert_webhook_url") or None,
+        dagster_home=path("dagster_home", data_dir / "dagster_home"),
     )
+
+
+def load_settings() -> Settings:
+    """The settings of this process's environment (command-line tools; Dagster runs get them as a resource)."""
+    return settings_from({name: os.environ.get(variable) for name, variable in ENV_VARS.items()})
+
+
+@contextmanager
+def environment(**variables: str | None) -> Iterator[None]:
+    """This process's environment with ``variables`` set (None: unset) for the block, then as it was."""
+    saved = {name: os.environ.get(name) for name in variables}
+    _set_environment(variables)
+    try:
+        yield
+    finally:
+        _set_environment(saved)
+
+
+def _set_environment(variables: Mapping[str, str | None]) -> None:
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -1,4 +1,4 @@
-"""Opening the DuckDB warehouse for reading.
+"""Opening the DuckDB warehouse: a reader, or the writer (the file created owner-only).
 
 DuckDB allows one writer process and no reader while it writes. Readers open the file ``read_only``;
 within a process that already holds the file open for writing (a Dagster run executing in-process
@@ -36,6 +36,12 @@ def connect_reader(path: Path) -> duckdb.DuckDBPyConnection:
             f"cannot open {path} for reading (a writer holds the lock?): {exc}. Analysts should query "
             "the published snapshot; pipeline steps are serialised by the 'duckdb_warehouse' pool."
         ) from exc
+
+
+def connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to write the warehouse at ``path``, created owner-only (:func:`create_private_warehouse`)."""
+    create_private_warehouse(path)
+    return duckdb.connect(str(path))
 
 
 def create_private_warehouse(path: Path) -> None:

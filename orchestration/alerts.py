@@ -3,21 +3,20 @@
 
 The alert says which run, which job, which step failed, with the error message and the time. A webhook that
 does not answer within the timeout or answers an error is logged, never raised: the alert file is there
-anyway. The sensor runs under the Dagster daemon (``make dev`` starts it) for every job of the code location,
-including runs that crash recovery marks failed (orchestration/recovery.py).
+anyway. The sensor ``run_failure_alert`` (orchestration/sensors.py) runs under the Dagster daemon (``make dev``
+starts it) for every job of the code location, including runs that crash recovery marks failed
+(orchestration/recovery.py).
 """
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
-from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
+from dagster import RunFailureSensorContext
 
-from observatoire.settings import load_settings
+from observatoire.files import write_atomically
 
 WEBHOOK_TIMEOUT_SECONDS = 10
 MAX_MESSAGE_CHARS = 4000
@@ -49,14 +48,9 @@ def failure_alert(context: RunFailureSensorContext) -> dict[str, Any]:
 
 def write_alert(alert: dict[str, Any], folder: Path) -> Path:
     """``<folder>/<time>_<job>_<run id>.json``, written whole or not at all."""
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = alert["time"].replace(":", "").replace("-", "")[:15]
     target = folder / f"{stamp}_{alert['job']}_{alert['run_id']}.json"
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(alert, handle, ensure_ascii=False, indent=2)
-    os.replace(temporary, target)
-    return target
+    return write_atomically(target, json.dumps(alert, ensure_ascii=False, indent=2))
 
 
 def post_alert(alert: dict[str, Any], url: str, log: Any) -> bool:
@@ -70,18 +64,3 @@ def post_alert(alert: dict[str, Any], url: str, log: Any) -> bool:
         log.warning(f"alert of run {alert['run_id']}: the webhook answered HTTP {response.status_code}")
         return False
     return True
-
-
-@run_failure_sensor(
-    name="run_failure_alert",
-    minimum_interval_seconds=30,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Every failed run: an alert file in data/alerts/, POSTed to OBSERVATOIRE_ALERT_WEBHOOK_URL if set.",
-)
-def run_failure_alert(context: RunFailureSensorContext) -> None:
-    settings = load_settings()
-    alert = failure_alert(context)
-    path = write_alert(alert, settings.alerts_dir)
-    context.log.info(f"alert written: {path}")
-    if settings.alert_webhook_url:
-        post_alert(alert, settings.alert_webhook_url, context.log)

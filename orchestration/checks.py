@@ -30,21 +30,20 @@ from dagster import (
     asset_check,
 )
 
-from observatoire.settings import EXPECTATIONS_DIR
+from observatoire.settings import EXPECTATIONS_DIR, Settings
 
-from .resources import SETTINGS, WAREHOUSE_POOL
+from .resources import WAREHOUSE_POOL, SettingsResource
 
 SUITES_DIR = EXPECTATIONS_DIR / "suites"
 
 
-def gx_results_dir() -> Path:
-    return SETTINGS.published_dir / "quality" / "great_expectations"
+def gx_results_dir(settings: Settings) -> Path:
+    return settings.published_dir / "quality" / "great_expectations"
 
 
-def skipped_result(table: str, suite_name: str, reason: str) -> AssetCheckResult:
+def skipped_result(folder: Path, table: str, suite_name: str, reason: str) -> AssetCheckResult:
     """The check of a table that cannot be validated yet: passed, with the reason (also written as the table's
-    result file, so the quality page says why there is no validation)."""
-    folder = gx_results_dir()
+    result file in ``folder``, so the quality page says why there is no validation)."""
     folder.mkdir(parents=True, exist_ok=True)
     summary = {
         "suite_name": suite_name,
@@ -75,15 +74,17 @@ def suite_check(suite_path: Path) -> AssetChecksDefinition:
         description=f"Great Expectations suite expectations/suites/{suite_path.name} (error rules block, "
         "warning rules warn)",
     )
-    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    def _check(context: AssetCheckExecutionContext, settings: SettingsResource) -> AssetCheckResult:
         from expectations.runner import TableNotFoundError, load_suite, validate_table
 
+        values = settings.get()
         try:
-            report = validate_table(SETTINGS.warehouse_path, load_suite(suite_path))
+            report = validate_table(values.warehouse_path, load_suite(suite_path))
         except TableNotFoundError as exc:
             context.log.warning(f"{suite_path.name}: not validated: {exc}")
-            return skipped_result(suite_path.stem, suite_path.stem, f"no data loaded yet: {exc}")
-        report.write_json(gx_results_dir())
+            reason = f"no data loaded yet: {exc}"
+            return skipped_result(gx_results_dir(values), suite_path.stem, suite_path.stem, reason)
+        report.write_json(gx_results_dir(values))
         context.log.info(
             f"{suite_path.name}: success={report.success}, rules failed: {len(report.failed_errors)} error, "
             f"{len(report.failed_warnings)} warning"

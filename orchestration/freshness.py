@@ -32,7 +32,7 @@ from dagster import (
 from observatoire.settings import DBT_PROJECT_DIR
 from observatoire.warehouse import connect_reader
 
-from .resources import SETTINGS, WAREHOUSE_POOL
+from .resources import WAREHOUSE_POOL, WarehouseResource
 
 
 def dbt_freshness_thresholds(project_file: Path = DBT_PROJECT_DIR / "dbt_project.yml") -> tuple[timedelta, timedelta]:
@@ -147,8 +147,8 @@ def source_freshness_check(source: SourceFreshness) -> AssetChecksDefinition:
         description=f"{source.source}: a file loaded within {WARN_AFTER.days} days (monthly deliveries); "
         f"error after {ERROR_AFTER.days}.",
     )
-    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
-        return freshness_result(source, last_loaded(SETTINGS.warehouse_path, source), datetime.now(UTC))
+    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        return freshness_result(source, last_loaded(warehouse.path, source), datetime.now(UTC))
 
     return _check
 

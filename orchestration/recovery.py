@@ -6,10 +6,10 @@ was executing, and since the pool allows one step at a time, every later run wai
 
 :func:`release_dead_runs` finds the in-progress runs whose worker process no longer exists on this machine,
 reports them failed (so the run-failure alert fires) and frees their slots. The demo command calls it before
-running; the sensor :data:`dead_run_recovery` calls it every minute under the daemon. The data side needs no
-repair: a killed dlt load leaves a pending package that the next run loads first, a killed DuckDB
-transaction is rolled back when the file is next opened, and each dbt model replaces its table in one
-transaction (see tests/reliability/test_kill.py).
+running; the sensor ``dead_run_recovery`` (orchestration/sensors.py) calls it every minute under the daemon.
+The data side needs no repair: a killed dlt load leaves a pending package that the next run loads first, a
+killed DuckDB transaction is rolled back when the file is next opened, and each dbt model replaces its table
+in one transaction (see tests/reliability/test_kill.py).
 
 The worker's pid is read from the run's event log (the engine event "Executing steps in process (pid: …)");
 a pid reused by a newer process is told apart by its start time. One machine runs the runs (the SQLite
@@ -24,11 +24,7 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     DagsterRunStatus,
-    DefaultSensorStatus,
     RunsFilter,
-    SensorEvaluationContext,
-    SkipReason,
-    sensor,
 )
 from dagster._core.events import JobFailureData, RunFailureReason
 
@@ -89,16 +85,3 @@ def release_dead_runs(instance: DagsterInstance) -> list[str]:
             for record in instance.get_run_records(RunsFilter(run_ids=list(holders), statuses=FINISHED)):
                 storage.free_concurrency_slots_for_run(record.dagster_run.run_id)
     return released
-
-
-@sensor(
-    name="dead_run_recovery",
-    minimum_interval_seconds=60,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Every minute: runs whose process died are marked failed and their DuckDB pool slot freed.",
-)
-def dead_run_recovery(context: SensorEvaluationContext) -> SkipReason:
-    released = release_dead_runs(context.instance)
-    if released:
-        return SkipReason(f"marked failed (process gone), pool slots freed: {', '.join(released)}")
-    return SkipReason("no run with a dead process")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from observatoire.settings import DBT_PROJECT_DIR, DEMO_DATA_DIR
+from observatoire.settings import DBT_PROJECT_DIR, DEMO_DATA_DIR, DEMO_MAPPINGS_DIR
 
 DBT = Path(sys.executable).with_name("dbt")
 DECP_DEMO = DEMO_DATA_DIR / "decp"
@@ -35,11 +35,13 @@ def run_dbt(args: list[str], env: dict[str, str], work_dir: Path) -> subprocess.
 
 
 def warehouse_env(work_dir: Path) -> dict[str, str]:
-    """Environment variables that point every path of the product into ``work_dir``."""
+    """Environment variables that point every path of the product into ``work_dir``, with the demo's reference
+    files and the mappings of the generator's sources (tests load generated exports)."""
     return {
         "OBSERVATOIRE_DATA_DIR": str(work_dir / "data"),
         "OBSERVATOIRE_WAREHOUSE": str(work_dir / "warehouse.duckdb"),
         "OBSERVATOIRE_REFERENCE_DIR": str(DEMO_DATA_DIR / "ref"),
+        "OBSERVATOIRE_MAPPINGS_DIR": str(DEMO_MAPPINGS_DIR),
     }
 
 

@@ -289,6 +289,7 @@ def sirene_source(
     warehouse_path: str | None = None,
     registries_dir: str | None = None,
     force: bool = False,
+    reference_dir: str | None = None,
 ) -> list[DltResource]:
     """SIRENE StockEtablissement and StockUniteLegale rows of the referenced companies → raw tables
     ``sirene_etablissements`` and ``sirene_unites_legales``.
@@ -296,12 +297,13 @@ def sirene_source(
     The identifiers are ``sirets`` when given (14-digit SIRETs; 9-digit values only select unités
     légales), else those found in the warehouse (:data:`.referenced.REFERENCING_EXPRESSIONS`). The files
     (CSV, CSV.gz or INSEE Parquet) default to ``StockEtablissement_utf8.csv``/``StockUniteLegale_utf8.csv``
-    in ``registries_dir`` (default ``<reference folder>/registries``), or the demo fixtures there.
+    in ``registries_dir`` (default ``<reference folder>/registries``), or the demo fixtures there. The reference
+    folder (``reference_dir``) and the warehouse default to the settings'.
     ``[ND]`` values (non-diffusible) become null, listed in ``non_diffusible_columns``.
     """
-    settings = load_settings()
-    folder = Path(registries_dir) if registries_dir else settings.reference_dir / "registries"
-    warehouse = Path(warehouse_path) if warehouse_path else settings.warehouse_path
+    base = Path(reference_dir) if reference_dir else load_settings().reference_dir
+    folder = Path(registries_dir) if registries_dir else base / "registries"
+    warehouse = Path(warehouse_path) if warehouse_path else load_settings().warehouse_path
     given = list(sirets) if sirets is not None else None
 
     def identifiers() -> tuple[set[str], set[str]]:
@@ -317,7 +319,6 @@ def sirene_source(
         if unites_legales_path
         else _default_sirene_path(folder, SIRENE_UNITES_LEGALES_FILE, SIRENE_DEMO_UNITES_LEGALES)
     )
-    base = settings.reference_dir
     return [
         dlt.resource(
             _read_sirene,

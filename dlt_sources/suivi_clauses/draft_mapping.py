@@ -906,12 +906,12 @@ def check_source(
     """Load ``folder`` with ``mapping`` (None: no mapping) by the real dlt source into a throwaway warehouse, with a
     throwaway pseudonymisation key, and report what it loaded, rejected and left unknown. Raises ``MappingError``
     when the mapping cannot be used."""
-    import dlt
     import duckdb
 
-    # the warehouse pipelines' settings (raw rows keep the id of their load, which the summary selects by)
-    import dlt_sources.pipelines  # noqa: F401
+    # raw rows keep the id of their load, which the summary selects by
+    from dlt_sources.pipelines import duckdb_pipeline
     from observatoire.pseudonymisation import DEMO_MODE_ENV, KEY_ENV, KEY_FILE_ENV
+    from observatoire.settings import environment, load_settings
 
     from .mapping import load_mapping
     from .source import suivi_clauses_source
@@ -932,30 +932,16 @@ def check_source(
         if mapping is not None:
             shutil.copyfile(mapping, temporary_mapping)
         load_mapping(source, mappings)  # a mapping error is the caller's to report
-        saved = {name: os.environ.get(name) for name in (KEY_ENV, KEY_FILE_ENV, DEMO_MODE_ENV)}
-        os.environ[KEY_ENV] = secrets.token_hex(32)  # throwaway: the warehouse is deleted with the folder
-        os.environ.pop(KEY_FILE_ENV, None)
-        os.environ.pop(DEMO_MODE_ENV, None)
-        try:
-            if reference_dir is None:
-                from observatoire.settings import load_settings
-
-                reference_dir = load_settings().reference_dir
-            pipeline = dlt.pipeline(
-                pipeline_name="observatoire_mapping_check",
-                pipelines_dir=str(work / "pipelines"),
-                destination=dlt.destinations.duckdb(str(work / "check.duckdb")),
-                dataset_name="raw_suivi_clauses",
+        if reference_dir is None:
+            reference_dir = load_settings().reference_dir
+        # throwaway key: the warehouse is deleted with the folder
+        with environment(**{KEY_ENV: secrets.token_hex(32), KEY_FILE_ENV: None, DEMO_MODE_ENV: None}):
+            pipeline = duckdb_pipeline(
+                "observatoire_mapping_check", work / "pipelines", work / "check.duckdb", "raw_suivi_clauses"
             )
             info = pipeline.run(
                 suivi_clauses_source(inbox=str(inbox), mappings_dir=str(mappings), reference_dir=str(reference_dir))
             )
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
         with duckdb.connect(str(work / "check.duckdb"), read_only=True) as con:
             summary = load_summary(con, list(info.loads_ids), inbox)
             tables = {

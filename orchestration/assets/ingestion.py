@@ -6,6 +6,7 @@ several tables (DECP, clause tracking) is one Dagster multi-asset with a key per
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from dagster import (
@@ -17,7 +18,7 @@ from dagster import (
     MetadataValue,
     multi_asset,
 )
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.extract.source import DltSource
 
@@ -32,26 +33,32 @@ from dlt_sources.suivi_clauses.source import AUDIT_TABLE as TRACKING_AUDIT_TABLE
 from dlt_sources.suivi_clauses.source import REJECTS_TABLE as TRACKING_REJECTS_TABLE
 from dlt_sources.suivi_clauses.source import VALUE_ISSUES_TABLE as TRACKING_VALUE_ISSUES_TABLE
 from dlt_sources.suivi_clauses.summary import load_summary
-from observatoire.warehouse import connect_reader
+from observatoire.settings import Settings, settings_from
 
-from ..resources import SETTINGS, WAREHOUSE_POOL
+from ..resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
 
 
+@dataclass
 class RawLayerTranslator(DagsterDltTranslator):
     """Asset key = [dlt dataset, resource], group ``raw``, no upstream asset."""
 
+    dataset: str = "raw"
+
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
-        spec = super().get_asset_spec(data)
-        dataset = data.pipeline.dataset_name if data.pipeline else "raw"
-        return spec.replace_attributes(key=AssetKey([dataset, data.resource.name]), deps=[], group_name="raw")
+        return (
+            super()
+            .get_asset_spec(data)
+            .replace_attributes(key=AssetKey([self.dataset, data.resource.name]), deps=[], group_name="raw")
+            .merge_attributes(kinds={"duckdb"})
+        )
 
 
-def _rows_loaded(dataset: str, tables: list[str], load_ids: list[str]) -> dict[str, int]:
+def _rows_loaded(warehouse: WarehouseResource, dataset: str, tables: list[str], load_ids: list[str]) -> dict[str, int]:
     """Rows written by these loads in each table of ``dataset`` (0 for a table not created yet)."""
     counts = dict.fromkeys(tables, 0)
     if not load_ids:
         return counts
-    with connect_reader(SETTINGS.warehouse_path) as con:
+    with warehouse.reader() as con:
         existing = {
             row[0]
             for row in con.execute(
@@ -71,9 +78,9 @@ def dispatching_dlt_asset(
     name: str,
     source_family: str,
     tables: dict[str, str],
-    make_source: Callable[[], DltSource],
+    make_source: Callable[[Settings], DltSource],
     description: str,
-    summarise: Callable[[list[str]], str] | None = None,
+    summarise: Callable[[WarehouseResource, Settings, list[str]], str] | None = None,
 ) -> AssetsDefinition:
     """A multi-asset running one dlt source whose resource writes every table in ``tables`` (name → description).
     ``summarise`` gives, from the load ids of the run, the summary logged and attached to the first table."""
@@ -89,21 +96,27 @@ def dispatching_dlt_asset(
         pool=WAREHOUSE_POOL,
         description=description,
     )
-    def _asset(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[MaterializeResult]:
-        pipeline = warehouse_pipeline(source_family, SETTINGS)
+    def _asset(
+        context: AssetExecutionContext,
+        dlt: DagsterDltResource,
+        settings: SettingsResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator[MaterializeResult]:
+        values = settings.get()
+        pipeline = warehouse_pipeline(source_family, values)
         dlt_metadata: dict[str, Any] = {}
         for result in dlt.run(
             context=context,
-            dlt_source=make_source(),
+            dlt_source=make_source(values),
             dlt_pipeline=pipeline,
-            dagster_dlt_translator=RawLayerTranslator(),
+            dagster_dlt_translator=RawLayerTranslator(dataset),
         ):
             dlt_metadata.update(result.metadata or {})
         trace = pipeline.last_trace
         load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
-        counts = _rows_loaded(dataset, list(tables), load_ids)
+        counts = _rows_loaded(warehouse, dataset, list(tables), load_ids)
         context.log.info(f"{dataset}: rows loaded by this run: {counts}")
-        summary = summarise(load_ids) if summarise else None
+        summary = summarise(warehouse, values, load_ids) if summarise else None
         if summary:
             context.log.info(summary)
             dlt_metadata["résumé"] = MetadataValue.md(f"```\n{summary}\n```")
@@ -114,9 +127,39 @@ def dispatching_dlt_asset(
     return _asset
 
 
-def _tracking_summary(load_ids: list[str]) -> str:
-    with connect_reader(SETTINGS.warehouse_path) as con:
-        return load_summary(con, load_ids, SETTINGS.tracking_inbox)
+def dlt_source_assets(
+    name: str,
+    source_family: str,
+    make_source: Callable[[Settings], DltSource],
+    description: str,
+    translator: type[RawLayerTranslator] = RawLayerTranslator,
+) -> AssetsDefinition:
+    """A multi-asset with one asset per resource of a dlt source (runs of a subset load those resources only),
+    as dagster-dlt's ``@dlt_assets`` but with the source and the pipeline made when the step runs, from the
+    settings resource. The asset specs come from the source made on the default settings (resource names do
+    not depend on the settings; making a source opens no file)."""
+    dataset = f"raw_{source_family}"
+    specs = [
+        translator(dataset).get_asset_spec(DltResourceTranslatorData(resource=resource, pipeline=None))
+        for resource in make_source(settings_from({})).selected_resources.values()
+    ]
+
+    @multi_asset(name=name, specs=specs, can_subset=True, pool=WAREHOUSE_POOL, description=description)
+    def _asset(context: AssetExecutionContext, dlt: DagsterDltResource, settings: SettingsResource) -> Iterator[Any]:
+        values = settings.get()
+        yield from dlt.run(
+            context=context,
+            dlt_source=make_source(values),
+            dlt_pipeline=warehouse_pipeline(source_family, values),
+            dagster_dlt_translator=translator(dataset),
+        )
+
+    return _asset
+
+
+def _tracking_summary(warehouse: WarehouseResource, settings: Settings, load_ids: list[str]) -> str:
+    with warehouse.reader() as con:
+        return load_summary(con, load_ids, settings.tracking_inbox)
 
 
 decp_raw = dispatching_dlt_asset(
@@ -127,7 +170,7 @@ decp_raw = dispatching_dlt_asset(
         TABULAR_TABLE: "One row per row of a consolidated tabular DECP file (decp.info CSV/Parquet), as text.",
         AUDIT_TABLE: "One row per DECP input document seen for the first time: status, records read, reason.",
     },
-    lambda: decp_source(paths=SETTINGS.decp_paths),
+    lambda settings: decp_source(paths=settings.decp_paths),
     "DECP files of the inbox (and configured paths or URLs) → raw_decp, through the dlt source.",
 )
 
@@ -144,52 +187,36 @@ tracking_raw = dispatching_dlt_asset(
         "residence not resolved): file, line, column, reason.",
         TRACKING_AUDIT_TABLE: "One row per tracking export: rows read = rows loaded + rows rejected.",
     },
-    lambda: suivi_clauses_source(
-        inbox=str(SETTINGS.tracking_inbox),
-        mappings_dir=str(SETTINGS.mappings_dir),
-        reference_dir=str(SETTINGS.reference_dir),
+    lambda settings: suivi_clauses_source(
+        inbox=str(settings.tracking_inbox),
+        mappings_dir=str(settings.mappings_dir),
+        reference_dir=str(settings.reference_dir),
     ),
     "Clause-tracking exports of the inbox (one folder per source) → raw_suivi_clauses, pseudonymised at extraction.",
     summarise=_tracking_summary,
 )
 
-
-@dlt_assets(
-    dlt_source=reference_source(),
-    dlt_pipeline=warehouse_pipeline("reference", SETTINGS),
-    name="reference",
-    dagster_dlt_translator=RawLayerTranslator(),
-    pool=WAREHOUSE_POOL,
+reference_raw = dlt_source_assets(
+    "reference",
+    "reference",
+    lambda settings: reference_source(reference_dir=str(settings.reference_dir)),
+    "COG geography, CPV and NAF files → raw_reference tables; unchanged files are not reloaded.",
 )
-def reference_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
-    """COG geography, CPV and NAF files → raw_reference tables; unchanged files are not reloaded."""
-    yield from dlt.run(context=context)
 
-
-@dlt_assets(
-    dlt_source=registry_files_source(reference_dir=str(SETTINGS.reference_dir)),
-    dlt_pipeline=warehouse_pipeline("registries", SETTINGS),
-    name="registry_files",
-    dagster_dlt_translator=RawLayerTranslator(),
-    pool=WAREHOUSE_POOL,
+registry_files_raw = dlt_source_assets(
+    "registry_files",
+    "registries",
+    lambda settings: registry_files_source(reference_dir=str(settings.reference_dir)),
+    "SIAE (ASP list), GEIQ, EA (DGEFP layout) and ESAT (FINESS) lists → raw_registries; unchanged files skipped.",
 )
-def registry_files_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
-    """SIAE (ASP list), GEIQ, EA (DGEFP layout) and ESAT (FINESS) lists → raw_registries; unchanged files skipped."""
-    yield from dlt.run(context=context)
 
-
-@dlt_assets(
-    dlt_source=inclusion_api_source(base_url=SETTINGS.inclusion_api_url or "http://127.0.0.1:9"),
-    dlt_pipeline=warehouse_pipeline("registries", SETTINGS),
-    name="inclusion_api",
-    dagster_dlt_translator=RawLayerTranslator(),
-    pool=WAREHOUSE_POOL,
+inclusion_api_raw = dlt_source_assets(
+    "inclusion_api",
+    "registries",
+    lambda settings: inclusion_api_source(base_url=settings.inclusion_api_url or "http://127.0.0.1:9"),
+    "SIAE of the emplois de l'inclusion API (OBSERVATOIRE_INCLUSION_API_URL) → raw_registries.inclusion_api_siaes.\n\n"
+    "Only in the refresh jobs when the URL is configured (the machine running the demo has no network).",
 )
-def inclusion_api_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
-    """SIAE of the emplois de l'inclusion API (OBSERVATOIRE_INCLUSION_API_URL) → raw_registries.inclusion_api_siaes.
-
-    Only in the refresh jobs when the URL is configured (the machine running the demo has no network)."""
-    yield from dlt.run(context=context)
 
 
 #: The SIRENE load looks up the SIRETs these raw tables reference (dlt_sources/registries/referenced.py).
@@ -206,13 +233,14 @@ class SireneTranslator(RawLayerTranslator):
         return super().get_asset_spec(data).replace_attributes(deps=SIRENE_UPSTREAM)
 
 
-@dlt_assets(
-    dlt_source=sirene_source(registries_dir=str(SETTINGS.registries_dir)),
-    dlt_pipeline=warehouse_pipeline("registries", SETTINGS),
-    name="sirene",
-    dagster_dlt_translator=SireneTranslator(),
-    pool=WAREHOUSE_POOL,
+sirene_raw = dlt_source_assets(
+    "sirene",
+    "registries",
+    lambda settings: sirene_source(
+        registries_dir=str(settings.registries_dir),
+        warehouse_path=str(settings.warehouse_path),
+        reference_dir=str(settings.reference_dir),
+    ),
+    "SIRENE établissements and unités légales of the SIRETs the warehouse references → raw_registries.",
+    translator=SireneTranslator,
 )
-def sirene_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
-    """SIRENE établissements and unités légales of the SIRETs the warehouse references → raw_registries."""
-    yield from dlt.run(context=context)

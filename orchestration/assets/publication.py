@@ -40,14 +40,15 @@ from observatoire.publication.snapshot import (
     snapshot_tables,
 )
 
-from ..resources import SETTINGS, WAREHOUSE_POOL
+from ..resources import WAREHOUSE_POOL, SettingsResource
 from .transformation import warehouse_dbt_models
 
 GROUP = "publication"
-SNAPSHOT_DIR = SETTINGS.published_dir / "snapshot"
-OPEN_DATA_DIR = SETTINGS.published_dir / "open_data"
-REPORT_DIR = SETTINGS.published_dir / "report"
-DATAVIZ_DIR = SETTINGS.published_dir / "dataviz"
+#: The folders of the published outputs, under the settings' published folder.
+SNAPSHOT = "snapshot"
+OPEN_DATA = "open_data"
+REPORT = "report"
+DATAVIZ = "dataviz"
 
 #: The dbt models and seeds copied into the snapshot (and read by the open data): they must all be built,
 #: tested and checked before anything is published.
@@ -83,16 +84,18 @@ def output_metadata(path: Path, files: Iterable[Path], started: float) -> dict[s
         "and snapshot/parquet/<table>.parquet, replaced atomically once the marts are built and checked."
     ),
 )
-def analysts_snapshot(context: AssetExecutionContext) -> MaterializeResult:
+def analysts_snapshot(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
     started = time.perf_counter()
-    path = publish_snapshot(SETTINGS.warehouse_path, SNAPSHOT_DIR)
+    values = settings.get()
+    snapshot_dir = values.published_dir / SNAPSHOT
+    path = publish_snapshot(values.warehouse_path, snapshot_dir)
     tables = snapshot_tables(path)
-    parquet = sorted((SNAPSHOT_DIR / PARQUET_DIR).glob("*.parquet"))
+    parquet = sorted((snapshot_dir / PARQUET_DIR).glob("*.parquet"))
     context.log.info(f"snapshot {path}: {len(tables)} tables, {sum(tables.values())} rows")
     return MaterializeResult(
         metadata={
             **output_metadata(path, [path, *parquet], started),
-            "parquet_dir": MetadataValue.path(str(SNAPSHOT_DIR / PARQUET_DIR)),
+            "parquet_dir": MetadataValue.path(str(snapshot_dir / PARQUET_DIR)),
             "tables": len(tables),
             "row_counts": MetadataValue.json(tables),
             "dagster/row_count": sum(tables.values()),
@@ -108,9 +111,10 @@ def analysts_snapshot(context: AssetExecutionContext) -> MaterializeResult:
     kinds={"dbt", "html"},
     description="The dbt documentation site (models, columns, lineage) in published/snapshot/dbt_docs/.",
 )
-def dbt_docs(context: AssetExecutionContext) -> MaterializeResult:
+def dbt_docs(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
     started = time.perf_counter()
-    index = publish_dbt_docs(SETTINGS.warehouse_path, SNAPSHOT_DIR / DOCS_DIR)
+    values = settings.get()
+    index = publish_dbt_docs(values.warehouse_path, values.published_dir / SNAPSHOT / DOCS_DIR)
     context.log.info(f"dbt docs: {index}")
     return MaterializeResult(metadata=output_metadata(index, index.parent.iterdir(), started))
 
@@ -136,23 +140,25 @@ def complete_years(open_data_dir: Path, today: dt.date) -> list[str]:
         "under statistical secrecy. Registers the complete years found as report_year partitions."
     ),
 )
-def open_data(context: AssetExecutionContext) -> MaterializeResult:
+def open_data(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
     import pyarrow.parquet as pq
 
     from observatoire.publication.open_data import write_open_data
 
     started = time.perf_counter()
-    datasets = write_open_data(SETTINGS.warehouse_path, OPEN_DATA_DIR)
+    values = settings.get()
+    open_data_dir = values.published_dir / OPEN_DATA
+    datasets = write_open_data(values.warehouse_path, open_data_dir)
     files = [f for folder in datasets for f in folder.iterdir() if f.is_file()]
     rows = {folder.name: pq.read_metadata(folder / f"{folder.name}.parquet").num_rows for folder in datasets}
-    years = complete_years(OPEN_DATA_DIR, dt.datetime.now(ZoneInfo("Europe/Paris")).date())
+    years = complete_years(open_data_dir, dt.datetime.now(ZoneInfo("Europe/Paris")).date())
     new_years = [y for y in years if not context.instance.has_dynamic_partition(REPORT_YEARS.name, y)]
     if new_years:
         context.instance.add_dynamic_partitions(REPORT_YEARS.name, new_years)
     context.log.info(f"open data: {len(datasets)} datasets {rows}; report years {years} (new: {new_years})")
     return MaterializeResult(
         metadata={
-            **output_metadata(OPEN_DATA_DIR, files, started),
+            **output_metadata(open_data_dir, files, started),
             "datasets": len(datasets),
             "row_counts": MetadataValue.json(rows),
             "report_years": MetadataValue.json(years),
@@ -167,13 +173,14 @@ def open_data(context: AssetExecutionContext) -> MaterializeResult:
     kinds={"html"},
     description="Interactive dataviz (charts, maps; works offline) in published/dataviz/index.html, from open data.",
 )
-def dataviz(context: AssetExecutionContext) -> MaterializeResult:
+def dataviz(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
     from observatoire.publication.dataviz import build_dataviz
 
     started = time.perf_counter()
-    index = build_dataviz(OPEN_DATA_DIR, DATAVIZ_DIR)
+    published = settings.get().published_dir
+    index = build_dataviz(published / OPEN_DATA, published / DATAVIZ)
     context.log.info(f"dataviz: {index}")
-    return MaterializeResult(metadata=output_metadata(index, DATAVIZ_DIR.rglob("*"), started))
+    return MaterializeResult(metadata=output_metadata(index, (published / DATAVIZ).rglob("*"), started))
 
 
 @asset(
@@ -185,11 +192,17 @@ def dataviz(context: AssetExecutionContext) -> MaterializeResult:
     kinds={"html", "pdf"},
     description="Annual report of the year (HTML and PDF, French) in published/report/<year>/.",
 )
-def annual_report(context: AssetExecutionContext) -> MaterializeResult:
+def annual_report(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
     from observatoire.publication.report import render_annual_report
 
     started = time.perf_counter()
-    files = render_annual_report(OPEN_DATA_DIR, SETTINGS.warehouse_path, int(context.partition_key), REPORT_DIR)
+    values = settings.get()
+    files = render_annual_report(
+        values.published_dir / OPEN_DATA,
+        values.warehouse_path,
+        int(context.partition_key),
+        values.published_dir / REPORT,
+    )
     main = next((f for f in files if f.suffix == ".pdf"), files[0])
     context.log.info(f"annual report {context.partition_key}: {[str(f) for f in files]}")
     return MaterializeResult(metadata=output_metadata(main, files, started))
@@ -204,12 +217,15 @@ def annual_report(context: AssetExecutionContext) -> MaterializeResult:
     kinds={"html", "pdf"},
     description="One fiche per département, EPT and Paris (HTML and PDF) in published/report/<year>/fiches/.",
 )
-def territory_fiches(context: AssetExecutionContext) -> MaterializeResult:
+def territory_fiches(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
     from observatoire.publication.report import render_territory_fiches
 
     started = time.perf_counter()
-    files = render_territory_fiches(OPEN_DATA_DIR, SETTINGS.warehouse_path, int(context.partition_key), REPORT_DIR)
-    folder = REPORT_DIR / context.partition_key / "fiches"
+    values = settings.get()
+    report_dir = values.published_dir / REPORT
+    year = int(context.partition_key)
+    files = render_territory_fiches(values.published_dir / OPEN_DATA, values.warehouse_path, year, report_dir)
+    folder = report_dir / context.partition_key / "fiches"
     territories = sorted({f.stem for f in files if f.parent == folder})
     context.log.info(f"territory fiches {context.partition_key}: {len(territories)} territories, {len(files)} files")
     return MaterializeResult(metadata={**output_metadata(folder, files, started), "fiches": len(territories)})

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from observatoire.quality_report import quality_figures, write_quality_report
 
 from ..checks import GX_CHECKS
-from ..resources import SETTINGS, WAREHOUSE_POOL
+from ..resources import WAREHOUSE_POOL, SettingsResource
 
 #: The tables the page counts from.
 QUALITY_SOURCES = [
@@ -33,9 +33,10 @@ VALIDATED = sorted({check_key.asset_key for check in GX_CHECKS for check_key in 
     description="Page « Qualité des données » (French): per source and month, records read / kept / rejected "
     "with the main reasons, and the Great Expectations validations.",
 )
-def data_quality_page(context: AssetExecutionContext) -> MaterializeResult:
-    quality_dir = SETTINGS.published_dir / "quality"
-    figures = quality_figures(SETTINGS.warehouse_path, quality_dir)
+def data_quality_page(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
+    values = settings.get()
+    quality_dir = values.published_dir / "quality"
+    figures = quality_figures(values.warehouse_path, quality_dir)
     path = write_quality_report(figures, quality_dir)
     context.log.info(f"data-quality page: {path}")
     return MaterializeResult(

@@ -6,9 +6,9 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from observatoire.warehouse import connect_reader
+from ..resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 
-from ..resources import DBT_PROJECT, SETTINGS, WAREHOUSE_POOL
+DBT_PROJECT = dbt_project()
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -33,7 +33,9 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool=WAREHOUSE_POOL,
 )
-def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def warehouse_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     """`dbt build` of the selected models: materialisations, then dbt tests reported as asset checks.
 
     Row counts are added once dbt has finished (dbt holds the DuckDB write lock while it runs); they are
@@ -41,7 +43,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) ->
     connection would keep the warehouse open with another configuration for the rest of the run.
     """
     events = list(dbt.cli(["build"], context=context).stream())
-    with connect_reader(SETTINGS.warehouse_path) as con:
+    with warehouse.reader() as con:
         for event in events:
             relation = (getattr(event, "metadata", None) or {}).get("dagster/relation_identifier")
             if isinstance(event, Output) and relation is not None:

@@ -27,7 +27,7 @@ from openpyxl import Workbook
 
 from observatoire.settings import REPO_ROOT
 
-MAPPINGS = REPO_ROOT / "exchange_format" / "mappings"
+MAPPINGS = REPO_ROOT / "demo_data" / "mappings"
 NOISY = "21930053000017"  # Ville de Noisy-le-Sec
 ABATECH = "48080837700042"  # holder of the real DECP record used by the DECP cases
 EMMAUS = "38238754600023"  # ASSOC EMMAUS ALTERNATIVES, an ACI of Montreuil (ASP list)
@@ -342,7 +342,7 @@ CASES: list[Case] = check_unique_ids(
             "T02",
             "export of the ABC Clauses tool: Windows-1252, CRLF, the tool's headers, YAML mapping",
             _mapped_base,
-            "every file loaded through exchange_format/mappings/coordination_93.yaml, accents right",
+            "every file loaded through demo_data/mappings/coordination_93.yaml, accents right",
             audit=sorted(
                 [
                     (n, t, "loaded", BASE_COUNTS[t], BASE_COUNTS[t], 0, None)

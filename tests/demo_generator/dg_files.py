@@ -21,7 +21,7 @@ from dlt_sources.suivi_clauses.vocabulary import UnknownLabel, Vocabulary, build
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "exchange_format" / "schemas"
-MAPPINGS = ROOT / "exchange_format" / "mappings"
+MAPPINGS = ROOT / "demo_data" / "mappings"
 
 
 def manifest(out: Path) -> dict:

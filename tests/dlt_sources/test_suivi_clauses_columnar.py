@@ -15,7 +15,7 @@ from demo_generator import generate
 pytestmark = pytest.mark.xdist_group("dlt_tracking")
 
 KEY = "columnar-test-key-0123456789"
-MAPPINGS = Path(__file__).resolve().parents[2] / "exchange_format" / "mappings"
+MAPPINGS = Path(__file__).resolve().parents[2] / "demo_data" / "mappings"
 NEXT_YEAR = date.today().year + 1
 #: A line refused for its shape (cells not split as the header): the reject names no column.
 SHAPE = "(shape)"

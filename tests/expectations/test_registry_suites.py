@@ -207,8 +207,8 @@ def test_each_suite_is_a_blocking_dagster_check_on_the_asset_that_loads_its_tabl
 
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
-    refresh_checks = defs.resolve_job_def("full_refresh").asset_layer.asset_graph.asset_check_keys
+    graph = defs().resolve_asset_graph()
+    refresh_checks = defs().resolve_job_def("full_refresh").asset_layer.asset_graph.asset_check_keys
     for name in REGISTRY_SUITES:
         schema, table = name.split(".")
         key = AssetKey([schema, table])

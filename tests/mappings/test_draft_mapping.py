@@ -482,7 +482,7 @@ def test_the_draft_of_the_demo_exports_finds_the_columns_of_their_committed_mapp
     }
     compared = 0
     for folder in sorted((tmp_path / "suivi_clauses").iterdir()):
-        mapping = REPO_ROOT / "exchange_format" / "mappings" / f"{folder.name}.yaml"
+        mapping = REPO_ROOT / "demo_data" / "mappings" / f"{folder.name}.yaml"
         result = draft_source(folder)
         assert result.refused == []
         # a label the draft leaves to a person ("?") is one the tool's committed mapping declares (its own

@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
-import pytest
 from dagster import RunRequest, SkipReason, build_sensor_context
 
-from orchestration import jobs
+from orchestration.resources import SettingsResource
+from orchestration.sensors import decp_inbox_sensor
 
 
-def evaluate(cursor: str | None) -> tuple[RunRequest | SkipReason, str | None]:
-    context = build_sensor_context(cursor=cursor)
-    result = jobs.decp_inbox_sensor(context)
+def evaluate(settings: SettingsResource, cursor: str | None) -> tuple[RunRequest | SkipReason, str | None]:
+    context = build_sensor_context(cursor=cursor, resources={"settings": settings})
+    result = decp_inbox_sensor(context)
     return result, context.cursor
 
 
-def test_sensor_requests_a_run_for_new_or_changed_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sensor_requests_a_run_for_new_or_changed_files_only(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox" / "decp"
     inbox.mkdir(parents=True)
-    monkeypatch.setattr(jobs, "SETTINGS", dataclasses.replace(jobs.SETTINGS, inbox_dir=tmp_path / "inbox"))
+    settings = SettingsResource(inbox_dir=str(tmp_path / "inbox"))
 
-    result, cursor = evaluate(None)
+    result, cursor = evaluate(settings, None)
     assert isinstance(result, SkipReason) and "no file" in result.skip_message
 
     (inbox / "a.json").write_text('{"marches": []}', encoding="utf-8")
-    result, cursor = evaluate(cursor)
+    result, cursor = evaluate(settings, cursor)
     assert isinstance(result, RunRequest) and result.run_key == cursor
 
-    result, same_cursor = evaluate(cursor)
+    result, same_cursor = evaluate(settings, cursor)
     assert isinstance(result, SkipReason) and same_cursor == cursor
 
     (inbox / "b.xml").write_text("<marches/>", encoding="utf-8")
-    result, new_cursor = evaluate(cursor)
+    result, new_cursor = evaluate(settings, cursor)
     assert isinstance(result, RunRequest) and new_cursor != cursor

@@ -253,7 +253,7 @@ def test_snapshot_is_published_only_after_the_dbt_build_and_the_blocking_checks(
     }
     assert len(blocking) >= 4
     for job_name in ("full_refresh", "decp_refresh", "tracking_refresh"):
-        job = defs.resolve_job_def(job_name)
+        job = defs().resolve_job_def(job_name)
         plan = create_execution_plan(job)
         steps = {step.key: step for step in plan.get_all_steps_in_topo_order()}
         upstream = {
@@ -325,7 +325,7 @@ def test_snapshot_queried_in_a_loop_during_a_full_refresh_always_answers(warehou
     from dagster import DagsterEventType, DagsterInstance, RunRequest, build_run_status_sensor_context
 
     from orchestration.assets.publication import REPORT_YEARS
-    from orchestration.jobs import annual_report_after_refresh
+    from orchestration.sensors import annual_report_after_refresh
 
     with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         assert sorted(instance.get_dynamic_partitions(REPORT_YEARS.name), key=int) == [str(y) for y in years]

@@ -28,9 +28,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster import DagsterInstance
 
-    from observatoire.demo import generate_tracking_demo, prepare_dagster_home, seed_decp_inbox
+    from observatoire.demo import generate_tracking_demo, seed_decp_inbox
     from observatoire.pseudonymisation import DEMO_MODE_ENV
     from observatoire.settings import load_settings
+    from orchestration.instance import prepare_dagster_home
 
     if args.real_key:
         os.environ.pop(DEMO_MODE_ENV, None)
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.jobs import TRACKING_RAW_TABLES
     from orchestration.recovery import release_dead_runs
 
-    job = defs.resolve_job_def("full_refresh")
+    job = defs().resolve_job_def("full_refresh")
     keys = [
         key
         for key in job.asset_layer.selected_asset_keys

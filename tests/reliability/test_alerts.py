@@ -14,7 +14,8 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context
 from reliability_support import start_refresh
 
-from orchestration.alerts import run_failure_alert
+from orchestration.resources import SettingsResource
+from orchestration.sensors import run_failure_alert
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability_alerts")]
 
@@ -58,14 +59,10 @@ def failed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return work_dir, output
 
 
-def evaluate_sensor(work_dir: Path, monkeypatch: pytest.MonkeyPatch, webhook_url: str | None) -> dict:
+def evaluate_sensor(work_dir: Path, webhook_url: str | None) -> dict:
     """Run the sensor on the failed run of ``work_dir``'s instance; return the alert file it wrote."""
     data_dir = work_dir / "sensor_data"
-    monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data_dir))
-    if webhook_url:
-        monkeypatch.setenv("OBSERVATOIRE_ALERT_WEBHOOK_URL", webhook_url)
-    else:
-        monkeypatch.delenv("OBSERVATOIRE_ALERT_WEBHOOK_URL", raising=False)
+    settings = SettingsResource(data_dir=str(data_dir), alert_webhook_url=webhook_url)
     with DagsterInstance.from_config(str(work_dir / "dagster_home")) as instance:
         [run] = instance.get_runs()
         [failure] = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
@@ -74,17 +71,18 @@ def evaluate_sensor(work_dir: Path, monkeypatch: pytest.MonkeyPatch, webhook_url
             dagster_event=failure.dagster_event,
             dagster_instance=instance,
             dagster_run=run,
+            resources={"settings": settings},
         ).for_run_failure()
         run_failure_alert(context)
     [alert_file] = (data_dir / "alerts").glob("*.json")
     return {"path": alert_file, "run": run, **json.loads(alert_file.read_text(encoding="utf-8"))}
 
 
-def test_a_failed_run_writes_an_alert_file_and_posts_it(failed_run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_run_writes_an_alert_file_and_posts_it(failed_run) -> None:
     work_dir, output = failed_run
     webhook = Webhook()
     try:
-        alert = evaluate_sensor(work_dir, monkeypatch, webhook.url)
+        alert = evaluate_sensor(work_dir, webhook.url)
     finally:
         webhook.shutdown()
     run = alert.pop("run")
@@ -101,11 +99,11 @@ def test_a_failed_run_writes_an_alert_file_and_posts_it(failed_run, monkeypatch:
 
 
 def test_an_unreachable_webhook_is_logged_and_the_alert_file_still_written(
-    failed_run, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    failed_run, capfd: pytest.CaptureFixture[str]
 ) -> None:
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    alert = evaluate_sensor(failed_run[0], monkeypatch, f"http://127.0.0.1:{port}/alerts")
+    alert = evaluate_sensor(failed_run[0], f"http://127.0.0.1:{port}/alerts")
     assert alert["failed_step"] == "suivi_clauses"
     assert "not sent to the webhook (ConnectionError)" in capfd.readouterr().err

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from reliability_support import refresh_env
 
-from observatoire.demo import initialise_dagster_home
 from observatoire.settings import REPO_ROOT
+from orchestration.instance import initialise_dagster_home
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability_concurrency")]
 
@@ -68,7 +68,7 @@ def writing_assets() -> list[list[str]]:
 
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     keys = [
         key
         for key in graph.get_all_asset_keys()

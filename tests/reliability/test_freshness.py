@@ -113,7 +113,7 @@ def test_raw_assets_carry_the_refresh_policy_and_each_source_its_check() -> None
 
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     raw = [key for key in graph.get_all_asset_keys() if key.path[0].startswith("raw_")]
     without = [key for key in raw if graph.get(key).freshness_policy is None]
     assert without == [AssetKey(["raw_registries", "inclusion_api_siaes"])]  # refreshed only when configured
