@@ -488,11 +488,23 @@ class AuditReport:
     hits: list[Hit]
     files_read: Counter[str]  # published files scanned, by suffix
     files_binary: list[Path]  # published files with no text to scan (images, fonts)
+    people: int  # participant rows of the exports whose identity was looked for
 
 
 def audit(warehouse: Path, published: Path, inbox: Path, mappings_dir: Path) -> AuditReport:
-    """Every hit of the warehouse (public sources aside) and of the published files, public values marked."""
-    identities = identities_of(participants_in_inbox(inbox, mappings_dir))
+    """Every hit of the warehouse (public sources aside) and of the published files, public values marked.
+
+    An inbox holding tracking exports of which no participant row could be read (no mapping names their
+    participants file, e.g. the wrong mappings folder) is an error: the audit would look for nobody and pass."""
+    people = list(participants_in_inbox(inbox, mappings_dir))
+    exports = sorted(p for p in inbox.glob("*/**/*") if p.is_file()) if inbox.exists() else []
+    if exports and not people:
+        raise AuditError(
+            f"no participant row read from the {len(exports)} export file(s) of {inbox} with the mappings of "
+            f"{mappings_dir}: the audit would look for nobody. Give the mappings folder the load used "
+            "(--mappings DIR or OBSERVATOIRE_MAPPINGS_DIR; the demo's are in demo_data/mappings)."
+        )
+    identities = identities_of(people)
     scanner = Scanner(identities)
     files_read: Counter[str] = Counter()
     files_binary = []
@@ -512,7 +524,7 @@ def audit(warehouse: Path, published: Path, inbox: Path, mappings_dir: Path) -> 
         Hit(h.where, h.kind, h.count, h.example, h.values, bool(h.values) and {(h.kind, v) for v in h.values} <= public)
         for h in hits
     ]
-    return AuditReport(marked, files_read, files_binary)
+    return AuditReport(marked, files_read, files_binary, len(people))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -528,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     except AuditError as exc:
         print(f"Personal-data audit not done: {exc}", file=sys.stderr)
         return 2
+    print(f"Participant rows whose identity was looked for: {report.people}")
     read = ", ".join(f"{suffix}: {count}" for suffix, count in sorted(report.files_read.items()))
     print(f"Published files scanned: {read or 'none'}")
     if report.files_binary:

@@ -20,7 +20,7 @@ import pytest
 from reliability_support import DemoOutputs, run_refresh, warehouse_of
 
 from observatoire.pseudonymisation import Pseudonymiser, normalise_name
-from observatoire.settings import REPO_ROOT
+from observatoire.settings import DEMO_MAPPINGS_DIR, REPO_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
@@ -41,6 +41,8 @@ def run_audit(warehouse: Path, published: Path, inbox: Path) -> subprocess.Compl
             str(published),
             "--inbox",
             str(inbox / "suivi_clauses"),
+            "--mappings",
+            str(DEMO_MAPPINGS_DIR),  # the demo loaded its exports with these
         ],
         cwd=REPO_ROOT,
         capture_output=True,
@@ -86,6 +88,11 @@ def test_the_audit_passes_on_the_demo_outputs_and_covers_every_published_file(de
     result = run_audit(demo_outputs.warehouse, demo_outputs.published, demo_outputs.inbox)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No direct identifier found" in result.stdout
+    # and it looked for every participant row of the demo's exports: at least each one the warehouse loaded
+    looked_for = int(re.search(r"Participant rows whose identity was looked for: (\d+)", result.stdout).group(1))
+    with duckdb.connect(str(demo_outputs.warehouse), read_only=True) as con:
+        (loaded,) = con.execute("select count(*) from raw_suivi_clauses.participants").fetchone()
+    assert looked_for >= loaded > 0
     # every published file was read: the audit lists the files it scanned by type, which match the folder
     on_disk = Counter(p.suffix.lower() for p in demo_outputs.published.rglob("*") if p.is_file())
     scanned = dict(re.findall(r"(\.\w+): (\d+)", result.stdout.split("Published files scanned:")[1].splitlines()[0]))
@@ -270,3 +277,28 @@ def test_a_participant_whose_birth_date_does_not_parse_is_looked_for_and_its_lea
     assert re.search(r"nom et prénom d'un participant\s+published/export\.csv\.valeur", report), report
     for value in (unparsable, "1990-13-01", "Garrigou", "Philomène", "Philomene"):
         assert value.lower() not in report.lower(), value
+
+
+def test_exports_of_which_no_participant_is_read_stop_the_audit_instead_of_passing_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """The wrong mappings folder reads nobody from a tool's own headers: the audit would search for no one and pass.
+    It stops (exit code 2) and says which inbox, which mappings folder and what to give it."""
+    from observatoire.pii_audit import main
+
+    inbox = tmp_path / "inbox" / "suivi_clauses"
+    (inbox / "coord_outil").mkdir(parents=True)
+    (inbox / "coord_outil" / "Extraction_Beneficiaires.csv").write_text(
+        "N° bénéficiaire;Nom de famille;Prénom usuel;Né(e) le\nB1;Vasseur;Eulalie;14/03/1987\n", encoding="utf-8"
+    )
+    published = tmp_path / "published"
+    published.mkdir()
+    empty_mappings = tmp_path / "mappings"
+    empty_mappings.mkdir()
+    code = main(["--warehouse", str(tmp_path / "absent.duckdb"), "--published", str(published),
+                 "--inbox", str(inbox), "--mappings", str(empty_mappings)])  # fmt: skip
+    error = capsys.readouterr().err
+    assert code == 2, error
+    assert f"no participant row read from the 1 export file(s) of {inbox}" in error
+    assert str(empty_mappings) in error and "--mappings" in error
+    assert "Vasseur" not in error
