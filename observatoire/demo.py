@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import time
+from pathlib import Path
 
 from observatoire.pseudonymisation import DEMO_MODE_ENV
 from observatoire.refresh import run_refresh
@@ -63,6 +64,12 @@ def generate_tracking_demo(settings: Settings, preset: str = "demo", seed: int =
     started = time.perf_counter()
     out = settings.data_dir / "generated" / preset
     generate(preset=preset, seed=seed, out=out)
+    return drop_generated(settings, out), time.perf_counter() - started
+
+
+def drop_generated(settings: Settings, out: Path) -> int:
+    """Copy the tracking exports and DECP files generated into ``out`` into the inbox (files already there with
+    the same bytes are left alone); return how many were copied."""
     copied = 0
     for folder, inbox in (("suivi_clauses", settings.tracking_inbox), ("decp", settings.decp_inbox / "generated")):
         for source in sorted((out / folder).rglob("*")):
@@ -72,7 +79,7 @@ def generate_tracking_demo(settings: Settings, preset: str = "demo", seed: int =
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(source, target)
                     copied += 1
-    return copied, time.perf_counter() - started
+    return copied
 
 
 def main(argv: list[str] | None = None) -> int:

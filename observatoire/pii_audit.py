@@ -306,23 +306,23 @@ class Scanner:
 
     def _names(self) -> list[Match]:
         """Participants named in one value (first and last name together, either order) or in two columns of
-        the same row (one holding the last name, another the first name)."""
-        normalised = _normalised_sql("value")
+        the same row (one holding the last name, another the first name). Each cell is normalised once."""
+        self.con.execute(
+            "create or replace temp table pii_normalised as select rid, col, value "
+            f"from (select rid, col, {_normalised_sql('value')} as value from pii_cells) where value <> ''"
+        )
         rows = self.con.execute(
-            f"""with texts as (
-                    select rid, col, ' ' || {normalised} || ' ' as padded
-                    from pii_cells where regexp_matches(value, '[A-Za-z]')),
-                tokens as (select rid, col, string_split(trim(padded), ' ') as tokens from texts),
-                pairs as (select rid, col, tokens[i] as token_a, tokens[i + 1] as token_b
-                          from tokens, range(1, len(tokens)) as r(i)),
+            """with pairs as (select rid, col, unnest(tokens[1:len(tokens) - 1]) as token_a,
+                                 unnest(tokens[2:len(tokens)]) as token_b  -- side by side: each token, the next
+                          from (select rid, col, string_split(value, ' ') as tokens from pii_normalised)),
                 candidates as (select distinct rid, col, person, seq
                                from pairs join pii_sequences using (token_a, token_b)),
                 in_one_value as (
-                    select distinct rid, person, [col] as cols from candidates join texts using (rid, col)
-                    where contains(padded, ' ' || seq || ' ')),
+                    select distinct rid, person, [col] as cols from candidates join pii_normalised using (rid, col)
+                    where contains(' ' || value || ' ', ' ' || seq || ' ')),
                 in_two_columns as (
                     select rid, person, list(distinct col order by col) as cols
-                    from (select rid, col, {normalised} as value from pii_cells) join pii_parts using (value)
+                    from pii_normalised join pii_parts using (value)
                     group by rid, person having count(distinct part) = 2 and count(distinct value) = 2)
             select cols, person, count(distinct rid)
             from (select * from in_one_value union all select * from in_two_columns) group by all"""
@@ -404,8 +404,7 @@ class Scanner:
         return self._scan_lines(label, content.decode("utf-8", errors="replace"))
 
     def _scan_lines(self, label: str, text: str) -> list[Hit]:
-        self.con.execute("create or replace temp table pii_lines(line varchar)")
-        self.con.executemany("insert into pii_lines values (?)", [(line,) for line in text.splitlines() if line])
+        self._table("pii_lines", ("line varchar",), [(line,) for line in text.splitlines() if line])
         return self.scan(label, "pii_lines", {"(texte)": "line"})
 
     def public_values(self, warehouse: Path, hits: list[Hit]) -> set[tuple[str, str]]:

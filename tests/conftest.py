@@ -45,6 +45,32 @@ def build_decp_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[B
 
 
 @pytest.fixture(scope="session")
+def idf_preset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generator's idf preset with the demo's seed (what ``python -m observatoire.demo --preset idf``
+    generates: suivi_clauses/, decp/, manifest.json), generated once per session: the demo generator tests read
+    it and the idf end-to-end test drops it into its inbox. Under xdist the first worker that needs it generates
+    it into the session's shared temporary folder (a lock makes the others wait) and renames it when complete."""
+    from filelock import FileLock
+
+    from demo_generator import generate
+    from observatoire.demo import DEMO_SEED
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.mktemp("idf_preset")
+        generate("idf", DEMO_SEED, out)
+        return out
+    shared = tmp_path_factory.getbasetemp().parent
+    out = shared / "idf_preset"
+    with FileLock(shared / "idf_preset.lock"):
+        if not out.exists():
+            partial = shared / "idf_preset.partial"
+            shutil.rmtree(partial, ignore_errors=True)  # left by a worker that died while generating
+            generate("idf", DEMO_SEED, partial)
+            partial.rename(out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def demo_outputs(tmp_path_factory: pytest.TempPathFactory) -> DemoOutputs:
     """`make demo`'s command (``python -m observatoire.demo``) run once per session: the end-to-end tests read what
     it built and printed, the publication tests start from its warehouse, the personal-data audit and the quality

@@ -1,4 +1,5 @@
-"""Generated data sets shared by the demo generator tests (generated once per session)."""
+"""Generated data sets shared by the demo generator tests (generated once per session; the idf preset, which
+the idf end-to-end test uses too, is ``idf_preset`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,4 @@ from demo_generator import generate  # noqa: E402
 def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo_2024")
     generate("demo", 2024, out)
-    return out
-
-
-@pytest.fixture(scope="session")
-def idf_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("idf_2024")
-    generate("idf", 2024, out)
     return out

@@ -24,8 +24,8 @@ def _num(text: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def figures(idf_out: Path) -> dict[str, float]:
-    sources = load_sources(idf_out)
+def figures(idf_preset: Path) -> dict[str, float]:
+    sources = load_sources(idf_preset)
     durable = {
         r["code"]
         for r in csv.DictReader(

@@ -69,10 +69,10 @@ def test_values_follow_the_format(demo_out: Path) -> None:
 
 
 @pytest.mark.slow  # generates the idf preset
-def test_cross_source_duplicates_and_personal_data(idf_out: Path) -> None:
-    m = manifest(idf_out)
+def test_cross_source_duplicates_and_personal_data(idf_preset: Path) -> None:
+    m = manifest(idf_preset)
     assert len(m["cross_source_duplicates"]) >= 10
-    sources = load_sources(idf_out)
+    sources = load_sources(idf_preset)
     assert any(r.get("nir") for r in sources["coordination_93"]["participants"])
     assert any(r.get("courriel") for r in sources["coordination_75"]["participants"])
     # arrondissement codes in the Paris export

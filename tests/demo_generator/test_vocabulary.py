@@ -48,15 +48,15 @@ def _written_labels(out: Path) -> dict[tuple[str, str, str], Counter]:
 
 
 @pytest.fixture(scope="module")
-def idf_labels(idf_out: Path) -> dict[tuple[str, str, str], Counter]:
-    return _written_labels(idf_out)
+def idf_labels(idf_preset: Path) -> dict[tuple[str, str, str], Counter]:
+    return _written_labels(idf_preset)
 
 
-def test_every_label_is_mapped_or_a_planted_unknown(idf_out: Path, idf_labels) -> None:
+def test_every_label_is_mapped_or_a_planted_unknown(idf_preset: Path, idf_labels) -> None:
     """A label is in the mapping's values (or a code / seed label / built-in); the others are exactly the unknown
     labels the manifest lists, all in optional fields, on at most 1 % of a table's rows."""
     planted = {
-        (u["source"], u["table"], u["field"], u["label"]): u["rows"] for u in manifest(idf_out)["unknown_labels"]
+        (u["source"], u["table"], u["field"], u["label"]): u["rows"] for u in manifest(idf_preset)["unknown_labels"]
     }
     assert planted, "some unknown labels are expected in the idf preset"
     found: dict[tuple, int] = {}
@@ -70,7 +70,7 @@ def test_every_label_is_mapped_or_a_planted_unknown(idf_out: Path, idf_labels) -
     for _, table, field, _ in planted:
         assert not schema_fields(table).get(field, {}).get("constraints", {}).get("required"), (table, field)
     rows: Counter = Counter()
-    for e in manifest(idf_out)["files"]:
+    for e in manifest(idf_preset)["files"]:
         if e["table"] != "decp":
             rows[(e["source"], e["table"])] += e["rows"]
     per_table = Counter()
@@ -146,15 +146,15 @@ def test_postal_residence_round_trip() -> None:
                 assert resolved == commune, (commune, code, town, resolved)
 
 
-def test_residence_as_postal_code_and_town(idf_out: Path) -> None:
+def test_residence_as_postal_code_and_town(idf_preset: Path) -> None:
     """The grande couronne export gives residence as postal code + town name (no INSEE code), the names spelled
     both as La Poste writes them and as people type them (accents, hyphens), postal codes often shared."""
     entry = next(
         e
-        for e in manifest(idf_out)["files"]
+        for e in manifest(idf_preset)["files"]
         if e.get("source") == "coordination_grande_couronne" and e["table"] == "participants"
     )
-    _, rows = read_canonical(idf_out, entry)
+    _, rows = read_canonical(idf_preset, entry)
     assert rows and all("commune_residence" not in r for r in rows)
     index = postal_index(ROOT / "demo_data" / "ref")
     spellings = Counter()

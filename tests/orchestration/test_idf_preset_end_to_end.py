@@ -15,8 +15,10 @@ import duckdb
 import pytest
 from support import warehouse_env
 
+from observatoire.demo import drop_generated, seed_decp_inbox
 from observatoire.pii_audit import identities_of, scan_duckdb
-from observatoire.pseudonymisation import normalise_name
+from observatoire.pseudonymisation import DEMO_MODE_ENV, normalise_name
+from observatoire.settings import ENV_VARS, settings_from
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("idf_preset")]
 
@@ -37,19 +39,25 @@ LARGE_PROGRAMMES = ("GRAND_PARIS_EXPRESS", "JOP_2024", "ANRU")
 
 
 @pytest.fixture(scope="module")
-def idf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def idf(tmp_path_factory: pytest.TempPathFactory, idf_preset: Path) -> tuple[Path, dict]:
+    """What ``python -m observatoire.demo --preset idf`` does, with the preset the session generated already:
+    the demo DECP files and the generated files dropped into the inbox, then the refresh command."""
     work_dir = tmp_path_factory.mktemp("idf")
-    env = {**os.environ, **warehouse_env(work_dir), "DAGSTER_HOME": str(work_dir / "dagster_home")}
+    env = {DEMO_MODE_ENV: "1", **os.environ, **warehouse_env(work_dir), "DAGSTER_HOME": str(work_dir / "dagster_home")}
+    settings = settings_from({name: env.get(variable) for name, variable in ENV_VARS.items()})
+    settings.ensure_dirs()
+    seed_decp_inbox(settings)
+    drop_generated(settings, idf_preset)
     result = subprocess.run(
-        [sys.executable, "-m", "observatoire.demo", "--preset", "idf"],
+        [sys.executable, "-m", "observatoire.refresh"],
         env=env,
         capture_output=True,
         text=True,
         timeout=1500,
     )
     assert result.returncode == 0, f"idf run failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
-    manifest = json.loads((work_dir / "data" / "generated" / "idf" / "manifest.json").read_text(encoding="utf-8"))
-    return Path(warehouse_env(work_dir)["OBSERVATOIRE_WAREHOUSE"]), manifest
+    manifest = json.loads((idf_preset / "manifest.json").read_text(encoding="utf-8"))
+    return settings.warehouse_path, manifest
 
 
 def one(warehouse: Path, sql: str) -> dict:
