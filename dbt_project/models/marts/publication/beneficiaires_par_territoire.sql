@@ -10,8 +10,9 @@ with hours as (
         insertion_hours.beneficiary_key,
         insertion_hours.year as annee,
         insertion_hours.hours,
-        employment_contracts.contract_type_code,
-        employment_contracts.modality_code
+        -- empty when the tracking tool wrote a label its mapping does not know: counted under 'inconnu'
+        coalesce(employment_contracts.contract_type_code, 'inconnu') as contract_type_code,
+        coalesce(employment_contracts.modality_code, 'inconnu') as modality_code
     from {{ ref('fct_insertion_hours') }} as insertion_hours
     inner join {{ ref('fct_employment_contracts') }} as employment_contracts using (employment_contract_key)
     where insertion_hours.hours > 0
@@ -133,8 +134,10 @@ labels as (
     select 'public', code, libelle from {{ ref('clauses_publics') }}
     union all
     select 'type_contrat', contract_type_code, contract_type_label from {{ ref('dim_employment_contract_type') }}
+    union all select 'type_contrat', 'inconnu', 'Type de contrat inconnu'
     union all
     select 'modalite_realisation', code, libelle from {{ ref('clauses_modalites') }}
+    union all select 'modalite_realisation', 'inconnu', 'Modalité inconnue'
     union all
     select 'prescripteur', prescriber_code, prescriber_label from {{ ref('dim_prescriber') }}
 
