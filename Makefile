@@ -25,8 +25,11 @@ system-packages:
 dbt-parse: install
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 
+# The showcase preset (every source of the region, 2022-2024, about 4,500 people a year): what a newcomer should
+# see. The tests use the small preset `demo` (python -m observatoire.demo's default).
+DEMO_PRESET ?= showcase
 demo: system-packages dbt-parse
-	$(BIN)/python -m observatoire.demo
+	$(BIN)/python -m observatoire.demo --preset $(DEMO_PRESET)
 
 # A refresh of your own files: the job $(JOB) on the inbox of $$OBSERVATOIRE_DATA_DIR (default data/), then the
 # annual report of the latest complete year, and a summary. Nothing is copied into the inbox (README).

@@ -49,6 +49,20 @@ PRESETS: dict[str, Preset] = {
         sources=("coordination_93", "coordination_92", "sgp_grand_paris_express"),
         decp_xml_buyers=2,
     ),
+    # What `make demo` shows a newcomer: every source of the region over three years, large enough that most cells
+    # of the département fiches and of the dataviz are above the secrecy threshold, small enough to run in minutes.
+    "showcase": Preset(
+        name="showcase",
+        first_year=2022,
+        last_year=2024,
+        calibration_year=2024,
+        beneficiaries=4_500,
+        hours=2_300_000,
+        programme_beneficiaries=1_080,
+        programme_contracts=1_200,
+        programme_contract_months=3.0,
+        sources=_IDF_SOURCES,
+    ),
     "idf": Preset(
         name="idf",
         first_year=2019,

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from demo_generator.presets import PRESETS
 from observatoire.pseudonymisation import DEMO_MODE_ENV
 from observatoire.refresh import run_refresh
 from observatoire.settings import DEMO_DATA_DIR, DEMO_MAPPINGS_DIR, ENV_VARS, Settings
@@ -87,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--preset",
         default="demo",
-        choices=("demo", "idf", "national"),
-        help="size of the generated tracking data (demo: seconds; idf: Île-de-France 2019-2025)",
+        choices=sorted(PRESETS),
+        help="size of the generated tracking data (demo: the tests' small set; showcase: what make demo shows, "
+        "2022-2024; idf: Île-de-France 2019-2025)",
     )
     parser.add_argument("--seed", type=int, default=DEMO_SEED)
     args = parser.parse_args(argv)
