@@ -292,3 +292,38 @@ def test_buyer_profiles_equal_the_marts(published_demo) -> None:
         ), row
     assert known["part_consideration_sociale_pairs"].notna().any()
     assert both.loc[both["buyer_type"] == "inconnu", "acheteurs_pairs"].isna().all()
+
+
+def test_fiche_acheteur_prints_the_buyer_figures_of_the_marts(published_demo, tmp_path: Path) -> None:
+    """The PDF fiche of the buyer with the most published beneficiaries: its latest year's contracts and people as
+    the marts count them; an unknown SIRET is refused, naming the file."""
+    from observatoire.publication.report.buyer_fiche import BuyerNotFoundError, render_buyer_fiche
+
+    with duckdb.connect(str(published_demo.warehouse), read_only=True) as con:
+        siret, year, people = con.execute(
+            f"""select t.buyer_siret, h.year, count(distinct h.beneficiary_key)
+            from marts.fct_insertion_hours h
+            join marts.fct_tracked_contracts t on t.tracked_contract_key = h.tracked_contract_key
+            where h.hours > 0 and t.buyer_siret in (select buyer_siret from marts.dim_buyer)
+            group by all having count(distinct h.beneficiary_key) >= {THRESHOLD} order by 3 desc, 1, 2 limit 1"""
+        ).fetchone()
+        contracts = con.execute(
+            """select count(*) from marts.fct_contracts c join marts.dim_buyer b on b.buyer_key = c.buyer_key
+            where b.buyer_siret = ? and c.is_notification_date_valid and c.notification_year = ?""",
+            [siret, year],
+        ).fetchone()[0]
+    html_path, pdf_path = render_buyer_fiche(published_demo.open_data_dir, published_demo.warehouse, siret, tmp_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF") and pdf_path.stat().st_size > 10_000
+    rows = re.findall(r"<tr>(.*?)</tr>", html_path.read_text(encoding="utf-8"), flags=re.S)
+    cells = {
+        re.sub(r"<.*?>", "", row.split("</td>")[0]).strip(): [
+            re.sub(r"<.*?>", "", c).strip() for c in row.split("</td>")
+        ]
+        for row in rows
+        if "<td" in row
+    }
+    assert cells[str(year)][1] == french_number(contracts)
+    assert cells[str(year)][10] == french_number(people)
+    assert f"SIRET {siret}" in html_path.read_text(encoding="utf-8")
+    with pytest.raises(BuyerNotFoundError, match=r"'00000000000000' has no row in .*profils_acheteurs\.parquet"):
+        render_buyer_fiche(published_demo.open_data_dir, published_demo.warehouse, "00000000000000", tmp_path)
