@@ -327,3 +327,15 @@ def test_fiche_acheteur_prints_the_buyer_figures_of_the_marts(published_demo, tm
     assert f"SIRET {siret}" in html_path.read_text(encoding="utf-8")
     with pytest.raises(BuyerNotFoundError, match=r"'00000000000000' has no row in .*profils_acheteurs\.parquet"):
         render_buyer_fiche(published_demo.open_data_dir, published_demo.warehouse, "00000000000000", tmp_path)
+
+
+def test_open_data_registers_every_buyer_as_a_fiche_partition(demo_outputs) -> None:
+    """After the demo's refresh, the asset publication/buyer_fiche has one partition per buyer of the open data."""
+    from dagster import DagsterInstance
+
+    from observatoire.publication.report.buyer_fiche import buyer_sirets
+    from orchestration.assets.publication import BUYER_SIRETS
+
+    sirets = buyer_sirets(demo_outputs.published / "open_data")
+    with DagsterInstance.from_config(str(demo_outputs.copy_dir / "dagster_home")) as instance:
+        assert sirets and instance.get_dynamic_partitions(BUYER_SIRETS.name) == sirets
