@@ -921,6 +921,6 @@
   // helpers the sections drawn by other scripts share (contracts.js, buyers.js).
   window.dataviz = {
     etat: etat, graphiques: graphiques, pret: true,
-    outils: { initGraphique, hauteur, message, barresHorizontales, nombre, pourcent, SECRET, ABSENT },
+    outils: { initGraphique, hauteur, message, barresHorizontales, options, nombre, pourcent, SECRET, ABSENT },
   };
 }());

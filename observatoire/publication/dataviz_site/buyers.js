@@ -108,7 +108,9 @@
         item.appendChild(bouton);
         return item;
       }));
-    }).catch(function (erreur) { statut.textContent = 'La liste des acheteurs n\'a pas pu être chargée : ' + erreur.message; });
+    }).catch(function (erreur) {
+      statut.textContent = 'La liste des acheteurs n\'a pas pu être chargée : ' + erreur.message;
+    });
   }
   champ.addEventListener('input', afficherResultats);
 
@@ -198,7 +200,9 @@
           type: 'line', name: s[0], yAxisIndex: 1, symbolSize: 7, itemStyle: { color: COULEURS[s[1]] },
           lineStyle: { type: s[1] === 'pairs' ? 'dashed' : 'solid' },
           data: annees.map(function (a) { return a[s[2]]; }),
-          tooltip: { valueFormatter: function (v) { return v === null || v === undefined ? 'non connue' : pourcent.format(v); } },
+          tooltip: {
+            valueFormatter: function (v) { return v === null || v === undefined ? 'non connue' : pourcent.format(v); },
+          },
         };
       })),
     }, true);
@@ -216,9 +220,10 @@
       const identite = document.createElement('p');
       identite.className = 'panneau__note';
       identite.textContent = 'SIRET ' + acheteur.siret + ' · ' + acheteur.type[1] + ' · '
-        + nomDepartement(acheteur.departement) + '. Pairs : les autres acheteurs du même type et du même département '
-        + 'ayant notifié un marché dans l\'année. Marchés par année de notification ; heures et bénéficiaires de ses '
-        + 'marchés suivis par année de réalisation (secret statistique : un effectif sous le seuil de diffusion n\'est pas publié).';
+        + nomDepartement(acheteur.departement) + '. Pairs : les autres acheteurs du même type et du même '
+        + 'département ayant notifié un marché dans l\'année. Marchés par année de notification ; heures et '
+        + 'bénéficiaires de ses marchés suivis par année de réalisation (secret statistique : un effectif sous le '
+        + 'seuil de diffusion n\'est pas publié).';
       const conteneur = document.createElement('div');
       conteneur.className = 'graphique graphique--petit';
       conteneur.id = 'acheteur-graphique';
@@ -240,6 +245,7 @@
   }
 
   window.dataviz.acheteurs = {
-    ouvrir: ouvrir, chercher: function (requete) { return chargerIndex().then(function () { return chercher(requete); }); },
+    ouvrir: ouvrir,
+    chercher: function (requete) { return chargerIndex().then(function () { return chercher(requete); }); },
   };
 }());

@@ -22,8 +22,8 @@
     { cle: 'sans', nom: 'sans considération sociale' },
     { cle: 'inconnue', nom: 'considération inconnue (format 2019)' },
   ];
-  const FORMAT_2024 = 'La considération sociale (clause, critère ou marché réservé) n\'est connue que pour les marchés '
-    + 'publiés au format 2024 des DECP ; la part est calculée sur ces marchés.';
+  const FORMAT_2024 = 'La considération sociale (clause, critère ou marché réservé) n\'est connue que pour les '
+    + 'marchés publiés au format 2024 des DECP ; la part est calculée sur ces marchés.';
 
   const nomsDepartements = new Map(window.OBSERVATOIRE_DATA.territoires.filter(function (t) {
     return t[0] === 'departement';
@@ -99,28 +99,20 @@
   const selAnnee = document.getElementById('marches-annee');
   const selDepartement = document.getElementById('marches-departement');
   const selType = document.getElementById('marches-type');
-  function options(select, liste) {
-    select.replaceChildren.apply(select, liste.map(function (o) {
-      const option = document.createElement('option');
-      option.value = o[0];
-      option.textContent = o[1];
-      return option;
-    }));
-  }
-  function inconnuEnDernier(a, b) { return (a[0] === INCONNU) - (b[0] === INCONNU); }
-  options(selAnnee, [[TOUTES, 'Toutes les années']].concat(annees.slice().reverse().map(function (a) {
-    return [String(a), String(a)];
-  })));
-  options(selDepartement, [[TOUTES, 'Tous les départements']].concat(
+  function inconnuEnDernier(a, b) { return (a.code === INCONNU) - (b.code === INCONNU); }
+  outils.options(selAnnee, [{ valeur: TOUTES, texte: 'Toutes les années' }].concat(annees.slice().reverse().map(
+    function (a) { return { valeur: String(a), texte: String(a) }; },
+  )));
+  outils.options(selDepartement, [{ valeur: TOUTES, texte: 'Tous les départements' }].concat(
     Array.from(new Set(lignes.map(function (l) { return l.departement; }))).map(function (code) {
-      return [code, nomDepartement(code)];
-    }).sort(function (a, b) { return inconnuEnDernier(a, b) || a[0].localeCompare(b[0], 'fr', { numeric: true }); }),
+      return { code: code, valeur: code, texte: nomDepartement(code) };
+    }).sort(function (a, b) {
+      return inconnuEnDernier(a, b) || a.code.localeCompare(b.code, 'fr', { numeric: true });
+    }),
   ));
-  options(selType, [[TOUTES, 'Tous les types']].concat(MARCHES.types.map(function (t, i) {
-    return [String(i), t[1]];
-  }).sort(function (a, b) {
-    return inconnuEnDernier([MARCHES.types[a[0]][0]], [MARCHES.types[b[0]][0]]) || a[1].localeCompare(b[1], 'fr');
-  })));
+  outils.options(selType, [{ valeur: TOUTES, texte: 'Tous les types' }].concat(MARCHES.types.map(function (t, i) {
+    return { code: t[0], valeur: String(i), texte: t[1] };
+  }).sort(function (a, b) { return inconnuEnDernier(a, b) || a.texte.localeCompare(b.texte, 'fr'); })));
   selAnnee.value = String(etat.annee);
   selAnnee.addEventListener('change', function () {
     etat.annee = selAnnee.value === TOUTES ? TOUTES : Number(selAnnee.value);
