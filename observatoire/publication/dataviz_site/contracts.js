@@ -203,7 +203,10 @@
     const series = montant ? [{
       type: 'bar', name: 'montant', barMaxWidth: 18, itemStyle: { color: COULEURS.montant },
       data: groupes.map(function (g) { return Math.round(g.somme.montant / 1e5) / 10; }),
-      label: { show: true, position: 'right', fontSize: 11, formatter: function (p) { return p.value + ' M€'; } },
+      label: {
+        show: true, position: 'right', fontSize: 11,
+        formatter: function (p) { return millions.format(p.value) + ' M€'; },
+      },
     }] : SERIES.map(function (s) {
       return {
         type: 'bar', stack: 'marches', name: s.nom, barMaxWidth: 18, itemStyle: { color: COULEURS[s.cle] },
