@@ -8,7 +8,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from dlt_sources.suivi_clauses.exchange_format import TABLE_NAMES
 
-from .assets.publication import REPORT_ASSETS
+from .assets.publication import BUYER_ASSETS, REPORT_ASSETS
 
 FULL_REFRESH = "full_refresh"
 DECP_REFRESH = "decp_refresh"
@@ -27,6 +27,8 @@ TRACKING_RAW_TABLES = [
 INCLUSION_API = AssetSelection.assets(AssetKey(["raw_registries", "inclusion_api_siaes"]))
 #: The annual report and the fiches are partitioned by year: Dagster runs them in their own job (below).
 PER_YEAR = AssetSelection.assets(*REPORT_ASSETS)
+#: The fiches acheteur are partitioned by buyer SIRET and rendered on demand only.
+PER_BUYER = AssetSelection.assets(*BUYER_ASSETS)
 
 
 def source_refresh_selection(
@@ -44,7 +46,7 @@ def source_refresh_selection(
 def refresh_jobs(call_inclusion_api: bool) -> list[UnresolvedAssetJobDefinition]:
     """The full, DECP and clause-tracking refresh jobs; with the emplois de l'inclusion API load only when
     ``call_inclusion_api`` (its URL is configured)."""
-    excluded = PER_YEAR if call_inclusion_api else PER_YEAR | INCLUSION_API
+    excluded = PER_YEAR | PER_BUYER if call_inclusion_api else PER_YEAR | PER_BUYER | INCLUSION_API
     return [
         define_asset_job(
             name=FULL_REFRESH,

@@ -9,7 +9,12 @@ so nothing is fetched at run time (browsers block ``fetch()`` of local files). `
   repeated texts (territories, dimensions, modalities) stored once and referred to by index;
 - ``assets/geo.js``: ``window.OBSERVATOIRE_GEO``, the Île-de-France GeoJSON (départements, EPT, communes)
   with coordinates rounded to ``COORDINATE_DECIMALS`` and the centroid of every commune, where the map of
-  insertion structures places a structure whose registry gives no coordinates.
+  insertion structures places a structure whose registry gives no coordinates;
+- ``assets/acheteurs/``: the buyer profiles (open data ``profils_acheteurs``), loaded on demand by ``buyers.js``
+  with a ``<script>`` element (which works from the file system, unlike ``fetch()``): ``index.js`` (name, SIRET,
+  type, département and shard of every buyer, loaded at the first search) and ``profils-NNN.js`` (the yearly rows
+  of ``BUYERS_PER_SHARD`` buyers, loaded when one of them is opened). Each file calls
+  ``window.OBSERVATOIRE_ACHETEURS.recevoir(name, value)``.
 
 It reads nothing but the open-data files and the reference GeoJSON, so every number shown is a published one.
 """
@@ -51,7 +56,23 @@ SORTIES = "sorties_par_territoire"
 HEURES_PREVUES = "heures_prevues_realisees"
 STRUCTURES = "structures_inclusion"
 STRUCTURES_TERRITOIRE = "structures_par_territoire"
-DATASETS = (BENEFICIAIRES, HEURES_MOIS, SORTIES, HEURES_PREVUES, STRUCTURES, STRUCTURES_TERRITOIRE)
+MARCHES = "marches_clauses_sociales"
+RAPPROCHEMENT = "rapprochement_decp_suivi"
+DATASETS = (
+    BENEFICIAIRES,
+    HEURES_MOIS,
+    SORTIES,
+    HEURES_PREVUES,
+    STRUCTURES,
+    STRUCTURES_TERRITOIRE,
+    MARCHES,
+    RAPPROCHEMENT,
+)
+#: The buyer profiles, written apart from data.js (see module docstring).
+PROFILS_ACHETEURS = "profils_acheteurs"
+BUYERS_DIR = "acheteurs"
+BUYERS_PER_SHARD = 200
+BUYERS_CALLBACK = "OBSERVATOIRE_ACHETEURS.recevoir"
 
 
 class DatavizInputError(Exception):
@@ -77,6 +98,7 @@ def build_dataviz(open_data_dir: Path, out_dir: Path, geo_dir: Path | None = Non
         shutil.copy2(SITE_DIR / "index.html", staging / "index.html")
         _write_js_global(assets / "data.js", "OBSERVATOIRE_DATA", data)
         _write_js_global(assets / "geo.js", "OBSERVATOIRE_GEO", geo)
+        write_buyer_files(Path(open_data_dir), assets / BUYERS_DIR)
         _replace_dir(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -185,6 +207,7 @@ def read_open_data(open_data_dir: Path, geo: dict) -> dict:
         "heures_prevues": heures_prevues,
         "structures": _structures(frames[STRUCTURES], geo),
         "structures_territoire": structures_territoire,
+        "marches": _contracts(frames[MARCHES], frames[RAPPROCHEMENT]),
     }
 
 
@@ -283,6 +306,107 @@ def _structures(rows: Iterable[dict], geo: dict) -> dict:
 def _map_commune_code(code: object) -> str:
     text = "" if code is None else str(code)
     return PARIS_CODE if text.startswith(PARIS_ARRONDISSEMENT_PREFIX) and len(text) == 5 else text
+
+
+# ----------------------------------------------------------------------------------------- public contracts
+
+
+def _contracts(rows: list[dict], reconciliation: list[dict]) -> dict:
+    """Contracts as ``[annee, departement, type index, secteur index, marches, marches_consideration_connue,
+    marches_avec_consideration_sociale, marches_avec_clause_sociale, montant (euros)]`` and the reconciliation as
+    ``[annee, categorie index, marches]`` (published counts of contracts: no secrecy applies)."""
+    types = _Dictionary()
+    sectors = _Dictionary()
+    lines = [
+        [
+            int(r["annee"]),
+            str(r["departement_acheteur"]),
+            types.index((r["type_acheteur"], r["libelle_type_acheteur"])),
+            sectors.index((r["secteur_cpv"], r["libelle_secteur"])),
+            _count(r["marches"]),
+            _count(r["marches_consideration_connue"]),
+            _count(r["marches_avec_consideration_sociale"]),
+            _count(r["marches_avec_clause_sociale"]),
+            _euros(r["montant_total"]),
+        ]
+        for r in rows
+    ]
+    categories = _Dictionary()
+    matched = [
+        [int(r["annee"]), categories.index((r["categorie"], r["libelle_categorie"])), _count(r["marches"])]
+        for r in reconciliation
+    ]
+    return {
+        "types": types.values,
+        "secteurs": sectors.values,
+        "lignes": lines,
+        "categories_rapprochement": categories.values,
+        "rapprochement": matched,
+    }
+
+
+def _euros(value: object) -> int | None:
+    return None if value is None else round(float(value))
+
+
+def write_buyer_files(open_data_dir: Path, out_dir: Path) -> None:
+    """The search index and the profile shards of ``profils_acheteurs`` (see module docstring), buyers in SIRET order.
+
+    Index: ``{"types": [[code, libelle]], "acheteurs": [[siret, nom, type index, departement, shard number]]}``;
+    shard ``profils-NNN``: ``{siret: [[annee, marches, marches_consideration_connue, marches_avec_consideration_sociale,
+    marches_avec_clause_sociale, montant, part_consideration_sociale, acheteurs_pairs,
+    marches_consideration_connue_pairs, part_consideration_sociale_pairs, marches_suivis, heures_realisees,
+    beneficiaires, secret]]}`` (masked people and hours are ``null`` with ``secret`` 1, as in the open data)."""
+    with duckdb.connect() as con:
+        rows = _read_dataset(con, open_data_dir, PROFILS_ACHETEURS)
+    by_buyer: dict[str, list[dict]] = {}
+    for row in sorted(rows, key=lambda r: (str(r["siret_acheteur"]), int(r["annee"]))):
+        by_buyer.setdefault(str(row["siret_acheteur"]), []).append(row)
+    out_dir.mkdir(parents=True)
+    types = _Dictionary()
+    index = []
+    sirets = list(by_buyer)
+    for start in range(0, len(sirets), BUYERS_PER_SHARD):
+        number = start // BUYERS_PER_SHARD
+        shard = f"profils-{number:03d}"
+        profiles = {}
+        for siret in sirets[start : start + BUYERS_PER_SHARD]:
+            years = by_buyer[siret]
+            latest = years[-1]
+            name = next((str(r["nom_acheteur"]) for r in reversed(years) if r["nom_acheteur"]), "")
+            kind = types.index((latest["type_acheteur"], latest["libelle_type_acheteur"]))
+            index.append([siret, name, kind, str(latest["departement_acheteur"]), number])
+            profiles[siret] = [_buyer_year(r) for r in years]
+        _write_js_call(out_dir / f"{shard}.js", shard, profiles)
+    _write_js_call(out_dir / "index.js", "index", {"types": types.values, "acheteurs": index})
+
+
+def _buyer_year(r: dict) -> list:
+    return [
+        int(r["annee"]),
+        _count(r["marches"]),
+        _count(r["marches_consideration_connue"]),
+        _count(r["marches_avec_consideration_sociale"]),
+        _count(r["marches_avec_clause_sociale"]),
+        _euros(r["montant_total"]),
+        _share(r["part_consideration_sociale"]),
+        _count(r["acheteurs_pairs"]),
+        _count(r["marches_consideration_connue_pairs"]),
+        _share(r["part_consideration_sociale_pairs"]),
+        _count(r["marches_suivis"]),
+        _hours(r["heures_realisees"]),
+        _count(r["beneficiaires"]),
+        _flag(r["secret"]),
+    ]
+
+
+def _share(value: object) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _write_js_call(path: Path, name: str, value: object) -> None:
+    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    path.write_text(f"window.{BUYERS_CALLBACK}({json.dumps(name)}, {payload});\n", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------------------- maps

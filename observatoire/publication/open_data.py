@@ -174,6 +174,7 @@ def build_datasets(con: duckdb.DuckDBPyConnection, threshold: int) -> dict[str, 
         "rapprochement_decp_suivi": _reconciliation(con),
         "structures_par_territoire": _structures_by_territory(con),
         "structures_inclusion": _structures(con),
+        "profils_acheteurs": _buyer_profiles(con, threshold),
     }
     if set(frames) != set(DATASETS_BY_NAME):
         raise CatalogueError(
@@ -386,6 +387,15 @@ def _reconciliation(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "add them to dbt_project/models/marts/publication/rapprochement_decp_suivi.sql"
         )
     return frame
+
+
+def _buyer_profiles(con: duckdb.DuckDBPyConnection, threshold: int) -> pd.DataFrame:
+    """One row per buyer and year. The table holds no total: a buyer's beneficiaries add up to nothing published in
+    it (a person may work for several buyers, in several years), so primary suppression only, the hours masked with
+    the people (as for grands_programmes, the table is protected on its own: disclosure.py's attacker model)."""
+    dataset = DATASETS_BY_NAME["profils_acheteurs"]
+    frame = _in_key_order(_mart(con, dataset.name), dataset)
+    return protect(frame, count="beneficiaires", threshold=threshold, derived=["heures_realisees"])
 
 
 #: Order of the structure types within a territory in structures_par_territoire.

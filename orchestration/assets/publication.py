@@ -60,6 +60,8 @@ PUBLISHED_MODELS = sorted(
 REPORT_YEARS = DynamicPartitionsDefinition(name="report_year")
 #: The open-data dataset whose years define the report years (a beneficiary of year Y has hours in Y).
 YEARS_DATASET = "beneficiaires_par_territoire"
+#: Buyers with a fiche acheteur: the SIRETs of the open data profils_acheteurs (``open_data`` adds them).
+BUYER_SIRETS = DynamicPartitionsDefinition(name="buyer_siret")
 
 
 def output_metadata(path: Path, files: Iterable[Path], started: float) -> dict[str, object]:
@@ -137,13 +139,15 @@ def complete_years(open_data_dir: Path, today: dt.date) -> list[str]:
     kinds={"csv", "parquet"},
     description=(
         "Open-data aggregates (CSV, Parquet, Table Schema, README; Licence Ouverte) in published/open_data/, "
-        "under statistical secrecy. Registers the complete years found as report_year partitions."
+        "under statistical secrecy. Registers the complete years found as report_year partitions and the buyers "
+        "as buyer_siret partitions."
     ),
 )
 def open_data(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
     import pyarrow.parquet as pq
 
     from observatoire.publication.open_data import write_open_data
+    from observatoire.publication.report.buyer_fiche import buyer_sirets
 
     started = time.perf_counter()
     values = settings.get()
@@ -155,6 +159,10 @@ def open_data(context: AssetExecutionContext, settings: SettingsResource) -> Mat
     new_years = [y for y in years if not context.instance.has_dynamic_partition(REPORT_YEARS.name, y)]
     if new_years:
         context.instance.add_dynamic_partitions(REPORT_YEARS.name, new_years)
+    known_buyers = set(context.instance.get_dynamic_partitions(BUYER_SIRETS.name))
+    new_buyers = [siret for siret in buyer_sirets(open_data_dir) if siret not in known_buyers]
+    if new_buyers:
+        context.instance.add_dynamic_partitions(BUYER_SIRETS.name, new_buyers)
     context.log.info(f"open data: {len(datasets)} datasets {rows}; report years {years} (new: {new_years})")
     return MaterializeResult(
         metadata={
@@ -231,6 +239,32 @@ def territory_fiches(context: AssetExecutionContext, settings: SettingsResource)
     return MaterializeResult(metadata={**output_metadata(folder, files, started), "fiches": len(territories)})
 
 
+@asset(
+    key=AssetKey([GROUP, "buyer_fiche"]),
+    deps=[open_data.key],
+    partitions_def=BUYER_SIRETS,
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"html", "pdf"},
+    description=(
+        "Fiche acheteur of one buyer (HTML and PDF) in published/report/acheteurs/<siret>, rendered on demand: no "
+        "job builds every buyer (python -m observatoire.fiche_acheteur --siret renders the same files)."
+    ),
+)
+def buyer_fiche(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
+    from observatoire.publication.report.buyer_fiche import render_buyer_fiche
+
+    started = time.perf_counter()
+    values = settings.get()
+    files = render_buyer_fiche(
+        values.published_dir / OPEN_DATA, values.warehouse_path, context.partition_key, values.published_dir / REPORT
+    )
+    context.log.info(f"fiche acheteur {context.partition_key}: {[str(f) for f in files]}")
+    return MaterializeResult(metadata=output_metadata(files[-1], files, started))
+
+
 #: Assets partitioned by year: built by the ``annual_report`` job, never by the refresh jobs.
 REPORT_ASSETS = [annual_report, territory_fiches]
-PUBLICATION_ASSETS = [analysts_snapshot, dbt_docs, open_data, dataviz, *REPORT_ASSETS]
+#: Assets partitioned by buyer: materialised on demand, by no job.
+BUYER_ASSETS = [buyer_fiche]
+PUBLICATION_ASSETS = [analysts_snapshot, dbt_docs, open_data, dataviz, *REPORT_ASSETS, *BUYER_ASSETS]

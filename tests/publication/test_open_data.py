@@ -31,6 +31,7 @@ PEOPLE = {
     "sorties_par_territoire": "sorties",
     "heures_prevues_realisees": "beneficiaires",
     "grands_programmes": "beneficiaires",
+    "profils_acheteurs": "beneficiaires",
 }
 
 
