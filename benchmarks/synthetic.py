@@ -53,46 +53,44 @@ VALIDATE = textwrap.dedent(
 )
 
 
-def build_snapshot_warehouse(path: Path, rows: int) -> None:
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
-        con.execute(
-            f"""
-            create table marts.fct_hours as
-            select md5(i::varchar) as beneficiary_key, i // 12 as contract_key,
-                   date '2015-01-01' + to_months((i % 120)::integer) as month_date,
-                   (i % 151) + 0.5 as hours, 'heures_' || (i % 40) || '.csv' as source_file, i as line_number,
-                   ['75', '77', '78', '91', '92', '93', '94', '95'][1 + i % 8] as departement_code
-            from range({rows}) as t(i)
-            """
-        )
-        con.execute(
-            f"""
-            create table marts.fct_contracts as
-            select md5('c' || i) as contract_key, 'objet du marché n° ' || i as contract_object,
-                   (i * 7919) % 1000000 / 3.0 as amount_eur, i % 3 = 0 as has_social_clause
-            from range({rows // 10}) as t(i)
-            """
-        )
-        con.execute("create table marts.dim_small as select i as code, 'libellé ' || i as label from range(100) t(i)")
-        for table in ("fct_hours", "fct_contracts", "dim_small"):
-            con.execute(f"comment on table marts.{table} is 'Table synthétique {table}.'")
-        con.execute("comment on column marts.fct_hours.hours is 'Heures d''insertion du mois.'")
+def snapshot_warehouse(rows: int) -> list[str]:
+    """The statements building the ``snapshot`` warehouse."""
+    comments = [
+        f"comment on table marts.{t} is 'Table synthétique {t}.'" for t in ("fct_hours", "fct_contracts", "dim")
+    ]
+    return [
+        f"""
+        create table marts.fct_hours as
+        select md5(i::varchar) as beneficiary_key, i // 12 as contract_key,
+               date '2015-01-01' + to_months((i % 120)::integer) as month_date,
+               (i % 151) + 0.5 as hours, 'heures_' || (i % 40) || '.csv' as source_file, i as line_number,
+               ['75', '77', '78', '91', '92', '93', '94', '95'][1 + i % 8] as departement_code
+        from range({rows}) as t(i)
+        """,
+        f"""
+        create table marts.fct_contracts as
+        select md5('c' || i) as contract_key, 'objet du marché n° ' || i as contract_object,
+               (i * 7919) % 1000000 / 3.0 as amount_eur, i % 3 = 0 as has_social_clause
+        from range({rows // 10}) as t(i)
+        """,
+        "create table marts.dim as select i as code, 'libellé ' || i as label from range(100) t(i)",
+        *comments,
+        "comment on column marts.fct_hours.hours is 'Heures d''insertion du mois.'",
+    ]
 
 
-def build_hours_warehouse(path: Path, rows: int) -> None:
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
-        con.execute(
-            f"""
-            create table marts.fct_insertion_hours as
-            select md5(i::varchar) as beneficiary_key,
-                   case when i % 100 = 1 then null else md5('c' || (i // 30)) end as tracked_contract_key,
-                   date '2015-01-01' + to_months((i % 120)::integer) as month_date,
-                   case when i % 100 = 2 then 400.0 else (i % 151) + 0.5 end as hours
-            from range({rows}) as t(i)
-            """
-        )
+def hours_warehouse(rows: int) -> list[str]:
+    """The statements building the ``gx`` warehouse."""
+    return [
+        f"""
+        create table marts.fct_insertion_hours as
+        select md5(i::varchar) as beneficiary_key,
+               case when i % 100 = 1 then null else md5('c' || (i // 30)) end as tracked_contract_key,
+               date '2015-01-01' + to_months((i % 120)::integer) as month_date,
+               case when i % 100 = 2 then 400.0 else (i % 151) + 0.5 end as hours
+        from range({rows}) as t(i)
+        """
+    ]
 
 
 def main() -> None:
@@ -104,16 +102,19 @@ def main() -> None:
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix=f"synthetic-{args.step}-"))
     warehouse = work_dir / "warehouse.duckdb"
     if args.step == "snapshot":
-        rows, build = args.rows or 10_000_000, build_snapshot_warehouse
+        statements = snapshot_warehouse(args.rows or 10_000_000)
         runs = [("publish_snapshot", PUBLISH, [str(warehouse), str(work_dir / "snapshot")])]
     else:
-        rows, build = args.rows or 5_000_000, build_hours_warehouse
+        statements = hours_warehouse(args.rows or 5_000_000)
         runs = [
             (name, VALIDATE, [str(warehouse), str(batch)])
             for name, batch in (("gx_one_frame", 2**62), ("gx_batches", 0))  # 0: the default
         ]
     if not warehouse.exists():
-        build(warehouse, rows)
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("create schema marts")
+            for statement in statements:
+                con.execute(statement)
     for name, code, stage_args in runs:
         for stale in (name, "snapshot"):  # a previous run's output
             shutil.rmtree(work_dir / stale, ignore_errors=True)
