@@ -200,3 +200,35 @@ def link_inbox(sources: list[Path], inbox: Path) -> None:
                     os.link(path, target)
                 except OSError:
                     shutil.copyfile(path, target)
+
+
+#: The ``decp200k`` preset (issue 15): one DECP 2019 JSON file of this many records, built from the real
+#: marches-publics.info file of ``demo_data`` repeated with distinct ids, as the reference comparison was run.
+DECP200K_RECORDS = 200_000
+DECP200K_SOURCE = (
+    REPO_ROOT / "demo_data" / "decp" / "real_2019_format" / "decp-json_marches-publics.info_2019-03-07.json"
+)
+
+
+def prepare_decp200k(bench_dir: Path) -> Path:
+    """The ``decp200k`` input file, written on first use: the source file's records in turn until
+    :data:`DECP200K_RECORDS`; from the second pass on, each copy's ``id`` (and ``uuid`` when it has one) gets the
+    pass number as a suffix (``…-p2``), so every copy is a distinct contract of the same buyer. Compact JSON,
+    2019 layout."""
+    path = bench_dir / f"decp200k-inputs{INPUTS_VERSION}" / "decp_2019_200k.json"
+    if path.exists():
+        return path
+    records = json.loads(DECP200K_SOURCE.read_text(encoding="utf-8"))["marches"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        out.write('{"marches":[')
+        for n in range(DECP200K_RECORDS):
+            record, copy = records[n % len(records)], n // len(records)
+            if copy:
+                suffix = f"-p{copy + 1}"
+                record = {**record, **{key: record[key] + suffix for key in ("id", "uuid") if key in record}}
+            out.write(("," if n else "") + json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        out.write("]}")
+    os.replace(partial, path)
+    return path

@@ -1,4 +1,4 @@
-"""`make bench PRESET=demo|idf|national`: every stage of the warehouse on a preset, beside its baselines.
+"""`make bench PRESET=demo|idf|national|decp200k`: every stage of the warehouse on a preset, beside its baselines.
 
     .venv/bin/python -m benchmarks.run --preset demo [--seed 2024] [--bench-dir DIR] [--stages a,b] [--no-save]
 
@@ -14,6 +14,11 @@ every 10 ms for peak RSS (:mod:`benchmarks.measure`):
 4. the Dagster job ``full_refresh`` on a fresh warehouse with every month but the last, then the same job
    after the last month's files landed (the monthly refresh, incremental);
 5. loading the Dagster code location in a fresh process (three times; the first is cold).
+
+Preset ``decp200k`` (issue 15) runs other stages, on one 200,000-record DECP 2019 JSON file
+(:func:`benchmarks.inputs.prepare_decp200k`): DuckDB's ``read_json`` + unnest (the floor), the DECP ingestion,
+``dbt build --select +fct_contracts`` on what it loaded, and the two back to back on a fresh warehouse (end to
+end), against the reference pipeline's figure quoted from the issue.
 
 It prints one row per stage (wall time, rows, rows/s, peak RSS, load average), the ratios to the baselines
 and the targets of issue 6, and writes the same figures to ``benchmarks/results/<preset>-<git sha>.json``.
@@ -33,10 +38,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import measure, stages
-from benchmarks.inputs import link_inbox, prepare
+from benchmarks.inputs import DECP200K_RECORDS, link_inbox, prepare, prepare_decp200k
 from observatoire.settings import DBT_PROJECT_DIR, DEMO_MAPPINGS_DIR, REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+DECP200K = "decp200k"
 STAGES = (
     "code_location",
     "decp",
@@ -53,6 +59,12 @@ DECP_RSS_TARGET_MB = 2048
 FULL_REFRESH_TARGET_S = 15 * 60
 INCREMENTAL_SHARE_TARGET = 0.10
 CODE_LOCATION_TARGET_S = 5.0
+#: Issue 15, target 1: DECP file → ``fct_contracts`` on the 200,000-record file ≤ 0.7 × the reference pipeline,
+#: peak RSS ≤ 1 GB. decp-processing is not installable here (not on PyPI): its figure is quoted from the issue
+#: (v2.12.1, read → clean → dedup → Parquet, same file and machine, median of 3 runs, 2026-12-06).
+DECP_REFERENCE_PIPELINE_S = 19.8
+DECP_REFERENCE_SHARE_TARGET = 0.7
+DECP_END_TO_END_RSS_TARGET_MB = 1024
 
 
 @dataclass
@@ -184,6 +196,31 @@ def run_stages(bench: Bench, inputs_base: list[Path], month: list[Path], run_dir
         bench.run("dagster_monthly_refresh", stages.DAGSTER_FULL_REFRESH, [], _warehouse_env(refresh))
 
 
+def run_decp200k(bench: Bench, decp_file: Path, run_dir: Path) -> None:
+    """The stages of preset ``decp200k`` (see the module docstring)."""
+    files = [str(decp_file)]
+    bench.run("decp_json_duckdb_read_json", stages.DECP_READ_JSON, files, baseline_of="decp_json_dlt")
+    shared, end_to_end_dir = run_dir / "warehouse", run_dir / "end_to_end"
+    for folder in (shared, end_to_end_dir):  # the CPV nomenclature fct_contracts reads; not part of the timings
+        bench.run(f"reference_dlt_setup_{folder.name}", stages.REFERENCE_DLT, [], _warehouse_env(folder))
+    bench.run("decp_json_dlt", stages.DECP_DLT, files, _warehouse_env(shared))
+    select = ["--select", "+fct_contracts"]
+    target = _dbt_target(run_dir / "dbt_target", _warehouse_env(shared))
+    bench.run("dbt_build_fct_contracts", stages.DBT_BUILD, [target, *select], _warehouse_env(shared))
+    end_to_end = [_dbt_target(run_dir / "end_to_end_target", _warehouse_env(end_to_end_dir)), *files]
+    bench.run("decp_to_fct_contracts", stages.DECP_TO_CONTRACTS, end_to_end, _warehouse_env(end_to_end_dir))
+
+
+def _dbt_target(folder: Path, env: dict[str, str]) -> str:
+    """A dbt target folder holding a partial parse made for the stage's warehouse (dbt re-parses the project
+    when the profile changed, and the warehouse path is in it), as ``dbt_project/target`` holds one between
+    two refreshes: the benchmarked ``dbt build`` then starts as a refresh does."""
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), "parse", "--profiles-dir", ".", "--quiet", "--target-path", str(folder)]
+    subprocess.run(command, cwd=DBT_PROJECT_DIR, env={**os.environ, **env}, check=True)
+    return str(folder)
+
+
 def _ratio(row: Row, baseline: Row) -> dict:
     return {
         "stage": row.stage,
@@ -199,6 +236,9 @@ def ratios(bench: Bench) -> list[dict]:
     for row in bench.rows:
         if row.baseline_of and (measured := bench.get(row.baseline_of)):
             out.append(_ratio(measured, row))
+    end_to_end, floor = bench.get("decp_to_fct_contracts"), bench.get("decp_json_duckdb_read_json")
+    if end_to_end and floor:
+        out.append(_ratio(end_to_end, floor))
     full, monthly = bench.get("dagster_full_refresh"), bench.get("dagster_monthly_refresh")
     if full and monthly:
         out.append(_ratio(monthly, full))
@@ -226,6 +266,11 @@ def targets(bench: Bench, ratio_rows: list[dict]) -> list[dict]:
     for row in bench.rows:
         if row.stage.startswith("code_location_load"):
             target(row.stage, row.run.seconds, CODE_LOCATION_TARGET_S, "s")
+    if end_to_end := bench.get("decp_to_fct_contracts"):
+        seconds, share = end_to_end.run.seconds, round(end_to_end.run.seconds / DECP_REFERENCE_PIPELINE_S, 2)
+        name = f"DECP file → fct_contracts {seconds} s / reference pipeline {DECP_REFERENCE_PIPELINE_S} s (issue 15)"
+        target(name, share, DECP_REFERENCE_SHARE_TARGET, "×")
+        target("DECP file → fct_contracts peak RSS", end_to_end.run.peak_rss_mb, DECP_END_TO_END_RSS_TARGET_MB, "MB")
     return out
 
 
@@ -252,14 +297,14 @@ def print_report(title: str, bench: Bench, ratio_rows: list[dict], target_rows: 
                 f"peak RSS ×{r['rss_ratio']}"
             )
     if target_rows:
-        print("\nTargets (issue 6)")
+        print("\nTargets (issues 6 and 15)")
         for t in target_rows:
             print(f"  {'met    ' if t['met'] else 'NOT MET'} {t['target']}: {t['value']} {t['unit']} (≤ {t['limit']})")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=("demo", "idf", "national"), default="demo")
+    parser.add_argument("--preset", choices=("demo", "idf", "national", DECP200K), default="demo")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
         "--bench-dir",
@@ -277,7 +322,17 @@ def main(argv: list[str] | None = None) -> int:
 
     bench_dir = args.bench_dir.resolve()
     print(f"Inputs of preset {args.preset} (seed {args.seed}), cached under {bench_dir} ...", flush=True)
-    inputs = prepare(args.preset, args.seed, bench_dir)
+    if args.preset == DECP200K:
+        decp_file = prepare_decp200k(bench_dir)
+        summary = {
+            "preset": DECP200K,
+            "file": decp_file.name,
+            "records": DECP200K_RECORDS,
+            "bytes": decp_file.stat().st_size,
+        }
+    else:
+        inputs = prepare(args.preset, args.seed, bench_dir)
+        summary = inputs.summary()
     run_dir = bench_dir / "runs" / args.preset
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -286,7 +341,10 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     bench = Bench(run_dir / "stages")
     print(f"Stages (work folder {run_dir}):", flush=True)
-    run_stages(bench, [inputs.base], [inputs.increment], run_dir, selected)
+    if args.preset == DECP200K:
+        run_decp200k(bench, decp_file, run_dir)
+    else:
+        run_stages(bench, [inputs.base], [inputs.increment], run_dir, selected)
     ratio_rows = ratios(bench)
     target_rows = targets(bench, ratio_rows)
     title = (
@@ -304,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             "uncommitted_changes": dirty,
             "started_utc": started.isoformat(timespec="seconds"),
             "cpus": os.cpu_count(),
-            "inputs": inputs.summary(),
+            "inputs": summary,
             "stages": [row.as_dict() for row in bench.rows],
             "ratios": ratio_rows,
             "targets": target_rows,

@@ -92,6 +92,24 @@ TRACKING_DLT = textwrap.dedent(
     """
 )
 
+#: The reference files alone (CPV nomenclature, COG...), as the Dagster asset loads them; rows = rows loaded.
+REFERENCE_DLT = textwrap.dedent(
+    """
+    import duckdb
+    from dlt_sources.pipelines import warehouse_pipeline
+    from dlt_sources.reference import reference_source
+    from observatoire.settings import load_settings
+    settings = load_settings()
+    warehouse_pipeline("reference", settings).run(reference_source())
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'raw_reference' and table_name not like '_dlt%'"
+        ).fetchall()
+        print(sum(con.execute(f'select count(*) from raw_reference."{t}"').fetchone()[0] for (t,) in tables))
+    """
+)
+
 #: Reference files and registries, as the Dagster assets load them; rows = rows in those raw tables.
 REGISTRIES_DLT = textwrap.dedent(
     """
@@ -119,7 +137,7 @@ REGISTRIES_DLT = textwrap.dedent(
 #: ``dbt build`` (seeds, models, tests); rows = rows of the models' tables. Prints the slowest nodes.
 DBT_BUILD = textwrap.dedent(
     """
-    import json, os, subprocess, sys, duckdb
+    import json, os, subprocess, sys
     from pathlib import Path
     from observatoire.settings import DBT_PROJECT_DIR
     target = Path(sys.argv[1])
@@ -141,12 +159,32 @@ DBT_BUILD = textwrap.dedent(
     if failed:
         print("detail: failed: " + ", ".join(failed))
     manifest = json.loads((target / "manifest.json").read_text())
+    import duckdb  # once dbt has finished: the stage measures dbt's memory, not this counting process's
+    built = {r["unique_id"] for r in results if r["status"] == "success"}  # a `--select` builds part of them
     total = 0
     with duckdb.connect(os.environ["OBSERVATOIRE_WAREHOUSE"], read_only=True) as con:
-        for node in manifest["nodes"].values():
-            if node["resource_type"] == "model" and node["config"]["materialized"] in ("table", "incremental"):
+        for key, node in manifest["nodes"].items():
+            if key in built and node["resource_type"] == "model" and node["config"]["materialized"] in (
+                "table", "incremental"
+            ):
                 total += con.execute(f"select count(*) from {node['relation_name']}").fetchone()[0]
     print(total)
+    """
+)
+
+#: DECP file to ``fct_contracts`` (preset ``decp200k``): the DECP ingestion stage then ``dbt build --select
+#: +fct_contracts``, back to back on a fresh warehouse, as a refresh runs them; rows = rows of ``fct_contracts``.
+#: Arguments: the dbt target folder, then the DECP files.
+DECP_TO_CONTRACTS = textwrap.dedent(
+    """
+    import os, subprocess, sys
+    from benchmarks.stages import DBT_BUILD, DECP_DLT
+    target, files = sys.argv[1], sys.argv[2:]
+    for code, args in ((DECP_DLT, files), (DBT_BUILD, [target, "--select", "+fct_contracts"])):
+        subprocess.run([sys.executable, "-c", code, *args], check=True, stdout=subprocess.DEVNULL)
+    import duckdb  # after the two steps: this wrapper process is not part of the pipeline's memory
+    with duckdb.connect(os.environ["OBSERVATOIRE_WAREHOUSE"], read_only=True) as con:
+        print(con.execute("select count(*) from marts.fct_contracts").fetchone()[0])
     """
 )
 

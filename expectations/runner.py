@@ -1,4 +1,4 @@
-"""Great Expectations 1.x suites of the warehouse, validated on pandas DataFrames read from DuckDB.
+"""Great Expectations 1.x suites of the warehouse, validated on pandas DataFrames read from DuckDB in batches.
 
 A suite is GX's own ``ExpectationSuite`` JSON, one file per DuckDB relation, named after it:
 ``expectations/suites/<schema>.<table>.json`` holds the suite ``"name": "<schema>.<table>"``. GX parses and
@@ -6,7 +6,10 @@ checks it (:func:`load_suite`) and evaluates it (a validation definition on a pa
 module does only what GX does not do here:
 
 * choose the batch: the relation's columns that the expectations use, read from the DuckDB file opened
-  read-only (GX's SQL datasource fails on DuckDB, see README.md);
+  read-only (GX's SQL datasource fails on DuckDB, see README.md); a relation of more than :data:`BATCH_ROWS`
+  rows is never held whole in pandas (issue 15: 7.3 GB for the national hours fact): row-wise expectations run
+  on frames of that many rows and their results are summed as GX would count them on one frame, uniqueness
+  expectations run on one frame of their own columns;
 * give GX the suite parameters ``{"$PARAMETER": "<schema>__<table>__<column>"}`` of ``value_set`` kwargs: the
   values of that warehouse column which occur in the checked column (same answer as the whole column, and GX
   copies a value set for every metric it computes);
@@ -25,7 +28,8 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +59,21 @@ __all__ = [
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 PARTIAL_UNEXPECTED_COUNT = 5
+#: A relation of more rows is validated in frames of this many rows (memory stays bounded, issue 15).
+BATCH_ROWS = 500_000
+#: Expectations whose outcome on a row depends on that row alone: validated batch by batch, results summed.
+#: Any other (uniqueness, table-level) sees its columns whole.
+ROW_WISE_EXPECTATIONS = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_valid_siret",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+    }
+)
 _DATASOURCE_NAME = "observatoire_duckdb_frames"
 _RELATION_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -155,18 +174,19 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]
     return {r[0] for r in rows}
 
 
-def _read_batch(duckdb_path: Path, suite: ExpectationSuite) -> tuple[pd.DataFrame, int, dict[str, list[Any]]]:
-    """The suite's columns of its relation, its row count and the suite parameters' values (read-only)."""
+def _relation(suite: ExpectationSuite) -> str:
+    return ".".join(_quote(part) for part in suite.name.split("."))
+
+
+def _read_metadata(duckdb_path: Path, suite: ExpectationSuite) -> tuple[int, dict[str, list[Any]]]:
+    """The row count of the suite's relation and the suite parameters' values; checks the file, the relation
+    and the suite's columns exist (read-only)."""
     if not duckdb_path.exists():
         raise TableNotFoundError(
             f"table {suite.name} cannot be validated: DuckDB file {duckdb_path} does not exist (run the load first)"
         )
-    columns = list(dict.fromkeys(c for e in suite.expectations for c in _columns(e)))
-    try:
-        con = connect_reader(duckdb_path)
-    except (duckdb.Error, WarehouseUnavailableError) as exc:
-        raise ExpectationsError(f"cannot read {duckdb_path} to validate {suite.name}: {exc}") from exc
-    with con:
+    columns = _suite_columns(suite.expectations)
+    with _reader(duckdb_path, suite) as con:
         existing = _existing_columns(con, suite.name)
         if not existing:
             raise TableNotFoundError(f"table {suite.name} does not exist in {duckdb_path}: run the load first")
@@ -176,10 +196,8 @@ def _read_batch(duckdb_path: Path, suite: ExpectationSuite) -> tuple[pd.DataFram
                 f"table {suite.name} in {duckdb_path} lacks columns {missing} used by its suite; "
                 f"it has {sorted(existing)}"
             )
-        relation = ".".join(_quote(part) for part in suite.name.split("."))
+        relation = _relation(suite)
         row_count = con.execute(f"select count(*) from {relation}").fetchone()[0]  # type: ignore[index]
-        select = ", ".join(_quote(c) for c in columns) or "1 as _row"  # table-level expectations: rows only
-        frame = con.execute(f"select {select} from {relation}").df()
         checked: dict[str, list[str]] = {}
         for expectation in suite.expectations:
             if (name := _parameter(expectation)) is not None:
@@ -187,7 +205,34 @@ def _read_batch(duckdb_path: Path, suite: ExpectationSuite) -> tuple[pd.DataFram
         parameters = {
             name: _read_parameter(con, duckdb_path, suite.name, name, relation, cols) for name, cols in checked.items()
         }
-    return frame, int(row_count), parameters
+    return int(row_count), parameters
+
+
+def _reader(duckdb_path: Path, suite: ExpectationSuite) -> duckdb.DuckDBPyConnection:
+    try:
+        return connect_reader(duckdb_path)
+    except (duckdb.Error, WarehouseUnavailableError) as exc:
+        raise ExpectationsError(f"cannot read {duckdb_path} to validate {suite.name}: {exc}") from exc
+
+
+def _suite_columns(expectations: Sequence[Any]) -> list[str]:
+    return list(dict.fromkeys(c for e in expectations for c in _columns(e)))
+
+
+def _frames(
+    duckdb_path: Path, suite: ExpectationSuite, expectations: Sequence[Any], batch_rows: int | None
+) -> Iterator[pd.DataFrame]:
+    """The columns ``expectations`` use, whole (``batch_rows`` None) or in frames of about ``batch_rows`` rows,
+    in the order DuckDB returns them."""
+    select = ", ".join(_quote(c) for c in _suite_columns(expectations)) or "1 as _row"  # table-level: rows only
+    with _reader(duckdb_path, suite) as con:
+        result = con.execute(f"select {select} from {_relation(suite)}")
+        if batch_rows is None:
+            yield result.df()
+            return
+        vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
+        while len(frame := result.fetch_df_chunk(vectors)):
+            yield frame
 
 
 def _read_parameter(
@@ -238,50 +283,151 @@ def get_gx_context() -> Any:
     return context
 
 
+# ----------------------------------------------------------------------------------------- batches
+def _run_gx(
+    context: Any, relation: str, name: str, expectations: Sequence[Any], frame: pd.DataFrame, parameters: dict
+) -> dict:
+    """GX's JSON result of ``expectations`` (copies, as the suite ``name``) on ``frame``, a batch of the asset
+    ``relation``, results in the order of ``expectations``."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    copies = [
+        ExpectationConfiguration(**{**e.configuration.to_json_dict(), "id": None}).to_domain_obj() for e in expectations
+    ]
+    suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=copies))
+    _compare_dates_as_timestamps(suite, frame)
+    batch_definition = (
+        context.data_sources.add_or_update_pandas(_DATASOURCE_NAME)
+        .add_dataframe_asset(relation)
+        .add_batch_definition_whole_dataframe("whole_dataframe")
+    )
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+    result = validation.run(
+        batch_parameters={"dataframe": frame},
+        expectation_parameters=parameters,
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT},
+    ).to_json_dict()
+    position = {expectation.id: i for i, expectation in enumerate(suite.expectations)}
+    result["results"].sort(key=lambda item: position[item["expectation_config"]["id"]])
+    return result
+
+
+def _merge_batches(items: list[dict], first_row: list[int]) -> dict:
+    """One row-wise expectation's GX results on consecutive batches (``first_row``: each batch's first row in
+    the relation), as GX gives it on the whole relation: counts summed, the first unexpected values, the
+    percentages and ``mostly`` outcome recomputed as GX does (``_format_map_output``, ``_mostly_success``)."""
+    if len(items) == 1 or any(item.get("exception_info", {}).get("raised_exception") for item in items):
+        return next((i for i in items if i.get("exception_info", {}).get("raised_exception")), items[0])
+    results = [item["result"] for item in items]
+    merged = dict(results[0])
+    for key in ("element_count", "unexpected_count", "missing_count"):
+        if key in merged:
+            merged[key] = sum(r[key] for r in results)
+    if "partial_unexpected_list" in merged:
+        values = [v for r in results for v in r["partial_unexpected_list"]][:PARTIAL_UNEXPECTED_COUNT]
+        merged["partial_unexpected_list"] = values
+        if "partial_unexpected_counts" in merged:
+            # as GX counts them: a multi-column value as a tuple (a list once in JSON)
+            counted = Counter(
+                tuple(v.values()) if isinstance(v, dict) else tuple(v) if isinstance(v, list) else v for v in values
+            )
+            merged["partial_unexpected_counts"] = [
+                {"value": list(value) if isinstance(value, tuple) else value, "count": count}
+                for value, count in sorted(counted.most_common(PARTIAL_UNEXPECTED_COUNT), key=lambda x: (-x[1], x[0]))
+            ]
+    if "partial_unexpected_index_list" in merged:
+        indexes = [
+            i + start for r, start in zip(results, first_row, strict=True) for i in r["partial_unexpected_index_list"]
+        ]
+        merged["partial_unexpected_index_list"] = indexes[:PARTIAL_UNEXPECTED_COUNT]
+    elements, unexpected, missing = merged["element_count"], merged["unexpected_count"], merged.get("missing_count")
+    considered = elements - (missing or 0)
+    total = unexpected / elements * 100 if elements else None
+    nonmissing = (unexpected / considered * 100 if considered else None) if elements else None
+    if "missing_count" in merged:
+        merged["missing_percent"] = missing / elements * 100 if elements else None
+        merged["unexpected_percent_total"] = total
+        merged["unexpected_percent_nonmissing"] = nonmissing
+        merged["unexpected_percent"] = nonmissing
+    else:
+        merged["unexpected_percent"] = total
+    mostly = items[0]["expectation_config"]["kwargs"].get("mostly", 1.0)
+    success = considered == 0 or (considered - unexpected) / considered >= mostly
+    return {**items[0], "success": success, "result": merged}
+
+
+def _validate_in_batches(
+    context: Any, duckdb_path: Path, suite: ExpectationSuite, parameters: dict, batch_rows: int
+) -> dict:
+    """GX's JSON result of ``suite`` on a relation too large for one frame: the row-wise expectations on frames of
+    ``batch_rows`` rows, results merged; the others (uniqueness) on one frame of their columns only."""
+    row_wise = [i for i, e in enumerate(suite.expectations) if e.expectation_type in ROW_WISE_EXPECTATIONS]
+    whole = [i for i in range(len(suite.expectations)) if i not in row_wise]
+    items: dict[int, dict] = {}
+    gx_result: dict = {}
+    if row_wise:
+        expectations = [suite.expectations[i] for i in row_wise]
+        batches, first_row, rows = [], [], 0
+        for frame in _frames(duckdb_path, suite, expectations, batch_rows):
+            gx_result = _run_gx(context, suite.name, f"{suite.name} (rows)", expectations, frame, parameters)
+            batches.append(gx_result["results"])
+            first_row.append(rows)
+            rows += len(frame)
+        for position, index in enumerate(row_wise):
+            items[index] = _merge_batches([batch[position] for batch in batches], first_row)
+    if whole:
+        expectations = [suite.expectations[i] for i in whole]
+        frame = next(_frames(duckdb_path, suite, expectations, None))
+        gx_result = _run_gx(context, suite.name, f"{suite.name} (whole columns)", expectations, frame, parameters)
+        del frame
+        items.update(zip(whole, gx_result["results"], strict=True))
+    results = [items[i] for i in range(len(suite.expectations))]
+    successful = sum(bool(item["success"]) for item in results)
+    statistics = {
+        **gx_result["statistics"],
+        "evaluated_expectations": len(results),
+        "successful_expectations": successful,
+        "unsuccessful_expectations": len(results) - successful,
+        "success_percent": successful / len(results) * 100,
+    }
+    return {**gx_result, "success": successful == len(results), "results": results, "statistics": statistics}
+
+
 # ------------------------------------------------------------------------------------------ public
 def validate_table(
-    duckdb_path: str | Path, suite: ExpectationSuite | str | Path, *, context: Any = None
+    duckdb_path: str | Path,
+    suite: ExpectationSuite | str | Path,
+    *,
+    context: Any = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> ValidationReport:
     """Validate the relation ``suite.name`` of the DuckDB file ``duckdb_path`` with GX on pandas.
 
     ``suite`` is a GX suite or anything :func:`load_suite` accepts; ``context`` a context from
-    :func:`get_gx_context` to reuse (a new one otherwise). ``report.success`` is False only if a ``critical``
-    expectation fails or cannot be evaluated; failing ``warning`` expectations are reported but keep it True.
-    Raises :class:`TableNotFoundError` if the file or a relation is missing, :class:`SchemaMismatchError` if a
-    column is missing.
+    :func:`get_gx_context` to reuse (a new one otherwise). A relation of more than ``batch_rows`` rows is never
+    read whole: row-wise expectations run on frames of ``batch_rows`` rows and their results are merged (same
+    counts as one frame), uniqueness expectations on one frame of their columns only. ``report.success`` is
+    False only if a ``critical`` expectation fails or cannot be evaluated; failing ``warning`` expectations are
+    reported but keep it True. Raises :class:`TableNotFoundError` if the file or a relation is missing,
+    :class:`SchemaMismatchError` if a column is missing.
     """
     started = time.perf_counter()
     if isinstance(suite, str | Path):
         suite = load_suite(suite)
     duckdb_path = Path(duckdb_path)
-    frame, row_count, parameters = _read_batch(duckdb_path, suite)
-    _compare_dates_as_timestamps(suite, frame)
-
-    import great_expectations as gx
-
+    row_count, parameters = _read_metadata(duckdb_path, suite)
     context = context or get_gx_context()
-    suite = context.suites.add_or_update(suite)  # gives each expectation an id, which its result carries
-    batch_definition = (
-        context.data_sources.add_or_update_pandas(_DATASOURCE_NAME)
-        .add_dataframe_asset(suite.name)
-        .add_batch_definition_whole_dataframe("whole_dataframe")
-    )
-    validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=suite)
-    )
-    gx_result = validation.run(
-        batch_parameters={"dataframe": frame},
-        expectation_parameters=parameters,
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT},
-    ).to_json_dict()
-
-    index_of = {expectation.id: index for index, expectation in enumerate(suite.expectations)}
-    results = sorted(
-        (to_result(index_of[item["expectation_config"]["id"]], item) for item in gx_result["results"]),
-        key=lambda r: r.index,
-    )
-    for item in gx_result["results"]:  # the JSON names a warehouse value set rather than listing it
-        name = _parameter(suite.expectations[index_of[item["expectation_config"]["id"]]])
+    if row_count > batch_rows:
+        gx_result = _validate_in_batches(context, duckdb_path, suite, parameters, batch_rows)
+    else:
+        frame = next(_frames(duckdb_path, suite, suite.expectations, None))
+        gx_result = _run_gx(context, suite.name, suite.name, suite.expectations, frame, parameters)
+    results = [to_result(index, item) for index, item in enumerate(gx_result["results"])]
+    for index, item in enumerate(gx_result["results"]):  # the JSON names a warehouse value set rather than listing it
+        name = _parameter(suite.expectations[index])
         if name is not None:
             item["expectation_config"]["kwargs"]["value_set"] = (
                 f"the values of {name.replace('__', '.')} ({len(parameters[name])} of them occur in the checked column)"

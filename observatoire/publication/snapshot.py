@@ -164,6 +164,9 @@ def _build(warehouse: Path, new_file: Path, parquet_dir: Path) -> None:
             if comment is not None and column not in dropped.get((schema, table), ())
         ]
         published_at = dt.datetime.now(dt.UTC)
+        # The marts carry no row order (dbt builds them without one): DuckDB copies and writes Parquet in parallel
+        # and streams instead of buffering a table to keep its order.
+        con.execute("set preserve_insertion_order = false")
         con.execute(f"attach {_literal(str(new_file))} as new_snapshot (read_write)")
         try:
             for schema in sorted({schema for schema, _, _ in tables}):

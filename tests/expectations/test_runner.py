@@ -464,3 +464,51 @@ def test_suite_objects_can_be_built_in_code(make_db: Callable[..., Path], gx_con
     report = validate_table(make_db("update raw_decp.decp_records set source_file = null"), subset, context=gx_context)
     assert not report.success and len(report.results) == 2
     assert report.failed[0].unexpected_count == N_RECORDS
+
+
+def test_a_large_relation_is_validated_in_batches_with_the_results_of_one_frame(
+    tmp_path: Path, gx_context: Any
+) -> None:
+    """Above ``batch_rows`` rows the relation is read in frames: every count, first unexpected value and outcome
+    is the one GX gives on the whole relation, for row-wise expectations (defects spread over several frames)
+    and uniqueness ones (a duplicate whose two rows fall in different frames)."""
+    import great_expectations as gx
+
+    path = tmp_path / "large.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            """
+            create table marts.large as
+            select i as row_key,
+                   case when i in (17, 2500, 4100) then 999.0 else i % 200 end as hours,
+                   case when i % 1000 = 7 then null else 'k' || (i % 50) end as code,
+                   i % 3 + 1 as low, i % 3 + case when i = 4900 then 0 else 2 end as high
+            from range(5000) as t(i)
+            """
+        )
+        # a duplicate of row 1 (first frame) in the third frame
+        con.execute("update marts.large set row_key = 1, code = 'k1' where row_key = 4999")
+    suite = gx.ExpectationSuite(
+        name="marts.large",
+        expectations=[
+            gx.expectations.ExpectColumnValuesToBeBetween(column="hours", min_value=0, max_value=220, mostly=0.9995),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="code", mostly=0.99),
+            gx.expectations.ExpectColumnValuesToBeInSet(column="code", value_set=[f"k{n}" for n in range(49)]),
+            gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(column_A="high", column_B="low"),
+            gx.expectations.ExpectColumnValuesToBeUnique(column="row_key"),
+            gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["row_key", "code"]),
+        ],
+    )
+
+    def plain(report: ValidationReport) -> list[dict]:
+        return [{k: v for k, v in item.items() if k != "expectation_config"} for item in report.gx_result["results"]]
+
+    whole = validate_table(path, suite, context=gx_context)
+    batched = validate_table(path, suite, context=gx_context, batch_rows=2048)  # 3 frames
+    assert batched.results == whole.results
+    assert plain(batched) == plain(whole)
+    assert batched.gx_result["statistics"] == whole.gx_result["statistics"]
+    assert [r.unexpected_count for r in batched.results] == [3, 5, 99, 1, 2, 2]
+    assert [r.success for r in batched.results] == [False, True, False, False, False, False]
+    assert batched.results[0].partial_unexpected == (999.0, 999.0, 999.0)
