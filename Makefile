@@ -66,7 +66,7 @@ dev-home: install
 dev: dbt-parse dev-home
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-# Every stage on a scale preset beside its baselines (PRESET=demo|idf|national; inputs cached in data/bench or
+# Every stage on a scale preset beside its baselines (PRESET=demo|idf|national|decp200k; inputs cached in data/bench or
 # $$OBSERVATOIRE_BENCH_DIR); figures in benchmarks/results/. See docs/performance.md.
 PRESET ?= demo
 bench: install
