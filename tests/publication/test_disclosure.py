@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from observatoire.publication.disclosure import AdditiveGroup, additive_groups, protect
+from observatoire.publication.disclosure import AdditiveGroup, additive_groups, margin_groups, protect
 from observatoire.settings import load_settings
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -81,6 +81,26 @@ def test_a_cell_determined_by_several_groups_together_is_caught_by_the_audit() -
     groups = [AdditiveGroup(0, (3, 4)), AdditiveGroup(1, (3, 5)), AdditiveGroup(2, (4, 5))]
     result = protect(frame, count="n", threshold=11, groups={"n": groups})
     assert masked(result) == {"a", "b", "c", "t1"}
+
+
+def test_margin_groups_link_each_sankey_node_to_the_flows_reaching_and_leaving_it() -> None:
+    # public (a, b) -> contract (x) -> outcome (u, v): flows a>x 3, b>x 20, x>u 8, x>v 15; nodes and total 23.
+    rows = [
+        ("a", "x", "*", 3), ("b", "x", "*", 20), ("*", "x", "u", 8), ("*", "x", "v", 15),
+        ("a", "*", "*", 3), ("b", "*", "*", 20), ("*", "x", "*", 23), ("*", "*", "u", 8), ("*", "*", "v", 15),
+        ("*", "*", "*", 23),
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["public", "contract", "outcome", "n"])
+    frame["cell"] = frame["public"] + ">" + frame["contract"] + ">" + frame["outcome"]
+    groups = margin_groups(frame, dimensions=["public", "contract", "outcome"], on=[], total="*")
+    as_cells = {(frame.loc[g.total, "cell"], frozenset(frame.loc[list(g.members), "cell"])) for g in groups}
+    assert ("*>x>*", frozenset({"a>x>*", "b>x>*"})) in as_cells  # the contract node from the flows reaching it
+    assert ("*>x>*", frozenset({"*>x>u", "*>x>v"})) in as_cells  # ... and from those leaving it
+    assert ("*>*>*", frozenset({"*>*>u", "*>*>v"})) in as_cells and len(groups) == 9
+    # a>x (3) and its node a (3) are masked; b>x and b (20) then go with them, else 23 - 20 = 3; x>u (8) masked,
+    # and x>v (15) and the outcome nodes u and v with it (the node x, 23, still published).
+    result = protect(frame, count="n", threshold=11, groups={"n": groups})
+    assert masked(result) == {"a>x>*", "b>x>*", "a>*>*", "b>*>*", "*>x>u", "*>x>v", "*>*>u", "*>*>v"}
 
 
 def test_hidden_cell_is_protected_and_dropped() -> None:
@@ -222,6 +242,38 @@ def hierarchy(draw: st.DrawFn) -> Table:
     return build(values, groups, hidden)
 
 
+@st.composite
+def sankey(draw: st.DrawFn) -> Table:
+    """Paths public -> contract -> outcome published as a Sankey: the public x contract and contract x outcome
+    tables with every margin (nodes, total) and no zero row, in one or two territories and, with two, their
+    region (each cell adds up from the territories)."""
+    sizes = [draw(st.integers(1, 3)) for _ in range(3)]
+    territories = draw(st.integers(1, 2))
+    paths = [
+        draw(st.dictionaries(st.tuples(*(st.integers(0, size - 1) for size in sizes)), count(), min_size=1))
+        for _ in range(territories)
+    ]
+    if territories == 2:
+        paths.append({key: paths[0].get(key, 0) + paths[1].get(key, 0) for key in {*paths[0], *paths[1]}})
+    patterns = [(), (0,), (1,), (2,), (0, 1), (1, 2)]
+    rows = []
+    for territory, counts in enumerate(paths):
+        for pattern in patterns:
+            cells: dict[tuple[str, ...], int] = {}
+            for key, value in counts.items():
+                cell = tuple(str(key[d]) if d in pattern else "all" for d in range(3))
+                cells[cell] = cells.get(cell, 0) + value
+            rows += [(territory, *cell, value) for cell, value in cells.items() if value > 0]
+    frame = pd.DataFrame(rows, columns=["territory", "public", "contract", "outcome", "n"])
+    if frame.empty:  # nobody: nothing published
+        return build([0], [])
+    stages = ["public", "contract", "outcome"]
+    groups = margin_groups(frame, dimensions=stages, on=["territory"], total="all")
+    if territories == 2:
+        groups += additive_groups(frame, totals=frame["territory"] == 2, members=frame["territory"] < 2, on=stages)
+    return build(frame["n"].tolist(), [(group.total, group.members) for group in groups])
+
+
 def apply(table: Table, threshold: int) -> pd.DataFrame:
     groups = [AdditiveGroup(total, members) for total, members in table.groups]
     return protect(
@@ -303,4 +355,10 @@ def test_random_two_way_tables_with_margins(table: Table, threshold: int) -> Non
 @PROPERTY
 @given(table=hierarchy(), threshold=st.integers(2, 15))
 def test_random_territorial_hierarchies(table: Table, threshold: int) -> None:
+    check(table, threshold)
+
+
+@PROPERTY
+@given(table=sankey(), threshold=st.integers(2, 15))
+def test_random_sankey_flows_with_their_nodes(table: Table, threshold: int) -> None:
     check(table, threshold)
