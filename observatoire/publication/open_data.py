@@ -23,8 +23,9 @@ both directions, communes adding up to their département and EPT, départements
 département pieces (Boucle Nord de Seine and Grand-Orly Seine Bièvre straddle two départements: the pieces
 are hidden cells), months adding up to the year (monthly and annual hours are protected together because
 both are published), the outcomes of exits adding up to all exits (of a territory or a programme), the flows of
-the paths (``parcours_beneficiaires``) adding up to the nodes of the Sankey they reach and leave. Counts of distinct people across months, operation places, contract types or programmes
-do not add up (a person can be in several), but the hours do: those tables are protected on their hours.
+the paths (``parcours_beneficiaires``) adding up to the nodes of the Sankey they reach and leave. Counts of
+distinct people across months, operation places, contract types or programmes do not add up (a person can be
+in several), but the hours do: those tables are protected on their hours.
 """
 
 from __future__ import annotations
