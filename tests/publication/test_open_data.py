@@ -31,6 +31,8 @@ PEOPLE = {
     "sorties_par_territoire": "sorties",
     "heures_prevues_realisees": "beneficiaires",
     "grands_programmes": "beneficiaires",
+    "sorties_grands_programmes": "sorties",
+    "parcours_beneficiaires": "beneficiaires",
 }
 
 
