@@ -113,7 +113,7 @@
         series: [{
           type: 'sankey', left: 8, right: 240, top: 8, bottom: 8, nodeAlign: 'justify', layoutIterations: 0,
           emphasis: { focus: 'adjacency' }, data: donneesNoeuds, links: liens,
-          label: { fontSize: 11, formatter: function (p) { return p.data.libelle + ' (' + p.data.texte + ')'; } },
+          label: { fontSize: 11, width: 210, overflow: 'truncate', formatter: function (p) { return p.data.libelle + ' (' + p.data.texte + ')'; } },
         }],
       }, true);
     }
