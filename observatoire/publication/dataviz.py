@@ -6,7 +6,8 @@ so nothing is fetched at run time (browsers block ``fetch()`` of local files). `
 
 - ``assets/data.js``: ``window.OBSERVATOIRE_DATA``, the open-data aggregates (already protected by the
   secrecy rule of ``disclosure.py``: a masked cell is ``null`` with its ``secret`` flag, never 0), with the
-  repeated texts (territories, dimensions, modalities) stored once and referred to by index;
+  repeated texts (territories, dimensions, modalities) stored once and referred to by index (its keys
+  ``programmes`` and ``parcours`` feed the sections drawn by ``programmes.js`` and ``parcours.js``);
 - ``assets/geo.js``: ``window.OBSERVATOIRE_GEO``, the Île-de-France GeoJSON (départements, EPT, communes)
   with coordinates rounded to ``COORDINATE_DECIMALS`` and the centroid of every commune, where the map of
   insertion structures places a structure whose registry gives no coordinates.
