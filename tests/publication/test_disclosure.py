@@ -4,6 +4,7 @@ equations, independently of how ``protect`` decides."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,7 +159,9 @@ def test_threshold_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> N
 @dataclass
 class Table:
     frame: pd.DataFrame  # columns: n (count), hours (derived), hidden
-    groups: list[tuple[int, tuple[int, ...]]]  # (total, members) by position
+    groups: list[tuple[int, tuple[int, ...]]]  # (total, members) by position: what the attacker knows
+    #: the groups given to protect() when they are not ``groups`` (built by the code under test)
+    protected_groups: list[tuple[int, tuple[int, ...]]] | None = None
 
 
 def count() -> st.SearchStrategy[int]:
@@ -245,37 +248,50 @@ def hierarchy(draw: st.DrawFn) -> Table:
 @st.composite
 def sankey(draw: st.DrawFn) -> Table:
     """Paths public -> contract -> outcome published as a Sankey: the public x contract and contract x outcome
-    tables with every margin (nodes, total) and no zero row, in one or two territories and, with two, their
-    region (each cell adds up from the territories)."""
+    tables with every margin (nodes, total; zeros published too, as the absent rows of the open data are), in one
+    or two territories and, with two, their region. protect() gets the groups of ``margin_groups`` and of the
+    territories adding up to the region; the attacker, independently, knows each published row as the sum of
+    the people's paths (public, contract, outcome) of its territories: hidden rows, never published."""
     sizes = [draw(st.integers(1, 3)) for _ in range(3)]
     territories = draw(st.integers(1, 2))
+    keys = list(itertools.product(*(range(size) for size in sizes)))
     paths = [
-        draw(st.dictionaries(st.tuples(*(st.integers(0, size - 1) for size in sizes)), count(), min_size=1))
+        dict(zip(keys, draw(st.lists(count(), min_size=len(keys), max_size=len(keys))), strict=True))
         for _ in range(territories)
     ]
-    if territories == 2:
-        paths.append({key: paths[0].get(key, 0) + paths[1].get(key, 0) for key in {*paths[0], *paths[1]}})
-    patterns = [(), (0,), (1,), (2,), (0, 1), (1, 2)]
-    rows = []
-    for territory, counts in enumerate(paths):
-        for pattern in patterns:
-            cells: dict[tuple[str, ...], int] = {}
-            for key, value in counts.items():
-                cell = tuple(str(key[d]) if d in pattern else "all" for d in range(3))
-                cells[cell] = cells.get(cell, 0) + value
-            rows += [(territory, *cell, value) for cell, value in cells.items() if value > 0]
-    frame = pd.DataFrame(rows, columns=["territory", "public", "contract", "outcome", "n"])
-    if frame.empty:  # nobody: nothing published
-        return build([0], [])
+    places = [(territory,) for territory in range(territories)] + ([(0, 1)] if territories == 2 else [])
     stages = ["public", "contract", "outcome"]
-    groups = margin_groups(frame, dimensions=stages, on=["territory"], total="all")
+    rows, path_rows = [], {}
+    for territory, counts in enumerate(paths):  # the hidden paths, first
+        for key, value in counts.items():
+            path_rows[territory, key] = len(rows)
+            rows.append((territory, *map(str, key), value, True))
+    published = []
+    for place, within in enumerate(places):
+        for pattern in [(), (0,), (1,), (2,), (0, 1), (1, 2)]:
+            cells: dict[tuple[str, ...], list[int]] = {}
+            for (territory, key), position in path_rows.items():
+                if territory in within:
+                    cell = tuple(str(key[d]) if d in pattern else "all" for d in range(3))
+                    cells.setdefault(cell, []).append(position)
+            for cell, members in cells.items():
+                published.append((len(rows), tuple(members)))
+                rows.append((place, *cell, sum(rows[m][4] for m in members), False))
+    frame = pd.DataFrame(rows, columns=["territory", *stages, "n", "hidden"])
+    visible = frame[~frame["hidden"]]
+    groups = margin_groups(visible, dimensions=stages, on=["territory"], total="all")
     if territories == 2:
-        groups += additive_groups(frame, totals=frame["territory"] == 2, members=frame["territory"] < 2, on=stages)
-    return build(frame["n"].tolist(), [(group.total, group.members) for group in groups])
+        groups += additive_groups(
+            visible, totals=visible["territory"] == 2, members=visible["territory"] < 2, on=stages
+        )
+    table = build(frame["n"].tolist(), published, set(frame.index[frame["hidden"]]))
+    table.protected_groups = [(group.total, group.members) for group in groups]
+    return table
 
 
 def apply(table: Table, threshold: int) -> pd.DataFrame:
-    groups = [AdditiveGroup(total, members) for total, members in table.groups]
+    given = table.groups if table.protected_groups is None else table.protected_groups
+    groups = [AdditiveGroup(total, members) for total, members in given]
     return protect(
         table.frame,
         count="n",
