@@ -917,6 +917,10 @@
   document.getElementById('date-generation').textContent = DATA.genere_le;
   synchroniserFiltres();
   afficher();
-  // For the browser test and for debugging from the console: the state and the chart instances.
-  window.dataviz = { etat: etat, graphiques: graphiques, pret: true };
+  // For the browser test and for debugging from the console: the state and the chart instances; `outils`: the
+  // helpers the sections drawn by other scripts share (contracts.js, buyers.js).
+  window.dataviz = {
+    etat: etat, graphiques: graphiques, pret: true,
+    outils: { initGraphique, hauteur, message, barresHorizontales, options, nombre, pourcent, SECRET, ABSENT },
+  };
 }());

@@ -1,18 +1,17 @@
 /* Observatoire des clauses sociales : section « Parcours ».
  * A flow diagram (ECharts Sankey) of the beneficiaries' paths: public at entry -> family of the first employment
  * contract -> situation six months after the exit, per year of entry and territory of residence, from the
- * open-data set parcours_beneficiaires (window.OBSERVATOIRE_DATA.parcours, written by dataviz.py). A row with two
- * stages is a flow, a row with one stage a node, the row with none the total. A masked flow (secret statistique)
- * is drawn grey, with an indicative width (the smallest published flow), and the table below says
+ * open-data set parcours_beneficiaires (window.OBSERVATOIRE_DATA.parcours, written by dataviz.py), with the helpers
+ * app.js shares (window.dataviz.outils). A row with two stages is a flow, a row with one stage a node, the row with
+ * none the total. A masked flow (secret statistique) is drawn grey, with an indicative width (the smallest published flow), and the table below says
  * "secret statistique"; a masked node says so in its label. */
 (function () {
   'use strict';
 
   const DATA = window.OBSERVATOIRE_DATA;
   const PARCOURS = DATA.parcours;
-  const SECRET = 'secret statistique';
+  const { SECRET, nombre, options, initGraphique, message } = window.dataviz.outils;
   const ENSEMBLE = 'ensemble';
-  const nombre = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
   const ETAPES = [
     { cle: 'publics', prefixe: 'public', couleur: '#2b5ea7' },
     { cle: 'familles', prefixe: 'contrat', couleur: '#c0642b' },
@@ -40,14 +39,6 @@
   const selAnnee = document.getElementById('parcours-annee');
   const selNiveau = document.getElementById('parcours-niveau');
   const selTerritoire = document.getElementById('parcours-territoire');
-  function options(select, liste) {
-    select.replaceChildren.apply(select, liste.map(function (o) {
-      const option = document.createElement('option');
-      option.value = String(o.valeur);
-      option.textContent = o.texte;
-      return option;
-    }));
-  }
   options(selAnnee, annees.slice().reverse().map(function (a) { return { valeur: a, texte: String(a) }; }));
   options(selNiveau, Object.keys(NIVEAUX).map(function (n) { return { valeur: n, texte: NIVEAUX[n] }; }));
   function remplirTerritoires() {
@@ -63,8 +54,7 @@
   selNiveau.addEventListener('change', function () { etat.niveau = selNiveau.value; remplirTerritoires(); afficher(); });
   selTerritoire.addEventListener('change', function () { etat.territoire = Number(selTerritoire.value); afficher(); });
 
-  const chart = echarts.init(document.getElementById('parcours-sankey'), null, { locale: 'FR', renderer: 'canvas' });
-  new ResizeObserver(function () { chart.resize(); }).observe(chart.getDom());
+  const chart = initGraphique('parcours-sankey');
 
   function texte(c) { return c.valeur === null ? SECRET : nombre.format(c.valeur); }
   /** Stages of a cell that are not "ensemble" (0, 1 or 2 of them). */
@@ -99,10 +89,7 @@
       };
     });
     if (!liens.length) {
-      chart.setOption({
-        animation: false, series: [],
-        title: { text: 'Aucun parcours publié pour ce choix.', left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7280' } },
-      }, true);
+      message(chart, 'Aucun parcours publié pour ce choix.');
     } else {
       chart.setOption({
         animation: false,

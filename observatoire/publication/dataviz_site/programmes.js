@@ -1,15 +1,14 @@
 /* Observatoire des clauses sociales : section « Programmes ».
  * Per programme (Grand Paris Express, JOP 2024, ANRU, autres opérations) and year: hours committed by the project
  * owners, planned by the contracts and worked, people, and exits by outcome, from the open-data sets
- * grands_programmes and sorties_grands_programmes (window.OBSERVATOIRE_DATA.programmes, written by dataviz.py).
+ * grands_programmes and sorties_grands_programmes (window.OBSERVATOIRE_DATA.programmes, written by dataviz.py),
+ * with the helpers app.js shares (window.dataviz.outils).
  * A masked value (secret statistique) is never drawn as 0: no bar, and the table says "secret statistique". */
 (function () {
   'use strict';
 
   const DATA = window.OBSERVATOIRE_DATA.programmes;
-  const SECRET = 'secret statistique';
-  const ABSENT = 'aucune donnée';
-  const nombre = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
+  const { SECRET, ABSENT, nombre, options, initGraphique } = window.dataviz.outils;
   const HEURES = [
     { champ: 'heuresEngagees', libelle: 'Heures engagées', couleur: '#7a52b3' },
     { champ: 'heuresPrevues', libelle: 'Heures prévues', couleur: '#86acdb' },
@@ -45,12 +44,7 @@
 
   const etat = { programme: programmes[0] || '' };
   const select = document.getElementById('programmes-programme');
-  select.replaceChildren.apply(select, programmes.map(function (code) {
-    const option = document.createElement('option');
-    option.value = code;
-    option.textContent = DATA.libelles[code] || code;
-    return option;
-  }));
+  options(select, programmes.map(function (code) { return { valeur: code, texte: DATA.libelles[code] || code }; }));
   select.addEventListener('change', function () { etat.programme = select.value; afficher(); });
 
   const entete = document.getElementById('programmes-entete');
@@ -62,8 +56,7 @@
     entete.appendChild(th);
   });
 
-  const chart = echarts.init(document.getElementById('programmes-heures'), null, { locale: 'FR', renderer: 'canvas' });
-  new ResizeObserver(function () { chart.resize(); }).observe(chart.getDom());
+  const chart = initGraphique('programmes-heures');
 
   /** Text of a published value: the number, "secret statistique" when masked, "aucune donnée" when absent. */
   function texte(valeur, secret) {
