@@ -6,7 +6,8 @@ so nothing is fetched at run time (browsers block ``fetch()`` of local files). `
 
 - ``assets/data.js``: ``window.OBSERVATOIRE_DATA``, the open-data aggregates (already protected by the
   secrecy rule of ``disclosure.py``: a masked cell is ``null`` with its ``secret`` flag, never 0), with the
-  repeated texts (territories, dimensions, modalities) stored once and referred to by index;
+  repeated texts (territories, dimensions, modalities) stored once and referred to by index (its keys
+  ``programmes`` and ``parcours`` feed the sections drawn by ``programmes.js`` and ``parcours.js``);
 - ``assets/geo.js``: ``window.OBSERVATOIRE_GEO``, the Île-de-France GeoJSON (départements, EPT, communes)
   with coordinates rounded to ``COORDINATE_DECIMALS`` and the centroid of every commune, where the map of
   insertion structures places a structure whose registry gives no coordinates;
@@ -58,6 +59,9 @@ STRUCTURES = "structures_inclusion"
 STRUCTURES_TERRITOIRE = "structures_par_territoire"
 MARCHES = "marches_clauses_sociales"
 RAPPROCHEMENT = "rapprochement_decp_suivi"
+PROGRAMMES = "grands_programmes"
+SORTIES_PROGRAMMES = "sorties_grands_programmes"
+PARCOURS = "parcours_beneficiaires"
 DATASETS = (
     BENEFICIAIRES,
     HEURES_MOIS,
@@ -67,6 +71,9 @@ DATASETS = (
     STRUCTURES_TERRITOIRE,
     MARCHES,
     RAPPROCHEMENT,
+    PROGRAMMES,
+    SORTIES_PROGRAMMES,
+    PARCOURS,
 )
 #: The buyer profiles, written apart from data.js (see module docstring).
 PROFILS_ACHETEURS = "profils_acheteurs"
@@ -208,6 +215,59 @@ def read_open_data(open_data_dir: Path, geo: dict) -> dict:
         "structures": _structures(frames[STRUCTURES], geo),
         "structures_territoire": structures_territoire,
         "marches": _contracts(frames[MARCHES], frames[RAPPROCHEMENT]),
+        "programmes": _programmes(frames[PROGRAMMES], frames[SORTIES_PROGRAMMES]),
+        "parcours": _paths(frames[PARCOURS], territories),
+    }
+
+
+def _programmes(programmes: list[dict], exits: list[dict]) -> dict:
+    """Section "Programmes" (programmes.js): the rows of grands_programmes as ``[programme, annee, operations,
+    marches, heures_engagees, heures_prevues, heures_realisees, beneficiaires, secret]`` and of
+    sorties_grands_programmes as ``[programme, annee, issue, sorties, secret]``, in the open data's order, with the
+    labels of the programmes and outcomes."""
+    return {
+        "libelles": {str(r["programme"]): str(r["libelle_programme"] or r["programme"]) for r in programmes + exits},
+        "issues": {str(r["issue"]): str(r["libelle_issue"] or r["issue"]) for r in exits},
+        "lignes": [
+            [
+                str(r["programme"]),
+                int(r["annee"]),
+                _count(r["operations"]),
+                _count(r["marches"]),
+                _hours(r["heures_engagees"]),
+                _hours(r["heures_prevues"]),
+                _hours(r["heures_realisees"]),
+                _count(r["beneficiaires"]),
+                _flag(r["secret"]),
+            ]
+            for r in programmes
+        ],
+        "sorties": [
+            [str(r["programme"]), int(r["annee"]), str(r["issue"]), _count(r["sorties"]), _flag(r["secret"])]
+            for r in exits
+        ],
+    }
+
+
+def _paths(rows: list[dict], territories: _TerritoryIndex) -> dict:
+    """Section "Parcours" (parcours.js): the rows of parcours_beneficiaires as ``[annee, territory index, public,
+    famille, issue, beneficiaires, secret]``, each stage a ``[code, label]`` index of its own dictionary."""
+    stages = {"public_entree": _Dictionary(), "famille_contrat": _Dictionary(), "issue_six_mois": _Dictionary()}
+    lines = [
+        [
+            int(r["annee"]),
+            territories.index(r),
+            *(values.index((r[stage], r[f"libelle_{stage}"])) for stage, values in stages.items()),
+            _count(r["beneficiaires"]),
+            _flag(r["secret"]),
+        ]
+        for r in rows
+    ]
+    return {
+        "publics": stages["public_entree"].values,
+        "familles": stages["famille_contrat"].values,
+        "issues": stages["issue_six_mois"].values,
+        "lignes": lines,
     }
 
 

@@ -95,6 +95,23 @@ def additive_groups(
     return [AdditiveGroup(total_by_key[key], tuple(labels)) for key, labels in members_by_key.items()]
 
 
+def margin_groups(
+    frame: pd.DataFrame, *, dimensions: Sequence[str], on: Sequence[str], total: Hashable = "ensemble"
+) -> list[AdditiveGroup]:
+    """The groups of a table holding margins of a cross-table: ``total`` in a ``dimensions`` column stands for all
+    its values, so each row is the total of the rows equal to it but for one dimension that is not ``total``
+    (within the same ``on`` values). Example: the flows of a Sankey public -> contract -> outcome published as
+    the public x contract and contract x outcome tables with their margins: a contract node is the total of the
+    flows reaching it and of those leaving it. Only the margins present give groups; rows are in
+    :func:`additive_groups`'s terms (a member whose total row is missing raises)."""
+    groups: list[AdditiveGroup] = []
+    for dimension in dimensions:
+        others = [other for other in dimensions if other != dimension]
+        is_total = frame[dimension] == total
+        groups += additive_groups(frame, totals=is_total, members=~is_total, on=[*on, *others])
+    return groups
+
+
 def protect(
     frame: pd.DataFrame,
     *,

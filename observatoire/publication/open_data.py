@@ -22,8 +22,10 @@ additive structure of the table: categories adding up to the total of their terr
 both directions, communes adding up to their département and EPT, départements to the region, EPT and
 département pieces (Boucle Nord de Seine and Grand-Orly Seine Bièvre straddle two départements: the pieces
 are hidden cells), months adding up to the year (monthly and annual hours are protected together because
-both are published). Counts of distinct people across months, operation places, contract types or programmes
-do not add up (a person can be in several), but the hours do: those tables are protected on their hours.
+both are published), the outcomes of exits adding up to all exits (of a territory or a programme), the flows of
+the paths (``parcours_beneficiaires``) adding up to the nodes of the Sankey they reach and leave. Counts of
+distinct people across months, operation places, contract types or programmes do not add up (a person can be
+in several), but the hours do: those tables are protected on their hours.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from observatoire.publication.disclosure import SECRET_COLUMN, AdditiveGroup, additive_groups, protect
+from observatoire.publication.disclosure import SECRET_COLUMN, AdditiveGroup, additive_groups, margin_groups, protect
 from observatoire.settings import load_settings
 from observatoire.warehouse import connect_reader
 
@@ -171,6 +173,8 @@ def build_datasets(con: duckdb.DuckDBPyConnection, threshold: int) -> dict[str, 
         "marches_clauses_sociales": _mart(con, "marches_clauses_sociales", "order by all"),
         "heures_prevues_realisees": hours_annual,
         "grands_programmes": _programmes(con, threshold),
+        "sorties_grands_programmes": _programme_exits(con, threshold),
+        "parcours_beneficiaires": _paths(con, geography, threshold),
         "rapprochement_decp_suivi": _reconciliation(con),
         "structures_par_territoire": _structures_by_territory(con),
         "structures_inclusion": _structures(con),
@@ -374,8 +378,45 @@ def _programmes(con: duckdb.DuckDBPyConnection, threshold: int) -> pd.DataFrame:
     dataset = DATASETS_BY_NAME["grands_programmes"]
     frame = _in_key_order(_mart(con, dataset.name), dataset)
     protected = protect(frame, count="beneficiaires", threshold=threshold, derived=["heures_realisees"])
-    order = {code: rank for rank, code in enumerate(PROGRAMME_ORDER)}
-    return protected.sort_values(["programme", "annee"], key=lambda s: s.map(order) if s.name == "programme" else s)
+    return protected.sort_values(["programme", "annee"], key=_programme_order)
+
+
+def _programme_exits(con: duckdb.DuckDBPyConnection, threshold: int) -> pd.DataFrame:
+    dataset = DATASETS_BY_NAME["sorties_grands_programmes"]
+    frame = _in_key_order(_mart(con, dataset.name), dataset)
+    groups = additive_groups(
+        frame, totals=frame["issue"] == "ensemble", members=frame["issue"] != "ensemble", on=["programme", "annee"]
+    )
+    protected = protect(frame, count="sorties", threshold=threshold, groups={"sorties": groups})
+    return protected.sort_values(["programme", "annee", "issue"], key=_programme_order)
+
+
+def _programme_order(values: pd.Series) -> pd.Series:
+    """Sort key: programmes in PROGRAMME_ORDER, other columns as they are."""
+    if values.name == "programme":
+        return values.map({code: rank for rank, code in enumerate(PROGRAMME_ORDER)})
+    return values
+
+
+#: The stages of a beneficiary's path in parcours_beneficiaires, in the order the Sankey draws them.
+PATH_STAGES = ("public_entree", "famille_contrat", "issue_six_mois")
+
+
+def _paths(con: duckdb.DuckDBPyConnection, geography: _Geography, threshold: int) -> pd.DataFrame:
+    """parcours_beneficiaires: each node adds up from the flows reaching it and from those leaving it, the total
+    from each column of nodes (margin_groups), and every cell from the territories it contains."""
+    dataset = DATASETS_BY_NAME["parcours_beneficiaires"]
+    frame = _mart(con, dataset.name)
+    if frame.empty:  # no clause-tracking data loaded yet: the dataset is published empty, with its schema
+        return _empty(dataset)
+    frame = geography.annotate(_in_key_order(frame, dataset))
+    territory = ["annee", "niveau_territoire", "code_territoire"]
+    groups = margin_groups(frame, dimensions=PATH_STAGES, on=territory)
+    groups += geography.groups(frame, within=["annee", *PATH_STAGES])
+    protected = protect(
+        frame, count="beneficiaires", threshold=threshold, groups={"beneficiaires": groups}, hidden="hidden"
+    )
+    return protected.sort_values([*territory, *PATH_STAGES], key=_level_order)
 
 
 def _reconciliation(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

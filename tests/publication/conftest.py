@@ -1,7 +1,7 @@
 """The demo warehouse of the session (``demo_outputs``, built by `make demo`'s command) and its open data.
 
 ``published_demo`` (session-scoped) yields a namespace with ``.warehouse`` (a copy of the demo's DuckDB file, read
-it read-only) and ``.open_data_dir`` (the nine datasets written by ``write_open_data`` into a folder of its own,
+it read-only) and ``.open_data_dir`` (every dataset written by ``write_open_data`` into a folder of its own,
 default threshold): the publication tests exercise the publication code on the demo's marts, beside what the demo
 itself published.
 """

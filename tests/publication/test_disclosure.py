@@ -4,6 +4,7 @@ equations, independently of how ``protect`` decides."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from observatoire.publication.disclosure import AdditiveGroup, additive_groups, protect
+from observatoire.publication.disclosure import AdditiveGroup, additive_groups, margin_groups, protect
 from observatoire.settings import load_settings
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -83,6 +84,26 @@ def test_a_cell_determined_by_several_groups_together_is_caught_by_the_audit() -
     assert masked(result) == {"a", "b", "c", "t1"}
 
 
+def test_margin_groups_link_each_sankey_node_to_the_flows_reaching_and_leaving_it() -> None:
+    # public (a, b) -> contract (x) -> outcome (u, v): flows a>x 3, b>x 20, x>u 8, x>v 15; nodes and total 23.
+    rows = [
+        ("a", "x", "*", 3), ("b", "x", "*", 20), ("*", "x", "u", 8), ("*", "x", "v", 15),
+        ("a", "*", "*", 3), ("b", "*", "*", 20), ("*", "x", "*", 23), ("*", "*", "u", 8), ("*", "*", "v", 15),
+        ("*", "*", "*", 23),
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["public", "contract", "outcome", "n"])
+    frame["cell"] = frame["public"] + ">" + frame["contract"] + ">" + frame["outcome"]
+    groups = margin_groups(frame, dimensions=["public", "contract", "outcome"], on=[], total="*")
+    as_cells = {(frame.loc[g.total, "cell"], frozenset(frame.loc[list(g.members), "cell"])) for g in groups}
+    assert ("*>x>*", frozenset({"a>x>*", "b>x>*"})) in as_cells  # the contract node from the flows reaching it
+    assert ("*>x>*", frozenset({"*>x>u", "*>x>v"})) in as_cells  # ... and from those leaving it
+    assert ("*>*>*", frozenset({"*>*>u", "*>*>v"})) in as_cells and len(groups) == 9
+    # a>x (3) and its node a (3) are masked; b>x and b (20) then go with them, else 23 - 20 = 3; x>u (8) masked,
+    # and x>v (15) and the outcome nodes u and v with it (the node x, 23, still published).
+    result = protect(frame, count="n", threshold=11, groups={"n": groups})
+    assert masked(result) == {"a>x>*", "b>x>*", "a>*>*", "b>*>*", "*>x>u", "*>x>v", "*>*>u", "*>*>v"}
+
+
 def test_hidden_cell_is_protected_and_dropped() -> None:
     # Hauts-de-Seine (34) = T2 (30, published) + its piece of Boucle Nord (4, never published, hidden): 34 - 30
     # would reveal the 4. T2 (smaller than the département) is masked; the hidden rows are not returned.
@@ -138,7 +159,9 @@ def test_threshold_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> N
 @dataclass
 class Table:
     frame: pd.DataFrame  # columns: n (count), hours (derived), hidden
-    groups: list[tuple[int, tuple[int, ...]]]  # (total, members) by position
+    groups: list[tuple[int, tuple[int, ...]]]  # (total, members) by position: what the attacker knows
+    #: the groups given to protect() when they are not ``groups`` (built by the code under test)
+    protected_groups: list[tuple[int, tuple[int, ...]]] | None = None
 
 
 def count() -> st.SearchStrategy[int]:
@@ -222,8 +245,53 @@ def hierarchy(draw: st.DrawFn) -> Table:
     return build(values, groups, hidden)
 
 
+@st.composite
+def sankey(draw: st.DrawFn) -> Table:
+    """Paths public -> contract -> outcome published as a Sankey: the public x contract and contract x outcome
+    tables with every margin (nodes, total; zeros published too, as the absent rows of the open data are), in one
+    or two territories and, with two, their region. protect() gets the groups of ``margin_groups`` and of the
+    territories adding up to the region; the attacker, independently, knows each published row as the sum of
+    the people's paths (public, contract, outcome) of its territories: hidden rows, never published."""
+    sizes = [draw(st.integers(1, 3)) for _ in range(3)]
+    territories = draw(st.integers(1, 2))
+    keys = list(itertools.product(*(range(size) for size in sizes)))
+    paths = [
+        dict(zip(keys, draw(st.lists(count(), min_size=len(keys), max_size=len(keys))), strict=True))
+        for _ in range(territories)
+    ]
+    places = [(territory,) for territory in range(territories)] + ([(0, 1)] if territories == 2 else [])
+    stages = ["public", "contract", "outcome"]
+    rows, path_rows = [], {}
+    for territory, counts in enumerate(paths):  # the hidden paths, first
+        for key, value in counts.items():
+            path_rows[territory, key] = len(rows)
+            rows.append((territory, *map(str, key), value, True))
+    published = []
+    for place, within in enumerate(places):
+        for pattern in [(), (0,), (1,), (2,), (0, 1), (1, 2)]:
+            cells: dict[tuple[str, ...], list[int]] = {}
+            for (territory, key), position in path_rows.items():
+                if territory in within:
+                    cell = tuple(str(key[d]) if d in pattern else "all" for d in range(3))
+                    cells.setdefault(cell, []).append(position)
+            for cell, members in cells.items():
+                published.append((len(rows), tuple(members)))
+                rows.append((place, *cell, sum(rows[m][4] for m in members), False))
+    frame = pd.DataFrame(rows, columns=["territory", *stages, "n", "hidden"])
+    visible = frame[~frame["hidden"]]
+    groups = margin_groups(visible, dimensions=stages, on=["territory"], total="all")
+    if territories == 2:
+        groups += additive_groups(
+            visible, totals=visible["territory"] == 2, members=visible["territory"] < 2, on=stages
+        )
+    table = build(frame["n"].tolist(), published, set(frame.index[frame["hidden"]]))
+    table.protected_groups = [(group.total, group.members) for group in groups]
+    return table
+
+
 def apply(table: Table, threshold: int) -> pd.DataFrame:
-    groups = [AdditiveGroup(total, members) for total, members in table.groups]
+    given = table.groups if table.protected_groups is None else table.protected_groups
+    groups = [AdditiveGroup(total, members) for total, members in given]
     return protect(
         table.frame,
         count="n",
@@ -303,4 +371,10 @@ def test_random_two_way_tables_with_margins(table: Table, threshold: int) -> Non
 @PROPERTY
 @given(table=hierarchy(), threshold=st.integers(2, 15))
 def test_random_territorial_hierarchies(table: Table, threshold: int) -> None:
+    check(table, threshold)
+
+
+@PROPERTY
+@given(table=sankey(), threshold=st.integers(2, 15))
+def test_random_sankey_flows_with_their_nodes(table: Table, threshold: int) -> None:
     check(table, threshold)

@@ -32,6 +32,8 @@ PEOPLE = {
     "heures_prevues_realisees": "beneficiaires",
     "grands_programmes": "beneficiaires",
     "profils_acheteurs": "beneficiaires",
+    "sorties_grands_programmes": "sorties",
+    "parcours_beneficiaires": "beneficiaires",
 }
 
 

@@ -10,15 +10,9 @@ with territories as (
 
 issues as (
 
-    select * from (
-        values
-            ('ensemble', 'Ensemble des sorties'),
-            ('emploi_durable', 'Emploi durable'),
-            ('emploi_transition', 'Emploi de transition'),
-            ('sortie_positive', 'Sortie positive'),
-            ('autre_sortie', 'Autre sortie'),
-            ('inconnue', 'Issue inconnue')
-    ) as issues (issue, libelle_issue)
+    select 'ensemble' as issue, 'Ensemble des sorties' as libelle_issue
+    union all
+    select * from {{ outcome_category_labels() }}
 
 ),
 
