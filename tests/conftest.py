@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from reliability_support import DemoOutputs, mart_checksums, start, wait_success, warehouse_of
-from support import load_decp, run_dbt, warehouse_env
+from reliability_support import DemoOutputs, querying_in_a_loop, start, wait_success
+from support import SNAPSHOT_DECP_FILES, load_decp, run_dbt, warehouse_env
 
 BuildWarehouse = Callable[[str, list[Path]], Path]
 
@@ -44,40 +44,64 @@ def build_decp_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[B
     yield build
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """``build(folder)`` once per test session, into an empty ``folder`` that is returned. Under xdist the first
+    worker that needs it builds it in the session's shared temporary folder, at its final path (paths are part of
+    what a refresh writes), while a lock makes the others wait; a marker file says the build completed."""
+    from filelock import FileLock
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent
+    folder, completed = shared / name, shared / f"{name}.completed"
+    with FileLock(shared / f"{name}.lock"):
+        if not completed.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # left by a worker that died while building
+            folder.mkdir()
+            build(folder)
+            completed.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def idf_preset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generator's idf preset with the demo's seed (what ``python -m observatoire.demo --preset idf``
-    generates: suivi_clauses/, decp/, manifest.json), generated once per session: the demo generator tests read
-    it and the idf end-to-end test drops it into its inbox. Under xdist the first worker that needs it generates
-    it into the session's shared temporary folder (a lock makes the others wait) and renames it when complete."""
-    from filelock import FileLock
-
+    generates: suivi_clauses/, decp/, manifest.json), generated once per session (``built_once``): the demo
+    generator tests read it and the idf end-to-end test drops it into its inbox."""
     from demo_generator import generate
     from observatoire.demo import DEMO_SEED
 
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        out = tmp_path_factory.mktemp("idf_preset")
-        generate("idf", DEMO_SEED, out)
-        return out
-    shared = tmp_path_factory.getbasetemp().parent
-    out = shared / "idf_preset"
-    with FileLock(shared / "idf_preset.lock"):
-        if not out.exists():
-            partial = shared / "idf_preset.partial"
-            shutil.rmtree(partial, ignore_errors=True)  # left by a worker that died while generating
-            generate("idf", DEMO_SEED, partial)
-            partial.rename(out)
-    return out
+    return built_once(tmp_path_factory, "idf_preset", lambda out: generate("idf", DEMO_SEED, out))
 
 
 @pytest.fixture(scope="session")
-def demo_outputs(tmp_path_factory: pytest.TempPathFactory) -> DemoOutputs:
-    """`make demo`'s command (``python -m observatoire.demo``) run once per session: the end-to-end tests read what
-    it built and printed, the publication tests start from its warehouse, the personal-data audit and the quality
-    page are checked on its outputs, and the kill test goes on from its work folder. Tests using it are in the
-    xdist group "demo", so one worker builds it."""
-    work_dir = tmp_path_factory.mktemp("demo")
-    output = wait_success(start([sys.executable, "-m", "observatoire.demo"], work_dir, "demo"), work_dir, "demo")
-    copy_dir = tmp_path_factory.mktemp("demo_outputs")
-    shutil.copytree(work_dir, copy_dir, dirs_exist_ok=True, symlinks=True)
-    return DemoOutputs(work_dir, copy_dir, mart_checksums(warehouse_of(work_dir)), output)
+def snapshot_decp_warehouse(build_decp_warehouse: BuildWarehouse) -> Path:
+    """DECP files only, loaded and built: the snapshot tests' warehouse, and the previous month's snapshot the
+    demo refreshes over."""
+    return build_decp_warehouse("snapshot_decp", SNAPSHOT_DECP_FILES)
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> DemoOutputs:
+    """`make demo`'s command (``python -m observatoire.demo``) run once per session, for every xdist worker
+    (``built_once``): the end-to-end tests read what it built and printed, the publication tests start from its
+    warehouse, the personal-data audit and the quality page are checked on its outputs, and the kill test goes on
+    from its work folder (the only test that changes it). The demo refreshes over a previous month's snapshot
+    (DECP files only) queried in a loop by another process meanwhile: the snapshot test checks every query got an
+    answer (tests/publication/test_snapshot.py)."""
+
+    def build(folder: Path) -> None:
+        from observatoire.publication.snapshot import publish_snapshot
+
+        demo = DemoOutputs(folder)
+        snapshot_dir = Path(warehouse_env(demo.work_dir)["OBSERVATOIRE_DATA_DIR"]) / "published" / "snapshot"
+        previous = publish_snapshot(request.getfixturevalue("snapshot_decp_warehouse"), snapshot_dir)
+        shutil.copyfile(previous, demo.previous_snapshot)
+        with querying_in_a_loop(previous, demo.snapshot_reads, pause=0.2):
+            command = [sys.executable, "-m", "observatoire.demo"]
+            wait_success(start(command, demo.work_dir, "demo"), demo.work_dir, "demo")
+        shutil.copytree(demo.work_dir, demo.copy_dir, symlinks=True)
+
+    return DemoOutputs(built_once(tmp_path_factory, "demo", build))

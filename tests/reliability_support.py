@@ -1,15 +1,18 @@
 """Helpers of the tests that run the product's refresh in a subprocess (tests/reliability/refresh_job.py or the
-demo command): new input files, and what the warehouse holds. The demo itself is built once per session by the
-``demo_outputs`` fixture of tests/conftest.py."""
+demo command): new input files, what the warehouse holds, a reader of the analysts' snapshot in another process.
+The demo itself is built once per session by the ``demo_outputs`` fixture of tests/conftest.py."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -108,12 +111,37 @@ def table_counts(warehouse: Path, schemas: Iterable[str]) -> dict[str, int]:
 @dataclass(frozen=True)
 class DemoOutputs:
     """`make demo`'s command run once in ``work_dir`` (the kill test goes on from there), and a copy of what it
-    built in ``copy_dir`` for the tests that only read (or plant identifiers in a copy of their own)."""
+    built in ``copy_dir`` for the tests that only read (or plant identifiers in a copy of their own). The demo
+    refreshed over ``previous_snapshot`` (a copy of it, as published before the demo) while a separate process
+    queried it in a loop, one line per attempt in ``snapshot_reads`` (see ``querying_in_a_loop``)."""
 
-    work_dir: Path
-    copy_dir: Path
-    marts: dict[str, tuple[int, str]]
-    output: str  # what the demo command printed
+    folder: Path
+
+    @property
+    def work_dir(self) -> Path:
+        return self.folder / "work"
+
+    @property
+    def copy_dir(self) -> Path:
+        return self.folder / "copy"
+
+    @property
+    def previous_snapshot(self) -> Path:
+        return self.folder / "previous_snapshot.duckdb"
+
+    @property
+    def snapshot_reads(self) -> Path:
+        return self.folder / "snapshot_reads.jsonl"
+
+    @cached_property
+    def marts(self) -> dict[str, tuple[int, str]]:
+        """The marts as the demo left them (read from the copy: the kill test changes the work folder)."""
+        return mart_checksums(self.warehouse)
+
+    @property
+    def output(self) -> str:
+        """What the demo command printed."""
+        return (self.copy_dir / "demo.log").read_text(encoding="utf-8", errors="replace")
 
     @property
     def warehouse(self) -> Path:
@@ -126,3 +154,44 @@ class DemoOutputs:
     @property
     def inbox(self) -> Path:
         return self.copy_dir / "data" / "inbox"
+
+
+#: A separate process querying the snapshot in a loop until the stop file exists; one JSON line per attempt.
+READER_LOOP = r"""
+import json, sys, time
+from pathlib import Path
+import duckdb
+
+snapshot, log, stop, pause = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])
+with log.open("w") as out:
+    while not stop.exists():
+        try:
+            with duckdb.connect(str(snapshot), read_only=True) as con:
+                published, tables = con.execute(
+                    "select max(published_at)::varchar, count(*) from snapshot_info"
+                ).fetchone()
+                contracts = con.execute("select count(*) from marts.fct_contracts").fetchone()[0]
+            out.write(json.dumps({"ok": True, "published_at": published, "tables": tables, "contracts": contracts}))
+        except Exception as exc:
+            out.write(json.dumps({"ok": False, "error": repr(exc)}))
+        out.write("\n")
+        out.flush()
+        time.sleep(pause)
+"""
+
+
+@contextmanager
+def querying_in_a_loop(snapshot: Path, log: Path, pause: float) -> Iterator[None]:
+    """A separate process queries the analysts' ``snapshot`` in a loop, ``pause`` seconds apart, while the block
+    runs: one JSON line per attempt in ``log`` (``read_log``), with ``ok``, ``published_at`` and ``contracts``."""
+    stop = log.with_name(f"{log.name}.stop")
+    reader = subprocess.Popen([sys.executable, "-c", READER_LOOP, str(snapshot), str(log), str(stop), str(pause)])
+    try:
+        yield
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+
+
+def read_log(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]

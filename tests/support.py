@@ -14,6 +14,14 @@ from observatoire.settings import DBT_PROJECT_DIR, DEMO_DATA_DIR, DEMO_MAPPINGS_
 DBT = Path(sys.executable).with_name("dbt")
 DECP_DEMO = DEMO_DATA_DIR / "decp"
 FIXTURES = Path(__file__).parent / "fixtures"
+#: DECP files of every format the snapshot tests publish (conftest.py ``snapshot_decp_warehouse``).
+SNAPSHOT_DECP_FILES = [
+    DECP_DEMO / "official_examples/v2.0/marches_avec_modifications.json",
+    DECP_DEMO / "official_examples/v2.0/concessions_avec_modifications.json",
+    FIXTURES / "decp/considerations_variants_2024.json",
+    DECP_DEMO / "real_2024_format/eclaireur-public_tests_raw_2024_altered.json",
+    DECP_DEMO / "real_2019_format/decp-json_data.gouv.fr_pes-json_2019-02-01_per-buyer-files.zip",
+]
 
 
 def run_dbt(args: list[str], env: dict[str, str], work_dir: Path) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ Parquet), replaced atomically so that readers in other processes never fail, inc
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import DECP_DEMO, FIXTURES, warehouse_env
+from reliability_support import DemoOutputs, querying_in_a_loop, read_log
 
 from observatoire.publication.snapshot import (
     INFO_TABLE,
@@ -27,37 +26,6 @@ from observatoire.publication.snapshot import (
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("snapshot")]
-
-DECP_FILES = [
-    DECP_DEMO / "official_examples/v2.0/marches_avec_modifications.json",
-    DECP_DEMO / "official_examples/v2.0/concessions_avec_modifications.json",
-    FIXTURES / "decp/considerations_variants_2024.json",
-    DECP_DEMO / "real_2024_format/eclaireur-public_tests_raw_2024_altered.json",
-    DECP_DEMO / "real_2019_format/decp-json_data.gouv.fr_pes-json_2019-02-01_per-buyer-files.zip",
-]
-
-#: A separate process querying the snapshot in a loop until the stop file exists; one JSON line per attempt.
-READER_LOOP = r"""
-import json, sys, time
-from pathlib import Path
-import duckdb
-
-snapshot, log, stop, pause = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])
-with log.open("w") as out:
-    while not stop.exists():
-        try:
-            with duckdb.connect(str(snapshot), read_only=True) as con:
-                published, tables = con.execute(
-                    "select max(published_at)::varchar, count(*) from snapshot_info"
-                ).fetchone()
-                contracts = con.execute("select count(*) from marts.fct_contracts").fetchone()[0]
-            out.write(json.dumps({"ok": True, "published_at": published, "tables": tables, "contracts": contracts}))
-        except Exception as exc:
-            out.write(json.dumps({"ok": False, "error": repr(exc)}))
-        out.write("\n")
-        out.flush()
-        time.sleep(pause)
-"""
 
 #: Row count and order-independent checksum of the contracts.
 CHECKSUM = "select count(*), md5(string_agg(md5(t::varchar), '' order by md5(t::varchar))) from marts.fct_contracts t"
@@ -97,14 +65,10 @@ def query(path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def read_log(log: Path) -> list[dict]:
-    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
-def warehouse(build_decp_warehouse) -> Path:
+def warehouse(snapshot_decp_warehouse: Path) -> Path:
     """A warehouse built by the real dlt sources and dbt project: raw, staging, intermediate, marts, seeds."""
-    return build_decp_warehouse("snapshot_decp", DECP_FILES)
+    return snapshot_decp_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -193,9 +157,8 @@ def test_reader_holding_the_old_snapshot_keeps_reading_it_while_it_is_replaced(
 def test_readers_started_during_publishes_never_fail(warehouse: Path, smaller_warehouse: Path, tmp_path: Path) -> None:
     snapshot_dir = tmp_path / "snapshot"
     path = publish_snapshot(warehouse, snapshot_dir)
-    log, stop = tmp_path / "reader.jsonl", tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER_LOOP, str(path), str(log), str(stop), "0"])
-    try:
+    log = tmp_path / "reader.jsonl"
+    with querying_in_a_loop(path, log, pause=0):
         while not log.exists() or not log.read_text():
             time.sleep(0.05)
         for source in (smaller_warehouse, warehouse, smaller_warehouse, warehouse, smaller_warehouse):
@@ -203,9 +166,6 @@ def test_readers_started_during_publishes_never_fail(warehouse: Path, smaller_wa
         published = len(read_log(log))
         while len(read_log(log)) < published + 2:  # an attempt started after the last publication
             time.sleep(0.05)
-    finally:
-        stop.touch()
-        reader.wait(timeout=60)
     attempts = read_log(log)
     failures = [a for a in attempts if not a["ok"]]
     assert not failures, failures[:3]
@@ -270,29 +230,15 @@ def test_snapshot_is_published_only_after_the_dbt_build_and_the_blocking_checks(
 
 
 # ------------------------------------------------------------------------------------------ during a refresh
-def test_snapshot_queried_in_a_loop_during_a_full_refresh_always_answers(warehouse: Path, tmp_path: Path) -> None:
+def test_snapshot_queried_in_a_loop_during_a_full_refresh_always_answers(demo_outputs: DemoOutputs) -> None:
     """The issue's acceptance test: a full refresh of the demo data (the demo command, through Dagster, in a
-    subprocess) while a separate process queries the analysts' snapshot in a loop."""
-    env = {**os.environ, **warehouse_env(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
-    snapshot_dir = Path(env["OBSERVATOIRE_DATA_DIR"]) / "published" / "snapshot"
-    path = publish_snapshot(warehouse, snapshot_dir)  # the previous month's snapshot
-    [(previous_published_at,)] = query(path, f"select max(published_at)::varchar from {INFO_TABLE}")
-    previous_tables = tables_of(path)
+    subprocess) while a separate process queries the analysts' snapshot in a loop. The refresh is the session's
+    demo (``demo_outputs``): it ran over a previous month's snapshot of DECP files only, queried meanwhile."""
+    previous = demo_outputs.previous_snapshot
+    [(previous_published_at,)] = query(previous, f"select max(published_at)::varchar from {INFO_TABLE}")
+    previous_tables = tables_of(previous)
 
-    log, stop = tmp_path / "reader.jsonl", tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER_LOOP, str(path), str(log), str(stop), "0.2"])
-    started = time.perf_counter()
-    try:
-        refresh = subprocess.run(
-            [sys.executable, "-m", "observatoire.demo"], env=env, capture_output=True, text=True, timeout=1500
-        )
-    finally:
-        stop.touch()
-        reader.wait(timeout=60)
-    print(f"demo refresh: {time.perf_counter() - started:.0f} s")
-    assert refresh.returncode == 0, f"{refresh.stdout[-4000:]}\n{refresh.stderr[-6000:]}"
-
-    attempts = read_log(log)
+    attempts = read_log(demo_outputs.snapshot_reads)
     failures = [a for a in attempts if not a["ok"]]
     assert not failures, failures[:3]
     assert len(attempts) > 100  # about 5 queries a second during the whole refresh
@@ -302,8 +248,8 @@ def test_snapshot_queried_in_a_loop_during_a_full_refresh_always_answers(warehou
     switch = published.index(published[-1])
     assert set(published[:switch]) == {previous_published_at} and set(published[switch:]) == {published[-1]}
 
-    refreshed = Path(env["OBSERVATOIRE_WAREHOUSE"])
-    new_tables = tables_of(path)
+    refreshed, snapshot_dir = demo_outputs.warehouse, demo_outputs.published / "snapshot"
+    new_tables = tables_of(snapshot_dir / SNAPSHOT_FILE)
     new_tables.pop(f"main.{INFO_TABLE}")
     assert new_tables == tables_of(refreshed, SNAPSHOT_SCHEMAS)
     assert new_tables["marts.fct_contracts"] == attempts[-1]["contracts"]
@@ -315,8 +261,10 @@ def test_snapshot_queried_in_a_loop_during_a_full_refresh_always_answers(warehou
     columns = catalog["nodes"]["model.observatoire.fct_contracts"]["columns"]
     assert {"contract_key", "buyer_siret", "has_social_clause"} <= set(columns)
     assert "fct_contracts" in (docs / "static_index.html").read_text(encoding="utf-8")
-    # the demo prints where each output is
-    assert str(path) in refresh.stdout and str(docs / "static_index.html") in refresh.stdout
+    # the demo prints where each output is (in its work folder, of which ``published`` is a copy)
+    printed = demo_outputs.work_dir / snapshot_dir.relative_to(demo_outputs.copy_dir)
+    assert str(printed / SNAPSHOT_FILE) in demo_outputs.output
+    assert str(printed / "dbt_docs" / "static_index.html") in demo_outputs.output
 
     # the report years are the complete years with hours worked; after the refresh the sensor asks for the latest
     [(years,)] = query(
@@ -327,7 +275,7 @@ def test_snapshot_queried_in_a_loop_during_a_full_refresh_always_answers(warehou
     from orchestration.assets.publication import REPORT_YEARS
     from orchestration.sensors import annual_report_after_refresh
 
-    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+    with DagsterInstance.from_config(str(demo_outputs.copy_dir / "dagster_home")) as instance:
         assert sorted(instance.get_dynamic_partitions(REPORT_YEARS.name), key=int) == [str(y) for y in years]
         [refresh_run] = instance.get_runs(filters=None, limit=1, ascending=True)
         assert refresh_run.job_name == "full_refresh"

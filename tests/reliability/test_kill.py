@@ -33,7 +33,7 @@ from reliability_support import (
     warehouse_of,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.slow  # in no xdist group: the demo is built once for every worker (conftest.py)
 
 RAW = ("raw_decp", "raw_suivi_clauses", "raw_reference", "raw_registries")
 DECP_TABLES = ("decp_records", "decp_load_audit", "decp_tabular_rows")

@@ -22,7 +22,7 @@ from reliability_support import DemoOutputs, run_refresh, warehouse_of
 from observatoire.pseudonymisation import Pseudonymiser, normalise_name
 from observatoire.settings import DEMO_MAPPINGS_DIR, REPO_ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.slow  # in no xdist group: the demo is built once for every worker (conftest.py)
 
 #: A fake NIR with a valid key (97 - 1850375123456 mod 97), written with spaces as on a card.
 PLANTED_NIR = "1 85 03 75 123 456 " + f"{97 - 1850375123456 % 97:02d}"
