@@ -21,9 +21,13 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 system-packages:
 	tools/install_system_packages.sh
 
-# The dbt manifest that Dagster reads at load time (the code location never parses dbt itself).
+# The dbt manifest that Dagster reads at load time (the code location never parses dbt itself), parsed for the
+# warehouse of the settings: the warehouse path is part of dbt's profile, so the refresh's dbt starts from this
+# parse instead of parsing the whole project again (observatoire/dbt_parse.py).
 dbt-parse: install
-	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+	cd dbt_project && OBSERVATOIRE_WAREHOUSE="$$(../$(BIN)/python -c \
+	'from observatoire.settings import load_settings; print(load_settings().warehouse_path)')" \
+	../$(BIN)/dbt parse --profiles-dir . --quiet
 
 # The showcase preset (every source of the region, 2022-2024, about 4,500 people a year): what a newcomer should
 # see. The tests use the small preset `demo` (python -m observatoire.demo's default).

@@ -22,6 +22,7 @@ from dagster_dlt import DagsterDltResource
 from dlt import Pipeline
 
 from dlt_sources.pipelines import prepare_load
+from observatoire.dbt_parse import place_latest_parse
 from observatoire.settings import DBT_PROJECT_DIR, ENV_VARS, Settings, environment, settings_from
 from observatoire.warehouse import connect_reader
 
@@ -102,9 +103,13 @@ class WarehouseDbtResource(DbtCliResource):
 
     warehouse: WarehouseResource
 
-    def cli(self, args: Any, **kwargs: Any) -> DbtCliInvocation:
+    def cli(self, args: Any, *, target_path: Path | None = None, **kwargs: Any) -> DbtCliInvocation:
+        target_path = target_path or self._get_unique_target_path(context=kwargs.get("context"))
+        # the previous invocation's parse (same warehouse, usually) rather than make dbt-parse's: observatoire.dbt_parse
+        absolute_target = target_path if target_path.is_absolute() else Path(self.project_dir) / target_path
+        place_latest_parse(absolute_target, Path(self.project_dir))
         with environment(OBSERVATOIRE_WAREHOUSE=str(self.warehouse.path)):
-            return super().cli(args, **kwargs)
+            return super().cli(args, target_path=target_path, **kwargs)
 
 
 def dbt_project() -> DbtProject:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from observatoire.dbt_parse import place_latest_parse
 from observatoire.settings import DBT_PROJECT_DIR
 from observatoire.warehouse import connect_reader
 
@@ -49,9 +50,6 @@ INFO_COMMENT = "Tables de l'instantané : schéma, table, nombre de lignes, desc
 #: The files of the dbt docs site: ``static_index.html`` is self-contained and opens from the file system;
 #: ``index.html`` reads the two JSON files and needs a web server (``python -m http.server``).
 DOCS_FILES = ("static_index.html", "index.html", "manifest.json", "catalog.json")
-#: dbt's saved parse of the project, written by every invocation into its target folder (dagster-dbt gives each
-#: one its own folder under the project's ``target/``).
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -224,7 +222,7 @@ def publish_dbt_docs(warehouse: Path, docs_dir: Path) -> Path:
     work_dir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=docs_dir))
     try:
         target = work_dir / "target"
-        _reuse_latest_parse(target)
+        place_latest_parse(target, DBT_PROJECT_DIR)  # dbt parses only what changed since the refresh's dbt build
         command = [
             str(Path(sys.executable).with_name("dbt")),
             "docs",
@@ -249,26 +247,6 @@ def publish_dbt_docs(warehouse: Path, docs_dir: Path) -> Path:
         return docs_dir / "static_index.html"
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-
-
-def _reuse_latest_parse(target: Path) -> None:
-    """Copy into ``target`` the project's latest saved parse (that of the refresh's ``dbt build``, usually), so
-    ``dbt docs generate`` parses only what changed since instead of the whole project (a third of its time).
-    dbt uses it only if the project files, the profile (the warehouse path), the vars and dbt's version are
-    those it was saved with, else it parses everything: the docs are the same either way."""
-    saved, targets = [], DBT_PROJECT_DIR / "target"
-    for path in [targets / PARTIAL_PARSE, *targets.glob(f"*/{PARTIAL_PARSE}")]:
-        try:
-            saved.append((path.stat().st_mtime, path))
-        except OSError:  # none there, or an invocation's folder removed meanwhile
-            continue
-    if not saved:
-        return
-    target.mkdir(parents=True, exist_ok=True)
-    try:
-        shutil.copyfile(max(saved)[1], target / PARTIAL_PARSE)
-    except OSError:  # removed meanwhile: dbt parses everything
-        return
 
 
 def snapshot_tables(snapshot: Path) -> dict[str, int]:

@@ -91,6 +91,18 @@ class DbtLog:
             for e in self.events()
         )
 
+    def parse_events(self) -> list[str]:
+        """dbt's messages about reusing its saved parse of the project."""
+        names = ("UnableToPartialParse", "PartialParsingEnabled", "PartialParsingNotEnabled", "ParsedFileLoadFailed")
+        return [f"{e['info']['name']}: {e['info']['msg']}" for e in self.events() if e["info"]["name"] in names]
+
+    def partial_parse_reused(self) -> bool:
+        """Whether dbt loaded a saved parse and did not have to parse the whole project again."""
+        names = {e["info"]["name"] for e in self.events()}
+        return "UnableToPartialParse" not in names and "ParsedFileLoadFailed" not in names and bool(
+            names & {"PartialParsingEnabled", "PartialParsingSkipParsing"}
+        )
+
     def finished(self) -> bool:
         return any(e["info"]["name"] in ("EndOfRunSummary", "CommandCompleted") for e in self.events())
 
@@ -116,9 +128,13 @@ def test_killed_refreshes_keep_the_published_state_and_the_next_one_loads_every_
     work_dir = demo_outputs.work_dir
     warehouse = warehouse_of(work_dir)
     before = demo_outputs.marts
-    # 0. the same inputs refreshed again (no new file): not one mart row changes (idempotent refresh)
+    # 0. the same inputs refreshed again (no new file): not one mart row changes (idempotent refresh), and dbt
+    # starts from the demo's saved parse of the same warehouse instead of parsing the whole project again
+    unchanged_log = DbtLog(work_dir)
     run_refresh(work_dir, "unchanged_inputs")
     assert mart_checksums(warehouse) == before
+    assert unchanged_log.finished()
+    assert unchanged_log.partial_parse_reused(), unchanged_log.parse_events()
     snapshot_before = snapshot_fingerprint(work_dir)
     add_new_decp_files(work_dir)
 
