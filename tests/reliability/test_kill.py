@@ -99,8 +99,10 @@ class DbtLog:
     def partial_parse_reused(self) -> bool:
         """Whether dbt loaded a saved parse and did not have to parse the whole project again."""
         names = {e["info"]["name"] for e in self.events()}
-        return "UnableToPartialParse" not in names and "ParsedFileLoadFailed" not in names and bool(
-            names & {"PartialParsingEnabled", "PartialParsingSkipParsing"}
+        return (
+            "UnableToPartialParse" not in names
+            and "ParsedFileLoadFailed" not in names
+            and bool(names & {"PartialParsingEnabled", "PartialParsingSkipParsing"})
         )
 
     def finished(self) -> bool:
