@@ -140,7 +140,8 @@ class Reference:
     structures: tuple[Structure, ...]
     buyers: tuple[Buyer, ...]
     cpv_labels: dict[str, str]
-    qpv: dict[str, list[tuple[str, str]]]  # dep -> [(code_qpv, commune code)]
+    qpv: dict[str, list[tuple[str, str]]]  # dep -> [(code_qpv, commune code)], one pair per commune of a QPV
+    qpv_arrondissement: dict[str, str]  # Paris QPV code -> arrondissement (751xx) holding it
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -229,21 +230,24 @@ def _buyers(communes: Communes) -> tuple[Buyer, ...]:
     return tuple(sorted(seen.values(), key=lambda b: b.siret))
 
 
-def _qpv(communes: Communes) -> dict[str, list[tuple[str, str]]]:
-    """Synthetic QPV list in the 2024 code format (QN + 3-char dep + 2-digit order + M), attached to real communes.
-
-    No QPV 2024 file is in the reference data: codes follow the official format, counts per département are close
-    to the real ones, but a code's commune is drawn (fixed seed, larger communes more likely). Same for every run.
-    """
-    counts = {"75": 20, "77": 26, "78": 22, "91": 39, "92": 28, "93": 80, "94": 40, "95": 41}
-    rng = np.random.default_rng(20240101)
+def _qpv() -> dict[str, list[tuple[str, str]]]:
+    """The real QPV 2024 of Île-de-France (demo_data/ref/qpv): one (QPV code, commune) pair per commune of each QPV,
+    by département. A commune the 2024 list names but merged since (Pierrefitte-sur-Seine 93059, commune déléguée
+    of Saint-Denis since 2025) is replaced by the commune it belongs to; Paris QPV are on 75056."""
+    current = {
+        r["code"]: r["comparent"] if r["typecom"] in ("COMD", "COMA") else r["code"]
+        for r in _read_csv(REF / "cog" / "cog2026_communes_idf_enriched.csv")
+    }
     out: dict[str, list[tuple[str, str]]] = {}
-    for dep, n in counts.items():
-        mask = (communes.dep == dep) & (communes.population >= 8_000)
-        codes, pop = communes.code[mask], communes.population[mask].astype(float)
-        picks = rng.choice(len(codes), size=n, replace=True, p=pop / pop.sum())
-        out[dep] = [(f"QN0{dep}{i + 1:02d}M", str(codes[p])) for i, p in enumerate(picks)]
+    for r in _read_csv(REF / "qpv" / "qpv2024_extract.csv"):
+        if r["insee_dep"] in IDF_DEPS:
+            communes = dict.fromkeys(current[code] for code in r["insee_com"].split(", "))
+            out.setdefault(r["insee_dep"], []).extend((r["code_qp"], commune) for commune in communes)
     return out
+
+
+def _qpv_arrondissements() -> dict[str, str]:
+    return {r["code_qp"]: r["insee_arm"] for r in _read_csv(REF / "qpv" / "qpv2024_paris_arrondissements.csv")}
 
 
 @dataclass(frozen=True)
@@ -275,7 +279,8 @@ def load_reference() -> Reference:
         structures=_structures(),
         buyers=_buyers(communes),
         cpv_labels=cpv_labels,
-        qpv=_qpv(communes),
+        qpv=_qpv(),
+        qpv_arrondissement=_qpv_arrondissements(),
     )
 
 
