@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -232,17 +233,13 @@ def _buyers(communes: Communes) -> tuple[Buyer, ...]:
 
 def _qpv() -> dict[str, list[tuple[str, str]]]:
     """The real QPV 2024 of Île-de-France (demo_data/ref/qpv): one (QPV code, commune) pair per commune of each QPV,
-    by département. A commune the 2024 list names but merged since (Pierrefitte-sur-Seine 93059, commune déléguée
-    of Saint-Denis since 2025) is replaced by the commune it belongs to; Paris QPV are on 75056."""
-    current = {
-        r["code"]: r["comparent"] if r["typecom"] in ("COMD", "COMA") else r["code"]
-        for r in _read_csv(REF / "cog" / "cog2026_communes_idf_enriched.csv")
-    }
+    by département, communes as in the COG 2026 (Pierrefitte-sur-Seine, merged into Saint-Denis in 2025, is
+    Saint-Denis); Paris QPV are on 75056."""
+    perimeters = json.loads((REF / "qpv" / "qpv2024_idf_perimetres.geojson").read_text(encoding="utf-8"))
     out: dict[str, list[tuple[str, str]]] = {}
-    for r in _read_csv(REF / "qpv" / "qpv2024_extract.csv"):
-        if r["insee_dep"] in IDF_DEPS:
-            communes = dict.fromkeys(current[code] for code in r["insee_com"].split(", "))
-            out.setdefault(r["insee_dep"], []).extend((r["code_qp"], commune) for commune in communes)
+    for feature in perimeters["features"]:
+        props = feature["properties"]
+        out.setdefault(props["insee_dep"], []).extend((props["code_qp"], c) for c in props["communes_cog2026"])
     return out
 
 

@@ -63,12 +63,22 @@ def _contains(geometry: dict, x: float, y: float) -> bool:
 def main(shared_ref: Path) -> None:
     qpv = json.loads((shared_ref / "qpv" / "qpv2024_simplified.geojson").read_text(encoding="utf-8"))
     idf = [f for f in qpv["features"] if f["properties"]["insee_reg"] == IDF_REGION]
+    # a commune the 2024 list names but merged since (commune déléguée or associée): the commune it belongs to
+    with (shared_ref / "cog" / "cog2026_communes_idf_enriched.csv").open(encoding="utf-8", newline="") as handle:
+        current = {
+            r["code"]: r["comparent"] if r["typecom"] in ("COMD", "COMA") else r["code"] for r in csv.DictReader(handle)
+        }
     perimeters = {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
-                "properties": {k: f["properties"][k] for k in ("code_qp", "lib_qp", "insee_com", "insee_dep")},
+                "properties": {
+                    **{k: f["properties"][k] for k in ("code_qp", "lib_qp", "insee_com", "insee_dep")},
+                    "communes_cog2026": list(
+                        dict.fromkeys(current[c] for c in f["properties"]["insee_com"].split(", "))
+                    ),
+                },
                 "geometry": {"type": f["geometry"]["type"], "coordinates": _round(f["geometry"]["coordinates"])},
             }
             for f in sorted(idf, key=lambda f: f["properties"]["code_qp"])
