@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from test_dataviz import PAINTED_SHARE, browser, opened, site  # noqa: F401 (fixtures, asked by name)
+from publication.test_dataviz import PAINTED_SHARE, browser, opened, site  # noqa: F401 (fixtures, asked by name)
 
 from observatoire.settings import DEMO_DATA_DIR
 

@@ -335,6 +335,15 @@ def programmes_chart(rows: Sequence[ProgrammeYear], focus: Sequence[str], year: 
     )
 
 
+def reconciliation_chart(current: Sequence[ReconciliationCount], year: int) -> Markup:
+    return bar_chart(
+        [row.label for row in current],
+        [("Marchés", [row.contracts for row in current])],
+        title=f"Rapprochement DECP et suivi, marchés notifiés en {year}",
+        label_width=340,
+    )
+
+
 def residence_map(
     level: str,
     values: Mapping[str, Value],
@@ -345,37 +354,13 @@ def residence_map(
     height: int = 260,
     legend: bool = True,
 ) -> Markup:
-    """Beneficiaries of ``year`` by territory of residence: the départements of Île-de-France or (``ept``) the
-    territories of the Métropole du Grand Paris."""
+    """Beneficiaries of ``year`` by territory of residence (``values``: territory code -> figure) on the map of the
+    départements of Île-de-France or (``ept``) of the territories of the Métropole du Grand Paris; a masked figure
+    hatched grey, no figure white; the territory ``focus`` (a code) outlined; the colour scale under the map if
+    ``legend``. The description lists every territory's figure."""
+    areas = map_areas(level, width)
     where = "département" if level == "departement" else "territoire de la Métropole du Grand Paris"
     title = f"Bénéficiaires {year} par {where} de résidence"
-    return territory_map(
-        map_areas(level, width), values, title=title, focus=focus, width=width, height=height, legend=legend
-    )
-
-
-def reconciliation_chart(current: Sequence[ReconciliationCount], year: int) -> Markup:
-    return bar_chart(
-        [row.label for row in current],
-        [("Marchés", [row.contracts for row in current])],
-        title=f"Rapprochement DECP et suivi, marchés notifiés en {year}",
-        label_width=340,
-    )
-
-
-def territory_map(
-    areas: Sequence[MapArea],
-    values: Mapping[str, Value],
-    *,
-    title: str,
-    focus: str | None = None,
-    width: int = 300,
-    height: int = 260,
-    legend: bool = True,
-) -> Markup:
-    """Choropleth of ``values`` (territory code -> figure) over ``areas``; a masked figure hatched grey, no figure
-    white; the territory ``focus`` (a code) outlined; the colour scale under the map if ``legend``. The
-    description lists every territory's figure."""
     lines = [f"{area.name} : {format_number(values.get(area.code))}" for area in areas]
     masked = any(values.get(area.code) is MASKED for area in areas)
     description = " ; ".join(lines) + (" (s : secret statistique, territoire hachuré)" if masked else "")
@@ -398,7 +383,7 @@ def map_spec(
     legend: bool = True,
     pattern: str = "hachures",
 ) -> alt.LayerChart:
-    """The Vega-Lite specification of :func:`territory_map`: layers ``absent`` (nothing published), ``figures``,
+    """The Vega-Lite specification of :func:`residence_map`: layers ``absent`` (nothing published), ``figures``,
     ``masked`` (filled with the SVG pattern ``pattern``; not ``secret``, the layer of the "s" printed by the
     charts) and the ``focus`` outline."""
     features = [
@@ -436,6 +421,16 @@ def map_spec(
         .transform_filter("datum.properties.masked")
         .properties(name="masked"),
     ]
+    if any(f["properties"]["masked"] for f in features):  # the key of the hatching, in the bottom left corner
+        key = alt.Chart(alt.Data(values=[{}]))
+        layers += [
+            key.mark_square(size=60, fill=f"url(#{pattern})", stroke=MAP_BORDER, strokeWidth=0.5)
+            .encode(x=alt.value(5), y=alt.value(height - 5))
+            .properties(name="masked_key"),
+            key.mark_text(align="left", baseline="middle", fontSize=8, color=MUTED)
+            .encode(x=alt.value(12), y=alt.value(height - 5), text=alt.value("secret statistique"))
+            .properties(name="masked_key_text"),
+        ]
     if focus is not None:
         layers.append(
             base.mark_geoshape(fill=None, stroke=MAP_FOCUS, strokeWidth=2)
