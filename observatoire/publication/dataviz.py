@@ -76,8 +76,8 @@ def build_dataviz(open_data_dir: Path, out_dir: Path, geo_dir: Path | None = Non
         shutil.copytree(SITE_DIR, assets, ignore=shutil.ignore_patterns("index.html"))
         shutil.copy2(SITE_DIR / "index.html", staging / "index.html")
         _write_js_global(assets / "data.js", "OBSERVATOIRE_DATA", data)
-        _write_js_global(assets / "geo.js", "OBSERVATOIRE_GEO", geo)
         _write_js_global(assets / "qpv_geo.js", "OBSERVATOIRE_QPV", load_qpv(geo_dir.parent / QPV_FILE))
+        _write_js_global(assets / "geo.js", "OBSERVATOIRE_GEO", geo)
         _replace_dir(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
