@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from publication.test_dataviz import PAINTED_SHARE, browser, opened, site  # noqa: F401 (fixtures, asked by name)
+from publication.test_dataviz import (  # noqa: F401 (fixtures, asked by name)
+    PAINTED_SHARE,
+    browser,
+    open_data_dir,
+    opened,
+    site,
+)
 
 from observatoire.settings import DEMO_DATA_DIR
 
