@@ -22,7 +22,9 @@ from observatoire.settings import DEMO_DATA_DIR
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 QPV_LIST = DEMO_DATA_DIR / "ref" / "qpv" / "qpv2024_extract.csv"
-DRAWN = "() => window.ObservatoireQPV.graphique.getOption().series[0].data.map((d) => d.name).sort()"
+#: Codes of the QPV drawn (the series also lists every commune of the map, without ``communes``).
+DRAWN = """() => window.ObservatoireQPV.graphique.getOption().series[0].data
+    .filter((d) => d.communes).map((d) => d.name).sort()"""
 
 
 def idf_qpv() -> dict[str, str]:
