@@ -235,10 +235,11 @@ def generate(preset: str | Preset, seed: int, out: Path | str) -> dict:
     extraction = day(preset.last_year, 12, 31)
     dates = DateStrings(day(1935), day(preset.last_year + 15, 12, 31))
 
-    # Paris residents: arrondissement codes for the sources that export them
+    # Paris residents: arrondissement codes for the sources that export them (a QPV resident: his QPV's)
     arm = ref.communes.arm_code
     arm_w = ref.communes.arm_population / ref.communes.arm_population.sum()
     person_arm = arm[rng.choice(arm.size, sk.p_entry.size, p=arm_w)]
+    person_arm = np.array([ref.qpv_arrondissement.get(qpv, a) for qpv, a in zip(people.qpv, person_arm, strict=True)])
 
     # identifiers per source
     marche_ids: dict[int, str] = {}

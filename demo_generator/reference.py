@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -140,7 +141,8 @@ class Reference:
     structures: tuple[Structure, ...]
     buyers: tuple[Buyer, ...]
     cpv_labels: dict[str, str]
-    qpv: dict[str, list[tuple[str, str]]]  # dep -> [(code_qpv, commune code)]
+    qpv: dict[str, list[tuple[str, str]]]  # dep -> [(code_qpv, commune code)], one pair per commune of a QPV
+    qpv_arrondissement: dict[str, str]  # Paris QPV code -> arrondissement (751xx) holding it
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -229,21 +231,20 @@ def _buyers(communes: Communes) -> tuple[Buyer, ...]:
     return tuple(sorted(seen.values(), key=lambda b: b.siret))
 
 
-def _qpv(communes: Communes) -> dict[str, list[tuple[str, str]]]:
-    """Synthetic QPV list in the 2024 code format (QN + 3-char dep + 2-digit order + M), attached to real communes.
-
-    No QPV 2024 file is in the reference data: codes follow the official format, counts per département are close
-    to the real ones, but a code's commune is drawn (fixed seed, larger communes more likely). Same for every run.
-    """
-    counts = {"75": 20, "77": 26, "78": 22, "91": 39, "92": 28, "93": 80, "94": 40, "95": 41}
-    rng = np.random.default_rng(20240101)
+def _qpv() -> dict[str, list[tuple[str, str]]]:
+    """The real QPV 2024 of Île-de-France (demo_data/ref/qpv): one (QPV code, commune) pair per commune of each QPV,
+    by département, communes as in the COG 2026 (Pierrefitte-sur-Seine, merged into Saint-Denis in 2025, is
+    Saint-Denis); Paris QPV are on 75056."""
+    perimeters = json.loads((REF / "qpv" / "qpv2024_idf_perimetres.geojson").read_text(encoding="utf-8"))
     out: dict[str, list[tuple[str, str]]] = {}
-    for dep, n in counts.items():
-        mask = (communes.dep == dep) & (communes.population >= 8_000)
-        codes, pop = communes.code[mask], communes.population[mask].astype(float)
-        picks = rng.choice(len(codes), size=n, replace=True, p=pop / pop.sum())
-        out[dep] = [(f"QN0{dep}{i + 1:02d}M", str(codes[p])) for i, p in enumerate(picks)]
+    for feature in perimeters["features"]:
+        props = feature["properties"]
+        out.setdefault(props["insee_dep"], []).extend((props["code_qp"], c) for c in props["communes_cog2026"])
     return out
+
+
+def _qpv_arrondissements() -> dict[str, str]:
+    return {r["code_qp"]: r["insee_arm"] for r in _read_csv(REF / "qpv" / "qpv2024_paris_arrondissements.csv")}
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,8 @@ def load_reference() -> Reference:
         structures=_structures(),
         buyers=_buyers(communes),
         cpv_labels=cpv_labels,
-        qpv=_qpv(communes),
+        qpv=_qpv(),
+        qpv_arrondissement=_qpv_arrondissements(),
     )
 
 

@@ -43,10 +43,9 @@ REFERENCE_FILES: tuple[ReferenceFile, ...] = (
     ),
     ReferenceFile(
         "qpv",
-        "qpv/liste_qpv_2024.csv",
-        "Quartiers prioritaires de la politique de la ville 2024, data.gouv layout (code_qp;lib_qp;insee_reg;"
-        "lib_reg;insee_dep;lib_dep;insee_com;lib_com;siren_epci;lib_epci); insee_com may list several communes.",
-        delimiter=";",
+        "qpv/qpv2024_extract.csv",
+        "Quartiers prioritaires de la politique de la ville 2024, the ANCT list (code_qp, lib_qp, insee_com, lib_com, "
+        "insee_dep, lib_dep, insee_reg); insee_com lists several communes for a QPV over several.",
     ),
 )
 

@@ -18,9 +18,9 @@ class ReferenceFileError(ValueError):
 def iter_csv_batches(path: Path, delimiter: str = ",") -> Iterator[pa.RecordBatch]:
     """Arrow batches of the rows of a UTF-8 CSV with a header; empty fields are null.
 
-    Values are kept as published, Excel's ``="..."`` wrappers included (the QPV list writes its commune codes
-    so): staging unwraps them. Raises ReferenceFileError when the file is not UTF-8, has an irregular line, or
-    reads as one column holding another separator (the file uses another delimiter)."""
+    Values are kept as published (staging types and splits them). Raises ReferenceFileError when the file is not
+    UTF-8, has an irregular line, or reads as one column holding another separator (the file uses another
+    delimiter)."""
     sql = (
         f"select * from read_csv({sql_literal(str(path))}, header = true, delim = {sql_literal(delimiter)}, "
         f"quote = '\"', all_varchar = true, encoding = 'utf-8')"

@@ -104,6 +104,7 @@ def build_dataviz(open_data_dir: Path, out_dir: Path, geo_dir: Path | None = Non
         shutil.copytree(SITE_DIR, assets, ignore=shutil.ignore_patterns("index.html"))
         shutil.copy2(SITE_DIR / "index.html", staging / "index.html")
         _write_js_global(assets / "data.js", "OBSERVATOIRE_DATA", data)
+        _write_js_global(assets / "qpv_geo.js", "OBSERVATOIRE_QPV", load_qpv(geo_dir.parent / QPV_FILE))
         _write_js_global(assets / "geo.js", "OBSERVATOIRE_GEO", geo)
         write_buyer_files(Path(open_data_dir), assets / BUYERS_DIR)
         _replace_dir(staging, out_dir)
@@ -538,3 +539,34 @@ def _centroid(geometry: dict) -> tuple[float, float]:
     if not weight:
         raise DatavizInputError(f"a commune polygon has no area ({str(geometry)[:120]}...): fix the GeoJSON")
     return round(x_sum / weight, 5), round(y_sum / weight, 5)
+
+
+# --------------------------------------------------------------------------------- priority neighbourhoods (QPV)
+
+#: Perimeters of the QPV 2024 of Île-de-France (demo_data/ref/qpv/README.md), beside geo/ in the reference folder.
+QPV_FILE = "qpv/qpv2024_idf_perimetres.geojson"
+
+
+def load_qpv(path: Path) -> dict:
+    """The QPV perimeters for ``dataviz_site/qpv.js``: code, name and communes (COG 2026) of each QPV."""
+    if not path.exists():
+        raise DatavizInputError(
+            f"{path} is missing: the QPV perimeters come from demo_data/ref/qpv (see its README); "
+            "set OBSERVATOIRE_REFERENCE_DIR to a folder holding qpv/"
+        )
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": f["properties"]["code_qp"],
+                    "nom": f["properties"]["lib_qp"],
+                    "communes": f["properties"]["communes_cog2026"],
+                },
+                "geometry": f["geometry"],
+            }
+            for f in features
+        ],
+    }

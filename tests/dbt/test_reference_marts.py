@@ -136,34 +136,37 @@ def test_dim_date_covers_2010_to_2035_with_iso_weeks(con) -> None:
 
 def qpv_communes_by_hand() -> dict[str, set[str]]:
     """QPV code → INSEE codes of its communes, from the QPV list read with the csv module."""
-    with (REF / "qpv/liste_qpv_2024.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter=";"))
-    return {row["code_qp"]: set(row["insee_com"].strip('="').split(";")) for row in rows}
+    return {row["code_qp"]: set(row["insee_com"].split(", ")) for row in csv_rows("qpv/qpv2024_extract.csv")}
 
 
 def test_qpv_list_is_exploded_to_one_row_per_qpv_and_commune(con) -> None:
-    expected = {(qpv, commune) for qpv, communes in qpv_communes_by_hand().items() for commune in communes}
-    assert len(expected) == 16  # 12 QPV, four of them over two communes
+    by_hand = qpv_communes_by_hand()
+    expected = {(qpv, commune) for qpv, communes in by_hand.items() for commune in communes}
+    assert len(by_hand) == 1_609 and len(expected) == 1_801  # 154 QPV over several communes
     rows = con.execute("select qpv_code, commune_code from staging.stg_reference__qpv_communes").fetchall()
     assert sorted(rows) == sorted(expected)
+    idf = one(con, "select count(distinct qpv_code) from staging.stg_reference__qpv_communes where region_code = '11'")
+    assert idf == (298,)
 
 
 def test_qpv_count_counts_the_qpv_touching_each_commune(con) -> None:
     # parent of each arrondissement and commune déléguée/associée, from the COG file: its QPV touch the parent too
+    cog = csv_rows("cog/cog2026_communes_france_v_commune.csv")
     parents = {
-        row["COM"]: row["COMPARENT"]
-        for row in csv_rows("cog/cog2026_communes_france_v_commune.csv")
-        if row["TYPECOM"] in ("ARM", "COMD", "COMA") and row["COMPARENT"]
+        row["COM"]: row["COMPARENT"] for row in cog if row["TYPECOM"] in ("ARM", "COMD", "COMA") and row["COMPARENT"]
     }
+    known = {row["COM"] for row in cog}
     touching: dict[str, set[str]] = {}
     for qpv, communes in qpv_communes_by_hand().items():
-        for commune in communes:
+        for commune in communes & known:  # Saint-Martin (978) and Polynésie (987) are not in the COG
             for code in {commune, parents.get(commune)} - {None}:
                 touching.setdefault(code, set()).add(qpv)
     expected = {code: len(qpvs) for code, qpvs in touching.items()}
-    # by hand: Saint-Denis has QN09301M, QN09302M and, through Pierrefitte (93059, commune déléguée since 2025),
-    # QN09303M; Paris has the QPV of its 18th, 19th and 20th arrondissements
-    assert expected["93066"] == 3 and expected["93059"] == 1 and expected["75056"] == 2 and expected["75118"] == 1
+    # by hand: Saint-Denis has its 8 QPV and, through Pierrefitte (93059, commune déléguée since 2025, still named
+    # by the 2024 list), QN09335M and QN09336I (QN09342M is on both); Paris's 21 QPV are on 75056, none on an
+    # arrondissement; QN07705M lies on Champs-sur-Marne and Noisiel
+    assert expected["93066"] == 10 and expected["93059"] == 3 and expected["75056"] == 21
+    assert "75118" not in expected and expected["77083"] == expected["77337"] == 1
     counted = dict(
         con.execute("select commune_code, qpv_count from marts.dim_geography where qpv_count > 0").fetchall()
     )

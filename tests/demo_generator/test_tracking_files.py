@@ -9,6 +9,7 @@ import pytest
 from dg_files import MAPPINGS, all_fields, load_sources, manifest, read_canonical, read_rows, schema_fields
 
 from demo_generator.mappings import render
+from demo_generator.reference import load_reference
 from demo_generator.sources import SOURCES
 
 
@@ -91,3 +92,33 @@ def test_planted_defects_are_where_the_manifest_says(demo_out: Path) -> None:
             assert "320" in row.values()
         if d["kind"] == "heures_orphan_contract":
             assert "K9999999" in row.values()
+
+
+def test_qpv_residents_get_a_real_qpv_of_their_commune(demo_out: Path) -> None:
+    """The QPV codes are those of the real 2024 list (demo_data/ref/qpv), on the resident's commune: one of the
+    communes of a QPV over several, the QPV's arrondissement for a Paris resident written by arrondissement."""
+    ref = load_reference()
+    communes_of: dict[str, set[str]] = {}
+    for pairs in ref.qpv.values():
+        for code, commune in pairs:
+            communes_of.setdefault(code, set()).add(commune)
+    assert len(communes_of) == 298  # every Île-de-France QPV of the list
+    assert communes_of["QN07705M"] == {"77083", "77337"}  # Champs-sur-Marne and Noisiel
+    assert communes_of["QN09335M"] == {"93066", "93072"}  # 2024 list: Pierrefitte (93059), now in Saint-Denis
+    paris = {code for code, communes in communes_of.items() if communes == {"75056"}}
+    assert len(paris) == 21 and paris == set(ref.qpv_arrondissement)
+    assert ref.qpv_arrondissement["QN07511M"] == "75118"  # la Goutte d'Or
+
+    residents = [
+        row
+        for tables in load_sources(demo_out).values()
+        for row in tables.get("participants", [])
+        if row.get("code_qpv")
+    ]
+    assert len(residents) > 10
+    for row in residents:
+        commune = row["commune_residence"]
+        if commune.startswith("751"):
+            assert ref.qpv_arrondissement[row["code_qpv"]] == commune, row
+        else:
+            assert commune in communes_of[row["code_qpv"]], row

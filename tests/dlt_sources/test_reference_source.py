@@ -128,19 +128,22 @@ def test_a_missing_file_names_the_path_and_the_variable(warehouse: Path, referen
     assert "OBSERVATOIRE_REFERENCE_DIR" in str(missing)
 
 
-def test_qpv_list_is_read_with_its_semicolons_and_excel_quoted_communes(warehouse: Path, reference_dir: Path) -> None:
+def test_the_real_qpv_list_is_loaded_as_published(warehouse: Path, reference_dir: Path) -> None:
     warehouse_pipeline("reference").run(reference_source())
-    with (reference_dir / "qpv/liste_qpv_2024.csv").open(encoding="utf-8", newline="") as handle:
-        published = {row["code_qp"]: row for row in csv.DictReader(handle, delimiter=";")}
+    with (reference_dir / "qpv/qpv2024_extract.csv").open(encoding="utf-8", newline="") as handle:
+        published = {row["code_qp"]: row for row in csv.DictReader(handle)}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         loaded = {
             row[0]: row[1:]
             for row in con.execute(
-                "select code_qp, insee_dep, insee_com, lib_com, siren_epci from raw_reference.qpv"
+                "select code_qp, insee_reg, insee_dep, insee_com, lib_com from raw_reference.qpv"
             ).fetchall()
         }
-    assert len(loaded) == len(published) == 12
+    assert len(loaded) == len(published) == 1_609
+    assert sum(row[0] == "11" for row in loaded.values()) == 298  # Île-de-France
     for code, row in published.items():
-        assert loaded[code] == (row["insee_dep"], row["insee_com"], row["lib_com"], row["siren_epci"]), code
-    # a QPV over two communes keeps the published value, Excel wrapper included: staging splits it
-    assert loaded["QN09302M"][1:3] == ('="93066;93001"', "Saint-Denis; Aubervilliers")
+        # an empty field is null (the collectivités d'outre-mer have no region)
+        assert loaded[code] == (row["insee_reg"] or None, row["insee_dep"], row["insee_com"], row["lib_com"]), code
+    # a QPV over two communes keeps the published list (staging splits it); a Paris QPV is on 75056
+    assert loaded["QN07705M"][2:] == ("77083, 77337", "Champs-sur-Marne, Noisiel")
+    assert loaded["QN07511M"][2] == "75056"

@@ -8,6 +8,7 @@ that every cell masked in the open data is printed "s". Generation times are pri
 from __future__ import annotations
 
 import datetime as dt
+import html as html_text
 import re
 import time
 from html.parser import HTMLParser
@@ -276,6 +277,66 @@ def test_report_shows_every_masked_cell_as_s(
             assert row[1] == fr(count), (dimension, label, row)
     assert masked > 0, "the demo has masked cells at region level"
     assert "s : secret statistique (moins de 11 bénéficiaires" in report.document.plain
+
+
+def map_figures(page: str, title: str) -> tuple[dict[str, str], str]:
+    """The figures a map of ``page`` prints in its description (territory name -> text) and its SVG."""
+    svg = re.search(rf'<svg role="img" aria-label="{re.escape(title)}".*?</svg>', page, re.S).group(0)
+    description = html_text.unescape(re.search(r"<desc>(.*?)</desc>", svg).group(1))
+    description = description.removesuffix(" (s : secret statistique, territoire hachuré)")
+    return dict(item.split(" : ") for item in description.split(" ; ")), svg
+
+
+def map_paths(svg: str, layer: str) -> int:
+    found = re.search(rf'<g class="mark-shape role-mark {layer}_marks"[^>]*>(.*?)</g>', svg, re.S)
+    return found.group(1).count("<path") if found else 0
+
+
+def published_beneficiaries(open_data_dir: Path, level: str, year: int) -> dict[str, str]:
+    """Territory name -> beneficiaries of ``year`` as the open data publishes them ("s": secret)."""
+    rows = read_open_data(
+        f"""
+        select nom_territoire, beneficiaires, secret
+        from {open_data(open_data_dir, "beneficiaires_par_territoire")}
+        where annee = {year} and niveau_territoire = '{level}' and dimension = 'ensemble' and modalite = 'total'
+        """
+    )
+    return {name: "s" if secret else fr(count) for name, count, secret in rows}
+
+
+def test_report_maps_show_the_published_beneficiaries_of_each_territory_and_hatch_the_masked_ones(
+    report: SimpleNamespace, published_demo: SimpleNamespace, year: int
+) -> None:
+    for level, title, count in (
+        ("departement", f"Bénéficiaires {year} par département de résidence", 8),
+        ("ept", f"Bénéficiaires {year} par territoire de la Métropole du Grand Paris de résidence", 12),
+    ):
+        shown, svg = map_figures(report.html, title)
+        published = published_beneficiaries(published_demo.open_data_dir, level, year)
+        assert len(shown) == count
+        assert {name: text for name, text in shown.items() if text != "–"} == published, level
+        masked = sum(text == "s" for text in shown.values())
+        assert map_paths(svg, "masked") == masked and "url(#hachures-" in svg
+        assert map_paths(svg, "figures") == count - masked - list(shown.values()).count("–")
+    assert any("Hachuré : secret statistique" in one_line(page.extract_text()) for page in report.pdf.pages)
+
+
+def test_each_fiche_locates_its_territory_on_the_map_of_its_level(
+    fiches: SimpleNamespace, published_demo: SimpleNamespace, year: int
+) -> None:
+    folder = fiches.out_dir / str(year) / "fiches"
+    for code, level, where in (
+        ("93", "departement", "département"),
+        ("75056", "ept", "territoire de la Métropole du Grand Paris"),
+    ):
+        page = (folder / f"{code}.html").read_text(encoding="utf-8")
+        shown, svg = map_figures(page, f"Bénéficiaires {year} par {where} de résidence")
+        published = published_beneficiaries(published_demo.open_data_dir, level, year)
+        assert {name: text for name, text in shown.items() if text != "–"} == published
+        assert map_paths(svg, "focus") == 1
+        # the outlined territory is the fiche's: its figure is the fiche's first key figure
+        name = _Document(page).h1[0]
+        assert shown[name] == _Document(page).key_values[0]
 
 
 def test_report_methodology_gives_the_quality_counts_of_the_warehouse(

@@ -5,7 +5,9 @@ description of its figures (``<title>``, ``<desc>``, ``aria-label``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -16,9 +18,11 @@ from markupsafe import Markup, escape
 from observatoire.publication.report.data import (
     AGE_BANDS,
     ContractGroup,
+    MapArea,
     ProgrammeYear,
     ReconciliationCount,
     TerritoryFigures,
+    map_areas,
 )
 from observatoire.publication.report.formatting import (
     DIMENSION_TITLES,
@@ -32,6 +36,9 @@ from observatoire.publication.report.formatting import (
 
 SERIES_COLOURS = ("#1f4e79", "#9dbbd8", "#c0504d")
 INK, MUTED, GRID = "#1e1e1e", "#5b6673", "#c9d1da"
+#: Maps, as in the dataviz: a blue ramp for the figures, a masked territory grey with white hatches, a territory
+#: with nothing published white, the territory of a fiche outlined in orange.
+MAP_RAMP, MAP_SECRET, MAP_BORDER, MAP_FOCUS = ("#bcd3ee", "#0d3160"), "#b9bec7", "#8a94a3", "#e8590c"
 #: The family report.css declares with its file (fonts-dejavu-core): the SVG text is text, laid out by WeasyPrint.
 FONT = "Observatoire Sans"
 #: d3-format locale of the axes: ``12 345``, ``−3``, as :func:`format_number` prints.
@@ -51,8 +58,9 @@ CONFIG: dict[str, Any] = {
 }
 
 
-def _svg(build: Callable[[], alt.TopLevelMixin], title: str, description: str) -> Markup:
-    """The chart ``build`` specifies, as an inline ``<svg>`` with its title and description."""
+def _svg(build: Callable[[], alt.TopLevelMixin], title: str, description: str, defs: str = "") -> Markup:
+    """The chart ``build`` specifies, as an inline ``<svg>`` with its title, description and SVG ``defs``
+    (the paint servers, such as a hatching pattern, that its marks refer to)."""
     # Not checked against the Vega-Lite schema here (a quarter of a second a chart): the specifications depend on
     # the figures only through their inline data, and the tests check each kind (tests/publication/test_report_charts).
     with debug_mode(False):
@@ -67,7 +75,7 @@ def _svg(build: Callable[[], alt.TopLevelMixin], title: str, description: str) -
     opening = svg.index(">") + 1
     return Markup(
         svg[: opening - 1].replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1)
-        + f"><title>{escape(title)}</title><desc>{escape(description)}</desc>"
+        + f"><title>{escape(title)}</title><desc>{escape(description)}</desc>{defs}"
         + svg[opening:]
     )
 
@@ -334,3 +342,99 @@ def reconciliation_chart(current: Sequence[ReconciliationCount], year: int) -> M
         title=f"Rapprochement DECP et suivi, marchés notifiés en {year}",
         label_width=340,
     )
+
+
+def residence_map(
+    level: str,
+    values: Mapping[str, Value],
+    year: int,
+    *,
+    focus: str | None = None,
+    width: int = 300,
+    height: int = 260,
+    legend: bool = True,
+) -> Markup:
+    """Beneficiaries of ``year`` by territory of residence (``values``: territory code -> figure) on the map of the
+    départements of Île-de-France or (``ept``) of the territories of the Métropole du Grand Paris; a masked figure
+    hatched grey, no figure white; the territory ``focus`` (a code) outlined; the colour scale under the map if
+    ``legend``. The description lists every territory's figure."""
+    areas = map_areas(level, width)
+    where = "département" if level == "departement" else "territoire de la Métropole du Grand Paris"
+    title = f"Bénéficiaires {year} par {where} de résidence"
+    lines = [f"{area.name} : {format_number(values.get(area.code))}" for area in areas]
+    masked = any(values.get(area.code) is MASKED for area in areas)
+    description = " ; ".join(lines) + (" (s : secret statistique, territoire hachuré)" if masked else "")
+    # one pattern id per map: several maps share the HTML page of the report
+    pattern = "hachures-" + hashlib.sha1(title.encode()).hexdigest()[:8]
+    defs = (
+        f'<defs><pattern id="{pattern}" patternUnits="userSpaceOnUse" width="4" height="4" '
+        f'patternTransform="rotate(45)"><rect width="4" height="4" fill="{MAP_SECRET}"/>'
+        '<line x1="0" y1="0" x2="0" y2="4" stroke="#ffffff" stroke-width="1.4"/></pattern></defs>'
+    )
+    return _svg(lambda: map_spec(areas, values, focus, width, height, legend, pattern), title, description, defs)
+
+
+def map_spec(
+    areas: Sequence[MapArea],
+    values: Mapping[str, Value],
+    focus: str | None,
+    width: int,
+    height: int,
+    legend: bool = True,
+    pattern: str = "hachures",
+) -> alt.LayerChart:
+    """The Vega-Lite specification of :func:`residence_map`: layers ``absent`` (nothing published), ``figures``,
+    ``masked`` (filled with the SVG pattern ``pattern``; not ``secret``, the layer of the "s" printed by the
+    charts) and the ``focus`` outline."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": area.geometry,
+            "properties": {
+                "code": area.code,
+                "value": float(values[area.code]) if is_number(values.get(area.code)) else None,
+                "masked": values.get(area.code) is MASKED,
+            },
+        }
+        for area in areas
+    ]
+    maximum = max((f["properties"]["value"] for f in features if f["properties"]["value"] is not None), default=0.0)
+    base = alt.Chart(alt.Data(values=features))
+    stroke = {"stroke": "#ffffff", "strokeWidth": 0.6}
+    layers = [
+        base.mark_geoshape(fill="#ffffff", stroke=MAP_BORDER, strokeWidth=0.6)
+        .transform_filter("datum.properties.value == null && !datum.properties.masked")
+        .properties(name="absent"),
+        base.mark_geoshape(**stroke)
+        .encode(
+            color=alt.Color(
+                "properties.value:Q",
+                scale=alt.Scale(domain=[0, maximum or 1.0], range=list(MAP_RAMP)),
+                legend=alt.Legend(orient="bottom", format=",.0f", gradientLength=width * 0.6, tickCount=3)
+                if legend
+                else None,
+            )
+        )
+        .transform_filter("datum.properties.value != null")
+        .properties(name="figures"),
+        base.mark_geoshape(**stroke, fill=f"url(#{pattern})")
+        .transform_filter("datum.properties.masked")
+        .properties(name="masked"),
+    ]
+    if any(f["properties"]["masked"] for f in features):  # the key of the hatching, in the bottom left corner
+        key = alt.Chart(alt.Data(values=[{}]))
+        layers += [
+            key.mark_square(size=60, fill=f"url(#{pattern})", stroke=MAP_BORDER, strokeWidth=0.5)
+            .encode(x=alt.value(5), y=alt.value(height - 5))
+            .properties(name="masked_key"),
+            key.mark_text(align="left", baseline="middle", fontSize=8, color=MUTED)
+            .encode(x=alt.value(12), y=alt.value(height - 5), text=alt.value("secret statistique"))
+            .properties(name="masked_key_text"),
+        ]
+    if focus is not None:
+        layers.append(
+            base.mark_geoshape(fill=None, stroke=MAP_FOCUS, strokeWidth=2)
+            .transform_filter(f"datum.properties.code === {json.dumps(focus)}")
+            .properties(name="focus")
+        )
+    return alt.layer(*layers).project("mercator").properties(width=width, height=height)

@@ -4,14 +4,18 @@ as plain dataclasses. Nothing here formats or lays out."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from observatoire.publication.dataviz import GEO_FILES
 from observatoire.publication.report.formatting import DIMENSION_TITLES, MASKED, Value, is_number, share
 from observatoire.quality_report import TOTALS_MODELS, QualityTotals, quality_figures
+from observatoire.settings import load_settings
 from observatoire.warehouse import connect_reader
 
 # --- reading the open data ----------------------------------------------------------------------------------
@@ -303,6 +307,80 @@ def contract_figures(open_data: OpenData, year: int, departement: str | None = N
         *params,
     )[0]
     return ContractFigures(**row)
+
+
+# --- maps ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapArea:
+    """A territory's outline on a printed map (GeoJSON geometry, WGS84, simplified for the map's size)."""
+
+    code: str
+    name: str
+    geometry: dict[str, Any]
+
+
+def map_areas(level: str, width: int, geo_dir: Path | None = None) -> tuple[MapArea, ...]:
+    """The départements of Île-de-France or the territories of the Métropole du Grand Paris (``level`` ``ept``:
+    its 11 EPT and Paris), from the dataviz's reference GeoJSON (default folder: ``<reference_dir>/geo``),
+    simplified for a map ``width`` pixels wide: a vertex less than a pixel from the previous one is dropped (the
+    print stays the same, WeasyPrint draws the fiches several times faster)."""
+    features = _map_features(level, geo_dir or load_settings().reference_dir / "geo")
+    longitudes = [x for _, _, geometry in features for polygon in geometry for ring in polygon for x, _ in ring]
+    pixel = (max(longitudes) - min(longitudes)) / width
+    return tuple(MapArea(code, name, _simplified(geometry, pixel)) for code, name, geometry in features)
+
+
+@cache
+def _map_features(level: str, geo_dir: Path) -> tuple[tuple[str, str, list[Any]], ...]:
+    """(code, name, polygons) of each feature of the level's GeoJSON, by code."""
+    path = geo_dir / GEO_FILES[level]
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"map file {path} is missing: the report's maps come from demo_data/ref/geo (see its README); "
+            "set OBSERVATOIRE_REFERENCE_DIR to a folder holding geo/"
+        )
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return tuple(
+        (
+            f["properties"]["code"],
+            f["properties"]["nom"],
+            [f["geometry"]["coordinates"]] if f["geometry"]["type"] == "Polygon" else f["geometry"]["coordinates"],
+        )
+        for f in sorted(features, key=lambda f: f["properties"]["code"])
+    )
+
+
+def _simplified(polygons: list[Any], tolerance: float) -> dict[str, Any]:
+    """A MultiPolygon keeping a vertex only ``tolerance`` (degrees, Manhattan distance) away from the previous one
+    kept, coordinates rounded to 4 decimals; rings left with fewer than four vertices (specks) are dropped."""
+    kept = []
+    for polygon in polygons:
+        rings = []
+        for ring in polygon:
+            points = [[round(ring[0][0], 4), round(ring[0][1], 4)]]
+            for x, y in ring[1:-1]:
+                if abs(x - points[-1][0]) + abs(y - points[-1][1]) >= tolerance:
+                    points.append([round(x, 4), round(y, 4)])
+            if len(points) >= 3:
+                rings.append([*points, points[0]])
+        if rings:
+            kept.append(rings)
+    return {"type": "MultiPolygon", "coordinates": kept}
+
+
+def beneficiaries_by_territory(open_data: OpenData, level: str, year: int) -> dict[str, Value]:
+    """Beneficiaries of ``year`` of each territory of ``level`` (residence), as published (MASKED: secret)."""
+    rows = open_data.rows(
+        """
+        select * from beneficiaires_par_territoire
+        where niveau_territoire = ? and annee = ? and dimension = 'ensemble' and modalite = 'total'
+        """,
+        level,
+        year,
+    )
+    return {row["code_territoire"]: published(row, "beneficiaires") for row in rows}
 
 
 REGION_CODE = "11"  # Île-de-France

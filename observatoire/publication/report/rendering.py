@@ -25,6 +25,7 @@ from observatoire.publication.report.charts import (
     programmes_chart,
     pyramid,
     reconciliation_chart,
+    residence_map,
 )
 from observatoire.publication.report.data import (
     NATURAL_ORDER,
@@ -34,6 +35,7 @@ from observatoire.publication.report.data import (
     ProgrammeYear,
     Territory,
     TerritoryFigures,
+    beneficiaries_by_territory,
     check_year,
     contract_figures,
     contract_groups,
@@ -611,6 +613,10 @@ def annual_report_context(open_data: OpenData, warehouse: Path, year: int, quali
         ],
         "exits_table": exits_table(region),
         "exits_chart": exits_chart(region),
+        "residence_maps": [
+            residence_map(level, beneficiaries_by_territory(open_data, level, year), year)
+            for level in ("departement", "ept")
+        ],
         "residence_departements": _residence_table(
             departements, year, f"Bénéficiaires {year} par département de résidence", total=region
         ),
@@ -652,6 +658,15 @@ def fiche_context(open_data: OpenData, territory: Territory, year: int) -> dict[
         "key_figures": headline,
         "pyramid": pyramid(figures, width=360),
         "hours_chart": hours_by_year_chart(figures, width=360, height=150),
+        "locator_map": residence_map(
+            territory.level,
+            beneficiaries_by_territory(open_data, territory.level, year),
+            year,
+            focus=territory.code,
+            width=120,
+            height=100,
+            legend=False,
+        ),
         "tables": tables,
         "exits": exits,
         # the mention says "some values of this fiche are masked": only what the fiche shows counts
