@@ -16,10 +16,10 @@ from observatoire.publication.report.charts import column_chart
 from observatoire.publication.report.data import published, quality_totals
 from observatoire.publication.report.formatting import Column, KeyFigure, Table, Value
 from observatoire.publication.report.rendering import (
+    Printer,
     _common_context,
     _environment,
-    _render_pdf,
-    _write_atomically,
+    _publish,
 )
 
 DATASET = "profils_acheteurs"
@@ -185,9 +185,9 @@ def render_buyer_fiche(open_data_dir: Path, warehouse: Path, siret: str, out_dir
     buyer = buyer_profile(Path(open_data_dir), siret)
     context = fiche_context(buyer) | _common_context(quality_totals(Path(warehouse)))
     context["title"] = f"{buyer.name} — fiche acheteur des clauses sociales"
-    html = _environment().get_template("fiche_acheteur.html.j2").render(context)
+    template = _environment().get_template("fiche_acheteur.html.j2")
     folder = Path(out_dir) / FICHES_DIR
     html_path, pdf_path = folder / f"{siret}.html", folder / f"{siret}.pdf"
-    _write_atomically(html_path, html.encode("utf-8"))
-    _write_atomically(pdf_path, _render_pdf(html).write_pdf())
+    _publish(html_path, template.render(context).encode("utf-8"))
+    _publish(pdf_path, Printer().render(template, context).write_pdf())
     return [html_path, pdf_path]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 
+from observatoire.files import write_atomically
 from observatoire.publication.open_data import DATASETS_BY_NAME, LICENCE, PRODUCER
 from observatoire.publication.report.charts import (
     contracts_chart,
@@ -709,15 +709,7 @@ def _common_context(quality: QualityTotals) -> dict[str, Any]:
     }
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Write next to ``path`` then rename, so a reader never opens a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    partial.write_bytes(content)
-    os.replace(partial, path)
-
-
-class _Printer:
+class Printer:
     """Lays out HTML for print (``weasyprint.Document``), with one font configuration and one parsed stylesheet
     for every document it prints: the report's fonts are declared to Fontconfig and its stylesheet parsed once, not
     once per fiche, and Pango's font caches stay warm from one fiche to the next (the PDFs are the same).
@@ -743,6 +735,11 @@ class _Printer:
         )
 
 
+def _publish(path: Path, content: bytes) -> None:
+    """A report file, readable by everyone, written whole or not at all."""
+    write_atomically(path, content, mode=0o644)
+
+
 def render_annual_report(open_data_dir: Path, warehouse: Path, year: int, out_dir: Path) -> list[Path]:
     """Write ``out_dir/<year>/rapport_annuel_<year>.html`` and ``.pdf``; return both paths."""
     with OpenData(Path(open_data_dir)) as open_data:
@@ -753,8 +750,8 @@ def render_annual_report(open_data_dir: Path, warehouse: Path, year: int, out_di
     template = _environment().get_template("annual_report.html.j2")
     folder = Path(out_dir) / str(year)
     html_path, pdf_path = folder / f"rapport_annuel_{year}.html", folder / f"rapport_annuel_{year}.pdf"
-    _write_atomically(html_path, template.render(context).encode("utf-8"))
-    _write_atomically(pdf_path, _Printer().render(template, context).write_pdf())
+    _publish(html_path, template.render(context).encode("utf-8"))
+    _publish(pdf_path, Printer().render(template, context).write_pdf())
     return [html_path, pdf_path]
 
 
@@ -768,7 +765,7 @@ def render_territory_fiches(open_data_dir: Path, warehouse: Path, year: int, out
     common = _common_context(quality_totals(Path(warehouse)))
     template = _environment().get_template("fiche.html.j2")
     folder = Path(out_dir) / str(year)
-    printer = _Printer()
+    printer = Printer()
     paths, documents = [], []
     for context in contexts:
         territory = context["territory"]
@@ -779,13 +776,13 @@ def render_territory_fiches(open_data_dir: Path, warehouse: Path, year: int, out
         }
         document = printer.render(template, context)
         html_path, pdf_path = folder / "fiches" / f"{territory.code}.html", folder / "fiches" / f"{territory.code}.pdf"
-        _write_atomically(html_path, template.render(context).encode("utf-8"))
-        _write_atomically(pdf_path, document.write_pdf())
+        _publish(html_path, template.render(context).encode("utf-8"))
+        _publish(pdf_path, document.write_pdf())
         paths += [html_path, pdf_path]
         documents.append(document)
     combined = folder / f"fiches_territoriales_{year}.pdf"
     all_fiches = documents[0].copy([page for document in documents for page in document.pages])
     all_fiches.metadata = copy.copy(all_fiches.metadata)  # shared with the first fiche otherwise
     all_fiches.metadata.title = f"Fiches territoriales {year} des clauses sociales en Île-de-France"
-    _write_atomically(combined, all_fiches.write_pdf())
+    _publish(combined, all_fiches.write_pdf())
     return [*paths, combined]
