@@ -69,11 +69,11 @@ class DbtLog:
 
     def __init__(self, work_dir: Path) -> None:
         self.folder = work_dir / "dbt_target"
-        self.earlier = set(self.folder.glob("*/dbt.log"))
+        self.earlier = set(self.folder.glob("*/dbt.log*"))
 
     def events(self) -> list[dict]:
         events = []
-        for path in set(self.folder.glob("*/dbt.log")) - self.earlier:
+        for path in set(self.folder.glob("*/dbt.log*")) - self.earlier:  # dbt rotates it at 10 MB: dbt.log.1
             for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
                 if line.startswith("{"):
                     try:
