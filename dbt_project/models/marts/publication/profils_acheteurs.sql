@@ -113,7 +113,7 @@ select
     cast(round(profiles.montant_total, 2) as double) as montant_total,
     cast(round(profiles.marches_avec_consideration_sociale / nullif(profiles.marches_consideration_connue, 0), 4)
         as double) as part_consideration_sociale,
-    cast(peers.acheteurs - (profiles.marches > 0)::integer as integer) as acheteurs_pairs,
+    cast(peers.acheteurs - cast(profiles.marches > 0 as integer) as integer) as acheteurs_pairs,
     cast(peers.marches_consideration_connue - profiles.marches_consideration_connue as integer)
         as marches_consideration_connue_pairs,
     cast(round(
