@@ -53,12 +53,15 @@ NIR = "NIR (numéro de sécurité sociale)"
 NAME = "nom et prénom d'un participant"
 BIRTH_DATE = "date de naissance d'un participant"
 
-#: RE2 patterns (DuckDB). A phone number keeps the character before it, so that digits ending an identifier
-#: (a dbt test id ``….0810447679``, a path) are told apart; :func:`identifier` drops it.
+#: RE2 patterns (DuckDB) have no look-behind: a phone number or a NIR keeps the character before it, so that
+#: digits ending an identifier or a decimal number (a dbt test id ``….0810447679``, a path, an SVG coordinate
+#: ``49.857142857142854)``) are told apart; :func:`identifier` drops it.
+NOT_AFTER_A_WORD_OR_NUMBER = r"(?:^|[^0-9A-Za-z._/-])"
 PATTERNS = {
     EMAIL: r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
-    PHONE: r"(?:^|[^0-9A-Za-z._/-])(?:\+33\s?|0)[1-9](?:[\s.-]?[0-9]{2}){4}\b",
-    NIR: r"\b[1-478]\s?[0-9]{2}\s?(?:0[1-9]|1[0-2]|[2-9][0-9])\s?(?:[0-9]{2}|2[AB])\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{2}\b",
+    PHONE: NOT_AFTER_A_WORD_OR_NUMBER + r"(?:\+33\s?|0)[1-9](?:[\s.-]?[0-9]{2}){4}\b",
+    NIR: NOT_AFTER_A_WORD_OR_NUMBER
+    + r"[1-478]\s?[0-9]{2}\s?(?:0[1-9]|1[0-2]|[2-9][0-9])\s?(?:[0-9]{2}|2[AB])\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{2}\b",
 }
 #: Dates as exports and tables write them: ISO, dd/mm/yyyy, and d/m/yyyy, dd.mm.yyyy or dd-mm-yyyy as exported
 #: (an unparsable birth date is looked for as written).
@@ -197,8 +200,8 @@ def mask(value: str) -> str:
 
 def identifier(kind: str, found: str) -> str | None:
     """The identifier a pattern match holds, or None when it is not one (a NIR with a wrong key)."""
-    if kind == PHONE:
-        return found if found[:1] in ("+", "0") else found[1:]  # without the character before the number
+    if kind in (PHONE, NIR) and not (found[:1].isdigit() or found[:1] == "+"):
+        found = found[1:]  # without the character before the number
     if kind == NIR:
         return found if valid_nir(found) else None
     return found
