@@ -10,9 +10,19 @@ from pathlib import Path
 
 import pytest
 from reliability_support import DemoOutputs, querying_in_a_loop, start, wait_success
-from support import SNAPSHOT_DECP_FILES, load_decp, run_dbt, warehouse_env
+from support import SHARED_PARSE_ENV, SNAPSHOT_DECP_FILES, load_decp, run_dbt, warehouse_env
 
 BuildWarehouse = Callable[[str, list[Path]], Path]
+
+#: The test modules that take minutes (CI's ``--durations``), in the order they should start: the kill test
+#: builds the demo the other demo tests wait for, while the other worker generates and refreshes the idf preset.
+LONGEST_FIRST = (
+    "reliability/test_kill.py",
+    "orchestration/test_idf_preset_end_to_end.py",
+    "orchestration/test_source_subsets.py",
+    "performance/test_incremental_equals_full.py",
+    "orchestration/test_demo_end_to_end.py",
+)
 
 
 @pytest.hookimpl(trylast=True)
@@ -26,6 +36,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         grouped = item.__dict__.get("_nodeid")
         if grouped and grouped != item.nodeid:
             item._id = NodeId.parse(grouped)  # type: ignore[attr-defined]
+    # The tests that take minutes start first (the Makefile turns xdist's own ordering, largest group first, off):
+    # started last, one of them ran alone on one core for the last minutes of the session.
+    items.sort(key=start_rank)
+
+
+def start_rank(item: pytest.Item) -> int:
+    """The rank of the item's module in LONGEST_FIRST; every other test after them, in collection order."""
+    return next((rank for rank, module in enumerate(LONGEST_FIRST) if module in item.nodeid), len(LONGEST_FIRST))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_dbt_parse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One saved dbt parse for every test's dbt run in this session, whatever the worker (support.run_dbt)."""
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
+    folder = shared or tmp_path_factory.getbasetemp()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SHARED_PARSE_ENV, str(folder / "dbt_partial_parse.msgpack"))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -62,6 +62,52 @@ def run_refresh(work_dir: Path, log_name: str, args: Sequence[str] = ()) -> str:
     return wait_success(start_refresh(work_dir, log_name, args), work_dir, log_name)
 
 
+class DbtLog:
+    """dbt's JSON log of the next dbt invocation (dagster-dbt writes one folder per invocation under
+    DBT_TARGET_PATH; the folders already there belong to earlier runs)."""
+
+    def __init__(self, work_dir: Path) -> None:
+        self.folder = work_dir / "dbt_target"
+        self.earlier = set(self.folder.glob("*/dbt.log*"))
+
+    def events(self) -> list[dict]:
+        events = []
+        for path in set(self.folder.glob("*/dbt.log*")) - self.earlier:  # dbt rotates it at 10 MB: dbt.log.1
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith("{"):
+                    try:
+                        events.append(json.loads(line))
+                    except json.JSONDecodeError:  # the line being written
+                        continue
+        return events
+
+    def created(self, model: str) -> bool:
+        """Whether dbt reported ``model`` built (its table committed)."""
+        return any(
+            e["info"]["name"] == "LogModelResult"
+            and e["data"].get("status") == "OK"
+            and e["data"]["node_info"]["node_name"] == model
+            for e in self.events()
+        )
+
+    def parse_events(self) -> list[str]:
+        """dbt's messages about reusing its saved parse of the project."""
+        names = ("UnableToPartialParse", "PartialParsingEnabled", "PartialParsingNotEnabled", "ParsedFileLoadFailed")
+        return [f"{e['info']['name']}: {e['info']['msg']}" for e in self.events() if e["info"]["name"] in names]
+
+    def partial_parse_reused(self) -> bool:
+        """Whether dbt loaded a saved parse and did not have to parse the whole project again."""
+        names = {e["info"]["name"] for e in self.events()}
+        return (
+            "UnableToPartialParse" not in names
+            and "ParsedFileLoadFailed" not in names
+            and bool(names & {"PartialParsingEnabled", "PartialParsingSkipParsing"})
+        )
+
+    def finished(self) -> bool:
+        return any(e["info"]["name"] in ("EndOfRunSummary", "CommandCompleted") for e in self.events())
+
+
 def add_new_decp_files(work_dir: Path) -> list[Path]:
     """Drop new DECP files (generated, another seed) into the inbox, as a buyer's monthly publication."""
     from demo_generator import generate

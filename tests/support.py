@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from observatoire.settings import DBT_PROJECT_DIR, DEMO_DATA_DIR, DEMO_MAPPINGS_
 DBT = Path(sys.executable).with_name("dbt")
 DECP_DEMO = DEMO_DATA_DIR / "decp"
 FIXTURES = Path(__file__).parent / "fixtures"
+#: Where the tests' dbt runs share their saved parse (run_dbt).
+SHARED_PARSE_ENV = "OBSERVATOIRE_TESTS_DBT_PARSE"
 #: DECP files of every format the snapshot tests publish (conftest.py ``snapshot_decp_warehouse``).
 SNAPSHOT_DECP_FILES = [
     DECP_DEMO / "official_examples/v2.0/marches_avec_modifications.json",
@@ -25,20 +28,41 @@ SNAPSHOT_DECP_FILES = [
 
 
 def run_dbt(args: list[str], env: dict[str, str], work_dir: Path) -> subprocess.CompletedProcess[str]:
-    """dbt in the project folder, with its own target and log folders so parallel runs do not collide."""
+    """dbt on the project, with its own target and log folders in ``work_dir`` so parallel runs do not collide.
+
+    dbt rejects a saved parse made for another profile, and the warehouse path is part of the profile: so dbt
+    runs from ``work_dir`` with the warehouse path relative to it (``warehouse.duckdb``, when the warehouse is
+    there), every test's profile reads the same, and dbt starts from the parse an earlier test saved
+    (``$OBSERVATOIRE_TESTS_DBT_PARSE``, set by conftest.py) instead of parsing the whole project again."""
+    target = work_dir / "target"
+    cwd = DBT_PROJECT_DIR
+    warehouse = Path(env.get("OBSERVATOIRE_WAREHOUSE", ""))
+    if warehouse.parent == work_dir:
+        env, cwd = {**env, "OBSERVATOIRE_WAREHOUSE": warehouse.name}, work_dir
+    shared_parse = Path(env.get(SHARED_PARSE_ENV) or os.environ.get(SHARED_PARSE_ENV) or "")
+    saved_parse = target / "partial_parse.msgpack"
+    if shared_parse.name and shared_parse.is_file() and not saved_parse.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared_parse, saved_parse)
     command = [
         str(DBT),
         *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
         "--target-path",
-        str(work_dir / "target"),
+        str(target),
         "--log-path",
         str(work_dir / "logs"),
     ]
-    result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         pytest.fail(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+    if shared_parse.name and cwd == work_dir and "--vars" not in args and saved_parse.is_file():
+        partial = shared_parse.with_name(f"{shared_parse.name}.{os.getpid()}")
+        shutil.copyfile(saved_parse, partial)
+        os.replace(partial, shared_parse)  # atomic: another worker may be copying it
     return result
 
 

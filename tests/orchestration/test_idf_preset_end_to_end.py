@@ -6,19 +6,18 @@ The expected figures are the published ones (issue 3: 2021, region-wide), not nu
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from support import warehouse_env
+from reliability_support import REFRESH_JOB, refresh_env
 
 from observatoire.demo import drop_generated, seed_decp_inbox
 from observatoire.pii_audit import identities_of, scan_duckdb
 from observatoire.pseudonymisation import DEMO_MODE_ENV, normalise_name
-from observatoire.settings import ENV_VARS, settings_from
+from observatoire.settings import ENV_VARS, REPO_ROOT, settings_from
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("idf_preset")]
 
@@ -40,16 +39,18 @@ LARGE_PROGRAMMES = ("GRAND_PARIS_EXPRESS", "JOP_2024", "ANRU")
 
 @pytest.fixture(scope="module")
 def idf(tmp_path_factory: pytest.TempPathFactory, idf_preset: Path) -> tuple[Path, dict]:
-    """What ``python -m observatoire.demo --preset idf`` does, with the preset the session generated already:
-    the demo DECP files and the generated files dropped into the inbox, then the refresh command."""
+    """What ``python -m observatoire.demo --preset idf`` loads and builds, with the preset the session generated
+    already: the demo DECP files and the generated files dropped into the inbox, then the refresh job without the
+    publications no test here reads (open data, dataviz, dbt docs, report: tests/reliability/refresh_job.py)."""
     work_dir = tmp_path_factory.mktemp("idf")
-    env = {DEMO_MODE_ENV: "1", **os.environ, **warehouse_env(work_dir), "DAGSTER_HOME": str(work_dir / "dagster_home")}
+    env = {DEMO_MODE_ENV: "1", **refresh_env(work_dir)}
     settings = settings_from({name: env.get(variable) for name, variable in ENV_VARS.items()})
     settings.ensure_dirs()
     seed_decp_inbox(settings)
     drop_generated(settings, idf_preset)
     result = subprocess.run(
-        [sys.executable, "-m", "observatoire.refresh"],
+        [sys.executable, str(REFRESH_JOB), "--inbox-ready"],
+        cwd=REPO_ROOT,
         env=env,
         capture_output=True,
         text=True,

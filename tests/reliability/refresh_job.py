@@ -5,10 +5,11 @@ recovery before the run (orchestration.recovery), then the Dagster job ``full_re
 against $DAGSTER_HOME, without the slow publications (dbt docs, open data, dataviz): ingestion, dbt, checks,
 the analysts' snapshot and the data-quality page. Exit code 0 when the run succeeded.
 
-    python tests/reliability/refresh_job.py [--only-tracking] [--real-key]
+    python tests/reliability/refresh_job.py [--only-tracking] [--real-key] [--inbox-ready]
 
 ``--only-tracking`` runs the clause-tracking ingestion alone; ``--real-key`` leaves demo mode off, so the
-pseudonymisation key must come from OBSERVATOIRE_HMAC_KEY (the run fails with the key error otherwise).
+pseudonymisation key must come from OBSERVATOIRE_HMAC_KEY (the run fails with the key error otherwise);
+``--inbox-ready`` drops nothing into the inbox: the caller filled it (the idf preset's test).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only-tracking", action="store_true")
     parser.add_argument("--real-key", action="store_true")
+    parser.add_argument("--inbox-ready", action="store_true")
     args = parser.parse_args(argv)
 
     from dagster import DagsterInstance
@@ -39,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(DEMO_MODE_ENV, "1")
     settings = load_settings()
     settings.ensure_dirs()
-    seed_decp_inbox(settings)
-    generate_tracking_demo(settings)
+    if not args.inbox_ready:
+        seed_decp_inbox(settings)
+        generate_tracking_demo(settings)
     prepare_dagster_home(settings)
 
     from orchestration.definitions import defs
