@@ -10,7 +10,6 @@ import csv
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -476,9 +475,6 @@ def test_tie_break_is_the_content_not_the_file_name(warehouse: Path, tmp_path_fa
     assert contract(warehouse, "R-TIE", "contract_object") == winner["objet"]
     moved = build(tmp_path_factory.mktemp("decp_rules_moved"), MOVED)
     assert contract(moved, "R-TIE", "contract_object") == winner["objet"]
+    # the same marts from a second build, whose files bear other names (so the build is also deterministic)
     first, second = checksums(warehouse), checksums(moved)
     assert first == second and first["fct_contracts"][0] > 0
-    # and a third build of the same files gives the same marts again
-    again = build(tmp_path_factory.mktemp("decp_rules_again"), FILES)
-    assert checksums(again) == first
-    shutil.rmtree(again.parent, ignore_errors=True)

@@ -1,5 +1,5 @@
 """The SIRET/SIREN rules of macros/identifiers.sql are python-stdnum's: the macros, rendered as dbt renders them,
-are run in DuckDB on more than 100,000 generated identifiers and on every identifier-shaped value of demo_data,
+are run in DuckDB on more than 30,000 generated identifiers and on every identifier-shaped value of demo_data,
 and compared value by value with stdnum.fr.siret / stdnum.fr.siren (the independent computation)."""
 
 from __future__ import annotations
@@ -39,22 +39,22 @@ def generated_identifiers(seed: int = 20241206) -> list[str]:
         return "".join(rng.choice(digits) for _ in range(n))
 
     values: list[str] = []
-    for _ in range(25_000):  # valid: SIREN with its key, then the SIRET key
+    for _ in range(8_000):  # valid: SIREN with its key, then the SIRET key
         valid = with_check_digit(with_check_digit(rand(8)) + rand(4))
         values.append(valid)
         position = rng.randrange(14)  # one digit changed
         changed = valid[:position] + rng.choice(digits.replace(valid[position], "")) + valid[position + 1 :]
         values.append(changed)
     found = 0
-    while found < 20_000:  # the SIRET Luhn key is right, the SIREN's is wrong
+    while found < 6_000:  # the SIRET Luhn key is right, the SIREN's is wrong
         candidate = with_check_digit(rand(13))
         if not luhn.is_valid(candidate[:9]):
             values.append(candidate)
             found += 1
-    for _ in range(10_000):  # La Poste establishments (digit sum modulo 5), any last digits
+    for _ in range(3_000):  # La Poste establishments (digit sum modulo 5), any last digits
         values.append("356000000" + rand(5))
     values += ["35600000000048", "35600000000049", "35600000000000", "35600000000005", "35600000012345"]
-    for _ in range(10_000):  # SIRENs, valid or not
+    for _ in range(3_000):  # SIRENs, valid or not
         values.append(with_check_digit(rand(8)))
         values.append(rand(9))
     for length in (0, 1, 8, 10, 13, 15, 16, 28):  # every length around 9 and 14
@@ -107,9 +107,9 @@ def compare(values: list[str]) -> list[tuple[str, bool, bool, bool, bool]]:
 
 def test_macro_equals_stdnum_on_generated_identifiers() -> None:
     values = generated_identifiers()
-    assert len(values) >= 100_000
+    assert len(values) >= 30_000
     # the generator covers every class (computed with stdnum, not with the macro)
-    assert sum(siret.is_valid(v) for v in values) > 25_000
+    assert sum(siret.is_valid(v) for v in values) > 8_000
     assert any(luhn.is_valid(v) and len(v) == 14 and not siret.is_valid(v) for v in values)
     assert any(v.startswith("356000000") and siret.is_valid(v) and not luhn.is_valid(v) for v in values)
     assert compare(values) == []

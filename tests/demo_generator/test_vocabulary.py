@@ -52,6 +52,7 @@ def idf_labels(idf_preset: Path) -> dict[tuple[str, str, str], Counter]:
     return _written_labels(idf_preset)
 
 
+@pytest.mark.slow  # reads the idf preset (generated once per session)
 def test_every_label_is_mapped_or_a_planted_unknown(idf_preset: Path, idf_labels) -> None:
     """A label is in the mapping's values (or a code / seed label / built-in); the others are exactly the unknown
     labels the manifest lists, all in optional fields, on at most 1 % of a table's rows."""
@@ -80,6 +81,7 @@ def test_every_label_is_mapped_or_a_planted_unknown(idf_preset: Path, idf_labels
         assert n / rows[key] <= 0.01, (key, n, rows[key])
 
 
+@pytest.mark.slow  # reads the idf preset (generated once per session)
 def test_labels_exercise_the_value_mapping(idf_labels) -> None:
     """Most labels written are the tool's own: neither our codes nor the seed's libellés."""
     for source in ("coordination_75", "coordination_92", "coordination_grande_couronne", "solideo_jop_2024"):
@@ -146,6 +148,7 @@ def test_postal_residence_round_trip() -> None:
                 assert resolved == commune, (commune, code, town, resolved)
 
 
+@pytest.mark.slow  # reads the idf preset (generated once per session)
 def test_residence_as_postal_code_and_town(idf_preset: Path) -> None:
     """The grande couronne export gives residence as postal code + town name (no INSEE code), the names spelled
     both as La Poste writes them and as people type them (accents, hyphens), postal codes often shared."""
