@@ -142,7 +142,11 @@ def test_killed_refreshes_keep_the_published_state_and_the_next_one_loads_every_
     assert after == clean  # marts: same rows as a clean refresh
     assert raw_during == raw_clean  # the ingestion of the run killed in dbt was complete
     # while dbt was killed, each mart was the previous one or the new one, never a mix or a missing table
-    assert set(during) == set(before) == set(clean)
+    # dbt renames a mart's previous table <name>__dbt_backup, commits the new one, then drops the backup: killed in
+    # between, the backup stays (the next build drops it first, as `after == clean` shows)
+    left_behind = {table for table in during if table.endswith("__dbt_backup")}
+    assert set(during) - left_behind == set(before) == set(clean)
+    assert {table.removesuffix("__dbt_backup") for table in left_behind} <= set(clean)
     assert all(during[table] in (before[table], clean[table]) for table in clean)
     assert during["fct_contracts"] == clean["fct_contracts"] != before["fct_contracts"]
     mixed = sorted(table for table in clean if during[table] == before[table] != clean[table])
