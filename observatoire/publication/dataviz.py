@@ -105,6 +105,9 @@ def build_dataviz(open_data_dir: Path, out_dir: Path, geo_dir: Path | None = Non
         shutil.copy2(SITE_DIR / "index.html", staging / "index.html")
         _write_js_global(assets / "data.js", "OBSERVATOIRE_DATA", data)
         _write_js_global(assets / "qpv_geo.js", "OBSERVATOIRE_QPV", load_qpv(geo_dir.parent / QPV_FILE))
+        _write_js_global(
+            assets / "qpv_beneficiaires.js", "OBSERVATOIRE_QPV_BENEFICIAIRES", read_qpv_cells(open_data_dir)
+        )
         _write_js_global(assets / "geo.js", "OBSERVATOIRE_GEO", geo)
         write_buyer_files(Path(open_data_dir), assets / BUYERS_DIR)
         _replace_dir(staging, out_dir)
@@ -545,6 +548,19 @@ def _centroid(geometry: dict) -> tuple[float, float]:
 
 #: Perimeters of the QPV 2024 of Île-de-France (demo_data/ref/qpv/README.md), beside geo/ in the reference folder.
 QPV_FILE = "qpv/qpv2024_idf_perimetres.geojson"
+#: The open-data set of the beneficiaries residing in each QPV (written apart from data.js, for qpv.js).
+BENEFICIAIRES_QPV = "beneficiaires_par_qpv"
+
+
+def read_qpv_cells(open_data_dir: Path) -> list[list]:
+    """The rows of ``beneficiaires_par_qpv`` for ``dataviz_site/qpv.js``: ``[annee, code_qpv, nom_qpv, code_commune,
+    beneficiaires, secret]`` (a masked count is ``null`` with ``secret`` 1, as in the open data)."""
+    with duckdb.connect() as con:
+        rows = _read_dataset(con, Path(open_data_dir), BENEFICIAIRES_QPV)
+    return [
+        [int(r["annee"]), r["code_qpv"], r["nom_qpv"], r["code_commune"], _count(r["beneficiaires"]), int(r["secret"])]
+        for r in rows
+    ]
 
 
 def load_qpv(path: Path) -> dict:

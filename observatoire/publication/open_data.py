@@ -23,7 +23,9 @@ both directions, communes adding up to their département and EPT, départements
 département pieces (Boucle Nord de Seine and Grand-Orly Seine Bièvre straddle two départements: the pieces
 are hidden cells), months adding up to the year (monthly and annual hours are protected together because
 both are published), the outcomes of exits adding up to all exits (of a territory or a programme), the flows of
-the paths (``parcours_beneficiaires``) adding up to the nodes of the Sankey they reach and leave. Counts of
+the paths (``parcours_beneficiaires``) adding up to the nodes of the Sankey they reach and leave, the QPV rows
+(``beneficiaires_par_qpv``, protected with ``beneficiaires_par_territoire``) adding up to the QPV residents of
+their département, EPT and hidden piece. Counts of
 distinct people across months, operation places, contract types or programmes do not add up (a person can be
 in several), but the hours do: those tables are protected on their hours.
 """
@@ -166,8 +168,10 @@ def build_datasets(con: duckdb.DuckDBPyConnection, threshold: int) -> dict[str, 
     """Every dataset as a DataFrame with the columns of its fields, secrecy applied."""
     geography = _Geography.load(con)
     hours_monthly, hours_annual = _hours_by_operation_place(con, geography, threshold)
+    beneficiaries, beneficiaries_by_qpv = _beneficiaries(con, geography, threshold)
     frames = {
-        "beneficiaires_par_territoire": _beneficiaries(con, geography, threshold),
+        "beneficiaires_par_territoire": beneficiaries,
+        "beneficiaires_par_qpv": beneficiaries_by_qpv,
         "heures_par_territoire_mois": hours_monthly,
         "sorties_par_territoire": _exits(con, geography, threshold),
         "marches_clauses_sociales": _mart(con, "marches_clauses_sociales", "order by all"),
@@ -289,11 +293,16 @@ def _mart(con: duckdb.DuckDBPyConnection, name: str, order_by: str = "") -> pd.D
     return con.execute(f"select * from marts.{name} {order_by}").df()
 
 
-def _beneficiaries(con: duckdb.DuckDBPyConnection, geography: _Geography, threshold: int) -> pd.DataFrame:
-    dataset = DATASETS_BY_NAME["beneficiaires_par_territoire"]
+def _beneficiaries(
+    con: duckdb.DuckDBPyConnection, geography: _Geography, threshold: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """beneficiaires_par_territoire and beneficiaires_par_qpv, protected together: the QPV rows of a département, an
+    EPT or a hidden piece add up to its QPV residents (dimension residence_qpv, modality QPV), so a masked QPV row
+    must not be recoverable from that total and the other QPV rows."""
+    dataset, qpv_dataset = DATASETS_BY_NAME["beneficiaires_par_territoire"], DATASETS_BY_NAME["beneficiaires_par_qpv"]
     frame = _mart(con, dataset.name)
-    if frame.empty:  # no clause-tracking data loaded yet: the dataset is published empty, with its schema
-        return _empty(dataset)
+    if frame.empty:  # no clause-tracking data loaded yet: the datasets are published empty, with their schema
+        return _empty(dataset), _empty(qpv_dataset)
     frame = geography.annotate(_in_key_order(frame, dataset))
 
     split = frame["modalite"].str.split("|", n=1, expand=True)
@@ -313,18 +322,46 @@ def _beneficiaries(con: duckdb.DuckDBPyConnection, geography: _Geography, thresh
     hours: list[AdditiveGroup] = []
     for dimension in ADDITIVE_IN_HOURS:
         hours += additive_groups(frame, totals=total, members=frame["dimension"] == dimension, on=territory)
+    frame, qpv_groups = _with_qpv_rows(frame, _mart(con, qpv_dataset.name), geography)
     protected = protect(
         frame,
         count="beneficiaires",
         threshold=threshold,
-        groups={"beneficiaires": people, "heures_realisees": hours},
+        groups={"beneficiaires": people + qpv_groups, "heures_realisees": hours},
         derived=["heures_realisees"],
         hidden="hidden",
     )
-    return protected.sort_values(
+    is_qpv = protected["_qpv"].to_numpy(dtype=bool)
+    territories = protected[~is_qpv].sort_values(
         ["annee", "niveau_territoire", "code_territoire", "dimension", "modalite"],
         key=_level_order,
     )
+    qpv = protected[is_qpv].sort_values(["annee", "code_departement", "code_commune", "code_qpv"])
+    return territories, qpv
+
+
+def _with_qpv_rows(
+    frame: pd.DataFrame, qpv: pd.DataFrame, geography: _Geography
+) -> tuple[pd.DataFrame, list[AdditiveGroup]]:
+    """The annotated beneficiaires_par_territoire ``frame`` followed by the rows of beneficiaires_par_qpv (flagged
+    ``_qpv``; each lies in one commune), and the groups of the QPV rows of a département, an EPT or a hidden piece
+    adding up to its row residence_qpv = QPV."""
+    if qpv.empty:  # nobody resides in a QPV
+        return frame.assign(_qpv=False), []
+    qpv = _in_key_order(qpv, DATASETS_BY_NAME["beneficiaires_par_qpv"])
+    qpv = geography.annotate(qpv.assign(niveau_territoire="commune", code_territoire=qpv["code_commune"]))
+    combined = pd.concat([frame.assign(_qpv=False), qpv.assign(_qpv=True)], ignore_index=True)
+    is_qpv = combined["_qpv"]
+    residents = ~is_qpv & (combined["dimension"] == "residence_qpv") & (combined["modalite"] == "QPV")
+    groups: list[AdditiveGroup] = []
+    for level, column in (("departement", "_departement"), ("ept", "_ept"), (PIECE, "_piece")):
+        groups += additive_groups(
+            combined,
+            totals=residents & (combined["niveau_territoire"] == level),
+            members=is_qpv & combined[column].notna(),
+            on=["annee", column],
+        )
+    return combined, groups
 
 
 def _hours_by_operation_place(

@@ -340,7 +340,7 @@ def test_without_tracking_data_each_section_says_so(open_data_dir: Path, browser
     shows the insertion structures."""
     empty = tmp_path / "open_data"
     tracking = {"beneficiaires_par_territoire", "heures_par_territoire_mois", "sorties_par_territoire"}
-    tracking |= {"heures_prevues_realisees"}
+    tracking |= {"heures_prevues_realisees", "beneficiaires_par_qpv"}
     with duckdb.connect() as con:
         for dataset in open_data_dir.iterdir():
             (empty / dataset.name).mkdir(parents=True)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from observatoire.publication.disclosure import AdditiveGroup, additive_groups, margin_groups, protect
+from observatoire.publication.open_data import _Geography, _with_qpv_rows
 from observatoire.settings import load_settings
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -289,6 +290,67 @@ def sankey(draw: st.DrawFn) -> Table:
     return table
 
 
+@st.composite
+def qpv_residents(draw: st.DrawFn) -> Table:
+    """beneficiaires_par_qpv with the QPV residents of beneficiaires_par_territoire it adds up to: QPV cells (one
+    per QPV x commune, and the unknown QPV of a commune) in communes of départements, with or without hidden pieces
+    (two départements split between an EPT straddling them and the rest, like Boucle Nord de Seine), and the
+    QPV-resident totals of the region, the départements, the EPT and the pieces. protect() gets the groups the
+    open-data builder makes (open_data._with_qpv_rows, and the geography of the territories); the attacker knows,
+    independently, every territory total as the sum of the QPV cells of its communes, and the region as the sum of
+    the départements."""
+    with_pieces = draw(st.booleans())
+    departements = [f"D{d}" for d in range(draw(st.integers(2, 3)))]
+    communes, cells = [], []
+    for departement in departements:
+        pieces = [f"{departement}|E", f"{departement}|hors"] if with_pieces and departement != "D2" else [None]
+        for piece in pieces:
+            for _ in range(draw(st.integers(1, 2))):
+                commune = f"C{len(communes)}"
+                communes.append((commune, departement, "E" if piece and piece.endswith("|E") else None, piece))
+                for qpv in [*(f"Q{q}" for q in range(draw(st.integers(1, 3)))), "inconnu"]:
+                    cells.append(
+                        {"annee": 2024, "code_qpv": qpv, "code_commune": commune, "beneficiaires": draw(count())}
+                    )
+    # text columns as DuckDB gives them to the open-data builder (object dtype)
+    places = pd.DataFrame(communes, columns=["commune_code", "departement_code", "ept_code", "piece"], dtype=object)
+    geography = _Geography(places, frozenset(places["piece"].dropna()), {})
+    qpv = (
+        pd.DataFrame(cells)
+        .astype({"code_qpv": object, "code_commune": object})
+        .assign(code_departement=lambda f: f["code_commune"].map(places.set_index("commune_code")["departement_code"]))
+    )
+    placed = qpv.merge(places, left_on="code_commune", right_on="commune_code")
+    totals = [("region", "11", placed)]
+    totals += [("departement", code, rows) for code, rows in placed.groupby("departement_code")]
+    totals += [("ept", code, rows) for code, rows in placed.groupby("ept_code")]
+    totals += [("morceau", code, rows) for code, rows in placed.groupby("piece")]
+    territories = pd.DataFrame(
+        [(2024, level, code, "residence_qpv", "QPV", int(rows["beneficiaires"].sum())) for level, code, rows in totals],
+        columns=["annee", "niveau_territoire", "code_territoire", "dimension", "modalite", "beneficiaires"],
+    )
+    territories = geography.annotate(territories.astype({"niveau_territoire": object, "code_territoire": object}))
+    frame, qpv_groups = _with_qpv_rows(territories, qpv, geography)
+    geographic = geography.groups(territories, within=["annee", "dimension", "modalite"])
+    # the attacker's equations, from the true structure
+    position = {
+        (level, code): i
+        for i, (level, code) in enumerate(zip(frame["niveau_territoire"], frame["code_territoire"], strict=True))
+        if not frame.loc[i, "_qpv"]
+    }
+    cell_rows = frame.index[frame["_qpv"]]
+    commune_of = dict(zip(places["commune_code"], places.itertuples(index=False), strict=True))
+    groups = [(position["region", "11"], tuple(position["departement", code] for code in departements))]
+    for (level, code), total in position.items():
+        column = {"departement": "departement_code", "ept": "ept_code", "morceau": "piece"}.get(level)
+        if column:
+            members = [i for i in cell_rows if getattr(commune_of[frame.loc[i, "code_commune"]], column) == code]
+            groups.append((total, tuple(members)))
+    table = build(frame["beneficiaires"].tolist(), groups, set(frame.index[frame["hidden"]]))
+    table.protected_groups = [(group.total, group.members) for group in [*geographic, *qpv_groups]]
+    return table
+
+
 def apply(table: Table, threshold: int) -> pd.DataFrame:
     given = table.groups if table.protected_groups is None else table.protected_groups
     groups = [AdditiveGroup(total, members) for total, members in given]
@@ -377,4 +439,10 @@ def test_random_territorial_hierarchies(table: Table, threshold: int) -> None:
 @PROPERTY
 @given(table=sankey(), threshold=st.integers(2, 15))
 def test_random_sankey_flows_with_their_nodes(table: Table, threshold: int) -> None:
+    check(table, threshold)
+
+
+@PROPERTY
+@given(table=qpv_residents(), threshold=st.integers(2, 15))
+def test_random_qpv_cells_with_the_qpv_residents_of_their_territories(table: Table, threshold: int) -> None:
     check(table, threshold)

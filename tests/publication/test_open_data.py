@@ -34,6 +34,7 @@ PEOPLE = {
     "profils_acheteurs": "beneficiaires",
     "sorties_grands_programmes": "sorties",
     "parcours_beneficiaires": "beneficiaires",
+    "beneficiaires_par_qpv": "beneficiaires",
 }
 
 
@@ -292,6 +293,58 @@ def test_no_additive_group_has_exactly_one_masked_cell(published_demo: SimpleNam
     annual = parquet(published_demo.open_data_dir, "heures_prevues_realisees").set_index(key)["secret"]
     masked_months = monthly.groupby(key)["secret"].sum()
     assert ((masked_months + annual.reindex(masked_months.index).astype(int)) != 1).all()
+
+
+def test_beneficiaries_by_qpv_equal_the_mart_and_add_up_to_the_qpv_residents(published_demo: SimpleNamespace) -> None:
+    warehouse, open_data_dir = published_demo.warehouse, published_demo.open_data_dir
+    compared = marts(
+        warehouse,
+        f"""
+        select annee, code_qpv, code_commune, m.code_departement, m.beneficiaires as expected,
+            m.heures_realisees as expected_hours, p.beneficiaires, p.heures_realisees, p.secret
+        from marts.beneficiaires_par_qpv as m
+        full outer join {published(open_data_dir, "beneficiaires_par_qpv")} as p using (annee, code_qpv, code_commune)
+        """,
+    )
+    # the same rows; published values are the mart's, masked ones are empty and held someone
+    assert compared["secret"].notna().all() and compared["expected"].notna().all()
+    assert compared["expected"].sum() > 0
+    shown, masked = compared[~compared["secret"]], compared[compared["secret"]]
+    assert (shown["beneficiaires"] == shown["expected"]).all()
+    assert ((shown["heures_realisees"] - shown["expected_hours"]).abs() < 0.01).all()
+    assert masked[["beneficiaires", "heures_realisees"]].isna().all().all() and (masked["expected"] > 0).all()
+    # the QPV residents of each département and year, from the facts with SQL written here
+    residents = marts(
+        warehouse,
+        """
+        with yearly as (
+            select h.year as annee, h.beneficiary_key
+            from marts.fct_insertion_hours as h
+            inner join marts.fct_employment_contracts as c using (employment_contract_key)
+            where h.hours > 0
+            group by all
+        )
+        select yearly.annee, g.departement_code as code_departement, count(*) as residents
+        from yearly
+        inner join marts.dim_beneficiary as b using (beneficiary_key)
+        inner join marts.dim_geography as g on g.commune_code = b.residence_commune_code
+        where b.is_qpv_resident and g.is_ile_de_france
+        group by all
+        """,
+    )
+    by_departement = compared.groupby(["annee", "code_departement"])["expected"].sum().reset_index()
+    merged = by_departement.merge(residents, how="outer", on=["annee", "code_departement"]).fillna(0)
+    assert merged["residents"].sum() > 0 and (merged["expected"] == merged["residents"]).all(), merged
+    # secrecy: within a département and year, the QPV rows and the département's QPV residents published in
+    # beneficiaires_par_territoire never hold exactly one masked cell
+    territory = parquet(open_data_dir, "beneficiaires_par_territoire")
+    totals = territory[
+        (territory["niveau_territoire"] == "departement")
+        & (territory["dimension"] == "residence_qpv")
+        & (territory["modalite"] == "QPV")
+    ].set_index(["annee", "code_territoire"])["secret"]
+    masked_rows = compared.groupby(["annee", "code_departement"])["secret"].sum()
+    assert ((masked_rows + totals.reindex(masked_rows.index).astype(int).to_numpy()) != 1).all()
 
 
 def test_hours_by_operation_place_equal_the_marts_and_months_add_up(published_demo: SimpleNamespace) -> None:

@@ -885,7 +885,7 @@
   // ----------------------------------------------------------------------------------------------- rendering
   function afficher() {
     const t = territoireCourant();
-    if (window.ObservatoireQPV) window.ObservatoireQPV.afficher(t);  // assets/qpv.js
+    if (window.ObservatoireQPV) window.ObservatoireQPV.afficher(t, etat.annee);  // assets/qpv.js
     if (!DATA.annees.length) { afficherSansSuivi(t); return; }
     const ctx = document.getElementById('contexte');
     const fort = document.createElement('strong');

@@ -1,5 +1,5 @@
 {#- The open-data set beneficiaires_par_territoire before statistical secrecy: beneficiaries of the year (distinct
-    people with more than 0 insertion hours in a month of the year) and their hours, by year, territory of
+    people with more than 0 insertion hours in a month of the year: yearly_beneficiaries) and their hours, by year, territory of
     residence (territoires_publication, hidden pieces included) and modality of each dimension. The grid is
     complete: every year × territory × modality seen in the data has a row, 0 when nobody is in it; the commune
     level carries the dimension `ensemble` only. People residing outside Île-de-France or whose residence is
@@ -51,7 +51,7 @@ sexes as (
 
 yearly as (
 
-    select annee, beneficiary_key, sum(hours) as heures from hours group by annee, beneficiary_key
+    select * from {{ ref('yearly_beneficiaries') }}
 
 ),
 
