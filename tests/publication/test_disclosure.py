@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.linalg import null_space
 from scipy.optimize import linprog
 
+from observatoire.publication import disclosure
 from observatoire.publication.disclosure import AdditiveGroup, additive_groups, margin_groups, protect
 from observatoire.settings import load_settings
 
@@ -246,13 +249,14 @@ def hierarchy(draw: st.DrawFn) -> Table:
 
 
 @st.composite
-def sankey(draw: st.DrawFn) -> Table:
+def sankey(draw: st.DrawFn, nodes: int = 3) -> Table:
     """Paths public -> contract -> outcome published as a Sankey: the public x contract and contract x outcome
     tables with every margin (nodes, total; zeros published too, as the absent rows of the open data are), in one
     or two territories and, with two, their region. protect() gets the groups of ``margin_groups`` and of the
     territories adding up to the region; the attacker, independently, knows each published row as the sum of
-    the people's paths (public, contract, outcome) of its territories: hidden rows, never published."""
-    sizes = [draw(st.integers(1, 3)) for _ in range(3)]
+    the people's paths (public, contract, outcome) of its territories: hidden rows, never published. ``nodes``:
+    the largest number of nodes in a column."""
+    sizes = [draw(st.integers(1, nodes)) for _ in range(3)]
     territories = draw(st.integers(1, 2))
     keys = list(itertools.product(*(range(size) for size in sizes)))
     paths = [
@@ -378,3 +382,36 @@ def test_random_territorial_hierarchies(table: Table, threshold: int) -> None:
 @given(table=sankey(), threshold=st.integers(2, 15))
 def test_random_sankey_flows_with_their_nodes(table: Table, threshold: int) -> None:
     check(table, threshold)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(table=sankey(nodes=5), share=st.floats(0.2, 0.9), seed=st.integers(0, 2**32 - 1))
+def test_the_sampled_audit_finds_the_cells_an_exact_rank_test_finds(table: Table, share: float, seed: int) -> None:
+    """Larger Sankey tables (the paths, hidden, and every published cell as their sum, with the groups protect()
+    gets), a random share of the cells unknown: the audit forced onto random vectors of the null space
+    (no dense test) fixes exactly the unknown cells an exact test fixes (scipy's SVD null space: a cell is fixed
+    iff every null vector of the unknown columns is 0 on it)."""
+    groups = [*table.groups, *(table.protected_groups or [])]
+    size = len(table.frame)
+    unknown = np.random.default_rng(seed).random(size) < share
+    unknown |= table.frame["hidden"].to_numpy(dtype=bool)
+    matrix = np.zeros((len(groups), size))
+    for row, (total, members) in enumerate(groups):
+        matrix[row, total] = 1.0
+        matrix[row, list(members)] -= 1.0
+    columns = np.flatnonzero(unknown)
+    expected = np.zeros(size, dtype=bool)
+    expected[columns] = np.linalg.norm(null_space(matrix[:, columns]), axis=1) < 1e-8
+
+    decisions = []
+    sampled = disclosure._sampled_row_space
+
+    def spy(block):  # noqa: ANN001, ANN202
+        decisions.append(sampled(block))
+        return decisions[-1]
+
+    compiled = [disclosure._Group(np.array([total, *members]), on_count=True) for total, members in groups]
+    with mock.patch.object(disclosure, "_DENSE_LIMIT", 0), mock.patch.object(disclosure, "_sampled_row_space", spy):
+        found = disclosure._Equations(compiled, size).determined(unknown, np.ones(size, dtype=bool))
+    assert all(decision is not None for decision in decisions), "the sampled test fell back to the dense one"
+    assert (found[unknown] == expected[unknown]).all(), columns[found[unknown] != expected[unknown]]
