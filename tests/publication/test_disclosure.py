@@ -415,3 +415,12 @@ def test_the_sampled_audit_finds_the_cells_an_exact_rank_test_finds(table: Table
         found = disclosure._Equations(compiled, size).determined(unknown, np.ones(size, dtype=bool))
     assert all(decision is not None for decision in decisions), "the sampled test fell back to the dense one"
     assert (found[unknown] == expected[unknown]).all(), columns[found[unknown] != expected[unknown]]
+
+
+@PROPERTY
+@given(table=sankey(), threshold=st.integers(2, 15))
+def test_random_sankey_flows_protected_with_the_sampled_audit_only(table: Table, threshold: int) -> None:
+    """The whole protection, every set of unknown cells audited by random null-space vectors (as large tables
+    are), still passes the independent linear-programming check."""
+    with mock.patch.object(disclosure, "_DENSE_LIMIT", 0):
+        check(table, threshold)
