@@ -63,7 +63,7 @@ SECRET_COLUMN = "secret"
 #: relative size below which a diagonal entry of the QR factor counts as zero (the equations have coefficients ±1).
 _NULL_TOLERANCE = 1e-9
 #: sets of more unknown cells than this are tested with random vectors of the null space (:func:`_sampled_row_space`)
-_DENSE_LIMIT = 300
+_DENSE_LIMIT = 50
 #: random vectors per set, and the bounds of that test: residual ||B z||, |z_j| read as 0, |z_j| read as non-zero
 _SAMPLES = 3
 _SAMPLED_RESIDUAL = 1e-10
