@@ -23,13 +23,14 @@ Rules, for a long table of cells (one row per cell, a count column, optional der
    - both rules are iterated to a fixpoint (a cell masked in one group may leave another group with a single
      unknown), then the whole system is audited exactly, since groups can combine (in a two-way table, cells
      masked two by two in every row and column can still be solved for): a masked cell is recoverable iff its
-     unit vector lies in the row space of the equations restricted to the unknown cells (rank-revealing QR,
-     per set of unknown cells linked by equations). Each recoverable cell sharing no group with a cell already
-     handled in the round gets one more suppression (the smallest published non-zero cell of its group with
-     the fewest unknowns, else of the nearest group linked to it by unknown cells); the loop repeats,
-     auditing again only the sets that changed. Since every masked
-     cell is non-zero, a cell that is free in the equations also has a feasible interval of positive width
-     once non-negativity is added (the true table is an interior point).
+     unit vector lies in the row space of the equations restricted to the unknown cells (per set of unknown
+     cells linked by equations: rank-revealing QR for small sets, random vectors of the null space computed
+     by sparse least squares for large ones, with the QR as fallback). Each recoverable cell sharing no group
+     with a cell already handled in the round gets one more suppression (the smallest published non-zero cell
+     of its group with the fewest unknowns, else of the nearest group linked to it by unknown cells); the loop
+     repeats, auditing again only the sets that changed. Since every masked cell is non-zero, a cell that is
+     free in the equations also has a feasible interval of positive width once non-negativity is added (the
+     true table is an interior point).
 
    Dimensions that do not add up (a person may have several eligibility publics) get no group: their cells
    are masked by rule 1 only; each is bounded by the published total, never determined by it.
@@ -61,6 +62,15 @@ from scipy.sparse import csgraph
 SECRET_COLUMN = "secret"
 #: relative size below which a diagonal entry of the QR factor counts as zero (the equations have coefficients ±1).
 _NULL_TOLERANCE = 1e-9
+#: sets of more unknown cells than this are tested with random vectors of the null space (:func:`_sampled_row_space`)
+_DENSE_LIMIT = 50
+#: random vectors per set, and the bounds of that test: residual ||B z||, |z_j| read as 0, |z_j| read as non-zero
+_SAMPLES = 3
+_SAMPLED_RESIDUAL = 1e-10
+_SAMPLED_ZERO = 1e-7
+_SAMPLED_NONZERO = 1e-4
+#: guards the conjugate-gradient steps against 0 / 0 once a sample has converged
+_TINY = 1e-300
 
 
 @dataclass(frozen=True)
@@ -326,10 +336,12 @@ class _Equations:
     """The groups as linear equations (total - members = 0) over all cells, to find the unknown cells they fix."""
 
     def __init__(self, groups: list[_Group], size: int) -> None:
-        rows = np.concatenate([np.full(group.cells.size, row) for row, group in enumerate(groups)] or [[]])
-        cols = np.concatenate([group.cells for group in groups] or [[]])
-        signs = np.concatenate([np.r_[1.0, -np.ones(group.members.size)] for group in groups] or [[]])
-        self.matrix = sparse.csr_matrix((signs, (rows.astype(np.int64), cols.astype(np.int64))), (len(groups), size))
+        sizes = np.array([group.cells.size for group in groups], dtype=np.int64)
+        rows = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+        cols = np.concatenate([group.cells for group in groups]).astype(np.int64) if groups else rows
+        signs = -np.ones(rows.size)
+        signs[np.cumsum(sizes) - sizes] = 1.0  # each group's total, first
+        self.matrix = sparse.csr_matrix((signs, (rows, cols)), (len(groups), size))
         self.incidence = abs(self.matrix).astype(np.int64).tocsr()
         self.size = size
 
@@ -359,35 +371,79 @@ class _Equations:
         equation_component, cell_component = component_of[:count], component_of[count:]
         for label in np.unique(cell_component[suspect[positions]]).tolist():
             cells = np.flatnonzero(cell_component == label)
-            block = equations[np.flatnonzero(equation_component == label)][:, cells].toarray()
+            block = equations[np.flatnonzero(equation_component == label)][:, cells].tocsr()
             if block.shape[0]:
                 determined[positions[cells[_in_row_space(block)]]] = True
         return determined
 
 
-def _in_row_space(block: np.ndarray) -> np.ndarray:
+def _in_row_space(block: sparse.csr_matrix) -> np.ndarray:
     """For each column j of ``block``, whether the unit vector e_j lies in its row space (x_j is then fixed by
     ``block @ x = b``).
 
     Equations holding two or more unknowns found in no other equation are set aside first, with those unknowns:
     such an unknown is free (it can move against the other one), and the equation can always be met by moving
     it, so it constrains nothing else; this is repeated, and typically removes the many small communes of a
-    département. On what remains, e_j is in the row space iff row j of an orthonormal basis of the row space
-    has norm 1; the basis comes from a rank-revealing QR decomposition (column pivoting) of the transpose."""
-    nonzero = block != 0
+    département. What remains is tested exactly by a dense decomposition when small (:func:`_dense_row_space`),
+    else with random vectors of the null space (:func:`_sampled_row_space`, whose cost grows with the number of
+    non-zero coefficients, not with the cube of the set), falling back to the dense test when that one cannot
+    decide."""
+    nonzero = (block != 0).astype(np.int64).tocsr()
     active = np.ones(block.shape[0], dtype=bool)
     while True:
-        leaf = nonzero[active].sum(axis=0) == 1
-        set_aside = active & ((nonzero & leaf).sum(axis=1) >= 2)
+        leaf = (active.astype(np.int64) @ nonzero) == 1
+        set_aside = active & (nonzero @ leaf.astype(np.int64) >= 2)
         if not set_aside.any():
             break
         active &= ~set_aside
-    core = nonzero[active].any(axis=0)
+    core = (active.astype(np.int64) @ nonzero) > 0
     fixed = np.zeros(block.shape[1], dtype=bool)
     if not core.any():
         return fixed
-    q, r, _ = linalg.qr(block[active][:, core].T, mode="economic", pivoting=True)
+    equations = block[np.flatnonzero(active)][:, np.flatnonzero(core)].tocsr()
+    sampled = _sampled_row_space(equations) if core.sum() > _DENSE_LIMIT else None
+    fixed[core] = _dense_row_space(equations.toarray()) if sampled is None else sampled
+    return fixed
+
+
+def _dense_row_space(block: np.ndarray) -> np.ndarray:
+    """:func:`_in_row_space`'s exact test: e_j is in the row space iff row j of an orthonormal basis of the row
+    space has norm 1; the basis comes from a rank-revealing QR decomposition (column pivoting) of the transpose."""
+    q, r, _ = linalg.qr(block.T, mode="economic", pivoting=True)
     diagonal = np.abs(np.diag(r))
     rank = int((diagonal > _NULL_TOLERANCE * max(q.shape) * (diagonal[0] if diagonal.size else 0)).sum())
-    fixed[core] = np.einsum("ij,ij->i", q[:, :rank], q[:, :rank]) > 1 - 1e-6
-    return fixed
+    return np.einsum("ij,ij->i", q[:, :rank], q[:, :rank]) > 1 - 1e-6
+
+
+def _sampled_row_space(block: sparse.csr_matrix) -> np.ndarray | None:
+    """:func:`_in_row_space`'s test for large sets, or None when it cannot decide (the caller then runs the dense one).
+
+    e_j lies in the row space of B iff z_j = 0 for every z of its null space. A random z of the null space is
+    z = r - B^T y for a random r, y solving min ||B^T y - r|| (least squares by conjugate gradients, CGLS, on
+    ``_SAMPLES`` random vectors at once: sparse products only); a free x_j then has z_j != 0 with probability 1,
+    so a few samples decide. It is never wrong in the unsafe direction: if e_j = B^T w, then z_j = w . (B z), so
+    |z_j| <= ||w||_1 ||B z||_inf; every sample's ||B z||_inf is checked below ``_SAMPLED_RESIDUAL`` and a cell is
+    declared free only when some |z_j| exceeds ``_SAMPLED_NONZERO``, which for a determined cell would need
+    every combination of the equations giving it to have coefficients summing to more than 10^6 (those that
+    solve additive tables are sums and differences of groups). A cell whose samples are all between
+    ``_SAMPLED_ZERO`` and ``_SAMPLED_NONZERO``, or a solve short of that residual, gives None. The seed is
+    fixed, so the result is reproducible."""
+    transpose = block.T.tocsr()
+    samples = np.random.default_rng(0).standard_normal((block.shape[1], _SAMPLES))  # r, then r - B^T y
+    gradient = block @ samples  # B z: minus the gradient of the least squares in y
+    direction = gradient.copy()
+    norms = np.einsum("ij,ij->j", gradient, gradient)
+    for _ in range(2 * sum(block.shape)):
+        if np.abs(gradient).max() <= _SAMPLED_RESIDUAL / 100:
+            break
+        step = transpose @ direction
+        samples -= norms / np.maximum(np.einsum("ij,ij->j", step, step), _TINY) * step
+        gradient = block @ samples
+        previous, norms = norms, np.einsum("ij,ij->j", gradient, gradient)
+        direction = gradient + norms / np.maximum(previous, _TINY) * direction
+    if np.abs(gradient).max() > _SAMPLED_RESIDUAL:
+        return None
+    largest = np.abs(samples).max(axis=1)
+    if ((largest > _SAMPLED_ZERO) & (largest < _SAMPLED_NONZERO)).any():
+        return None
+    return largest <= _SAMPLED_ZERO

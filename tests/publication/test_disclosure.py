@@ -5,15 +5,19 @@ equations, independently of how ``protect`` decides."""
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.linalg import null_space
 from scipy.optimize import linprog
 
+from observatoire.publication import disclosure
 from observatoire.publication.disclosure import AdditiveGroup, additive_groups, margin_groups, protect
 from observatoire.publication.open_data import _Geography, _with_qpv_rows
 from observatoire.settings import load_settings
@@ -247,13 +251,14 @@ def hierarchy(draw: st.DrawFn) -> Table:
 
 
 @st.composite
-def sankey(draw: st.DrawFn) -> Table:
+def sankey(draw: st.DrawFn, nodes: int = 3) -> Table:
     """Paths public -> contract -> outcome published as a Sankey: the public x contract and contract x outcome
     tables with every margin (nodes, total; zeros published too, as the absent rows of the open data are), in one
     or two territories and, with two, their region. protect() gets the groups of ``margin_groups`` and of the
     territories adding up to the region; the attacker, independently, knows each published row as the sum of
-    the people's paths (public, contract, outcome) of its territories: hidden rows, never published."""
-    sizes = [draw(st.integers(1, 3)) for _ in range(3)]
+    the people's paths (public, contract, outcome) of its territories: hidden rows, never published. ``nodes``:
+    the largest number of nodes in a column."""
+    sizes = [draw(st.integers(1, nodes)) for _ in range(3)]
     territories = draw(st.integers(1, 2))
     keys = list(itertools.product(*(range(size) for size in sizes)))
     paths = [
@@ -415,7 +420,9 @@ def check(table: Table, threshold: int) -> None:
             assert sum(values[m] for m in hidden_or_masked) >= threshold
 
 
-PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: Random tables per property test: 120 in `make test`; `make test-fast` (the quick loop) asks for fewer.
+EXAMPLES = int(os.environ.get("OBSERVATOIRE_PROPERTY_EXAMPLES", "120"))
+PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
@@ -446,3 +453,49 @@ def test_random_sankey_flows_with_their_nodes(table: Table, threshold: int) -> N
 @given(table=qpv_residents(), threshold=st.integers(2, 15))
 def test_random_qpv_cells_with_the_qpv_residents_of_their_territories(table: Table, threshold: int) -> None:
     check(table, threshold)
+
+
+@settings(
+    max_examples=max(EXAMPLES // 3, 1),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(table=sankey(nodes=5), share=st.floats(0.2, 0.9), seed=st.integers(0, 2**32 - 1))
+def test_the_sampled_audit_finds_the_cells_an_exact_rank_test_finds(table: Table, share: float, seed: int) -> None:
+    """Larger Sankey tables (the paths, hidden, and every published cell as their sum, with the groups protect()
+    gets), a random share of the cells unknown: the audit forced onto random vectors of the null space
+    (no dense test) fixes exactly the unknown cells an exact test fixes (scipy's SVD null space: a cell is fixed
+    iff every null vector of the unknown columns is 0 on it)."""
+    groups = [*table.groups, *(table.protected_groups or [])]
+    size = len(table.frame)
+    unknown = np.random.default_rng(seed).random(size) < share
+    unknown |= table.frame["hidden"].to_numpy(dtype=bool)
+    matrix = np.zeros((len(groups), size))
+    for row, (total, members) in enumerate(groups):
+        matrix[row, total] = 1.0
+        matrix[row, list(members)] -= 1.0
+    columns = np.flatnonzero(unknown)
+    expected = np.zeros(size, dtype=bool)
+    expected[columns] = np.linalg.norm(null_space(matrix[:, columns]), axis=1) < 1e-8
+
+    decisions = []
+    sampled = disclosure._sampled_row_space
+
+    def spy(block):  # noqa: ANN001, ANN202
+        decisions.append(sampled(block))
+        return decisions[-1]
+
+    compiled = [disclosure._Group(np.array([total, *members]), on_count=True) for total, members in groups]
+    with mock.patch.object(disclosure, "_DENSE_LIMIT", 0), mock.patch.object(disclosure, "_sampled_row_space", spy):
+        found = disclosure._Equations(compiled, size).determined(unknown, np.ones(size, dtype=bool))
+    assert all(decision is not None for decision in decisions), "the sampled test fell back to the dense one"
+    assert (found[unknown] == expected[unknown]).all(), columns[found[unknown] != expected[unknown]]
+
+
+@PROPERTY
+@given(table=sankey(), threshold=st.integers(2, 15))
+def test_random_sankey_flows_protected_with_the_sampled_audit_only(table: Table, threshold: int) -> None:
+    """The whole protection, every set of unknown cells audited by random null-space vectors (as large tables
+    are), still passes the independent linear-programming check."""
+    with mock.patch.object(disclosure, "_DENSE_LIMIT", 0):
+        check(table, threshold)
