@@ -1,5 +1,6 @@
 """The Île-de-France preset (2019–2025) generated, loaded and built through Dagster: the marts reproduce the
-published Île-de-France figures, every file reconciles, links to DECP are right, and no identity leaks.
+published Île-de-France figures, every file reconciles, links to DECP are right, and no identity leaks. Its open
+data and dataviz: the buyer search answers on the region's buyers (headless Chromium, as tests/publication).
 
 The expected figures are the published ones (issue 3: 2021, region-wide), not numbers from the code."""
 
@@ -8,10 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
+from publication import test_dataviz
+from publication.test_dataviz_contracts import assert_buyer_search
 from reliability_support import REFRESH_JOB, refresh_env
 
 from observatoire.demo import drop_generated, seed_decp_inbox
@@ -184,3 +188,31 @@ def test_no_generated_name_or_birth_date_is_in_the_warehouse(idf) -> None:
     identities = {(normalise_name(last), normalise_name(first), birth) for last, first, birth in people}
     row = one(warehouse, "select count(*) as n from marts.dim_beneficiary")
     assert abs(row["n"] - len(identities)) / len(identities) <= 0.001
+
+
+# the Chromium of the dataviz tests (tests/publication/test_dataviz.py)
+browser = test_dataviz.browser
+
+
+def test_the_buyer_search_answers_on_the_buyers_of_the_region(idf, browser, tmp_path: Path) -> None:
+    from observatoire.publication.dataviz import build_dataviz
+    from observatoire.publication.open_data import write_open_data
+
+    warehouse, _ = idf
+    open_data_dir, site_dir = tmp_path / "open_data", tmp_path / "dataviz"
+    started = time.perf_counter()
+    write_open_data(warehouse, open_data_dir, threshold=11)
+    written = time.perf_counter() - started
+    index = build_dataviz(open_data_dir, site_dir)
+    buyers = duckdb.execute(
+        f"select count(distinct siret_acheteur) from {test_dataviz.parquet(open_data_dir, 'profils_acheteurs')}"
+    ).fetchone()[0]
+    print(f"idf open data written in {written:.1f} s; {buyers} buyers in the search index")
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    events = test_dataviz.PageEvents(page)
+    page.goto(index.as_uri())
+    page.wait_for_function("window.dataviz && window.dataviz.pret", timeout=30_000)
+    started = time.perf_counter()
+    assert_buyer_search(page, events, open_data_dir, screenshot_name="11_acheteur_idf.png")
+    print(f"buyer search, profile and a masked buyer shown in {time.perf_counter() - started:.1f} s")
+    page.close()

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page
 from publication import test_dataviz
-from publication.test_dataviz import ARTEFACTS_DIR, SECRET_TEXT, french_number, parquet, screenshot
+from publication.test_dataviz import ARTEFACTS_DIR, SECRET_TEXT, PageEvents, french_number, parquet, screenshot
 
 from observatoire.publication.dataviz import BUYERS_DIR, BUYERS_PER_SHARD
 
@@ -138,10 +138,15 @@ def test_contracts_section_shows_the_open_data_and_follows_its_filters(opened, o
 
 
 def test_buyer_search_loads_the_index_then_one_shard_and_shows_the_open_data(opened, open_data_dir: Path) -> None:
-    page, events = opened
+    assert_buyer_search(*opened, open_data_dir, screenshot_name="11_acheteur.png")
+
+
+def assert_buyer_search(page: Page, events: PageEvents, open_data_dir: Path, screenshot_name: str) -> None:
+    """Search the buyer with the most people published, by a few letters of its name then by its SIREN; only the
+    index and one shard load; its profile equals the open data; a buyer masked in a year shows the secret."""
     rows = duckdb.execute(f"select * from {parquet(open_data_dir, BUYERS)} order by siret_acheteur, annee").df()
     tracked = rows[(rows["beneficiaires"] >= THRESHOLD).fillna(False) & rows["nom_acheteur"].notna()]
-    assert len(tracked), "the demo should publish the beneficiaries of some buyer"
+    assert len(tracked), "the open data should publish the beneficiaries of some buyer"
     buyer = tracked.sort_values("beneficiaires", ascending=False).iloc[0]
     siret, name = buyer["siret_acheteur"], buyer["nom_acheteur"]
     assert not any(f"/{BUYERS_DIR}/" in url for url in events.requests), "buyer files are loaded on demand only"
@@ -163,7 +168,7 @@ def test_buyer_search_loads_the_index_then_one_shard_and_shows_the_open_data(ope
     assert page.locator("#acheteur-donnees").get_attribute("href").endswith(f"{BUYERS}/{BUYERS}.csv")
     assert siret in page.locator("#acheteur-profil").inner_text()
     assert_profile_table(page, rows[rows["siret_acheteur"] == siret])
-    page.locator("#acheteur").screenshot(path=str(ARTEFACTS_DIR / "11_acheteur.png"))
+    page.locator("#acheteur").screenshot(path=str(ARTEFACTS_DIR / screenshot_name))
 
     # a buyer whose people are masked in a year: "secret statistique", never a number
     masked = rows[rows["secret"]].iloc[0]
