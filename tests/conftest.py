@@ -46,13 +46,18 @@ def start_rank(item: pytest.Item) -> int:
     return next((rank for rank, module in enumerate(LONGEST_FIRST) if module in item.nodeid), len(LONGEST_FIRST))
 
 
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder every worker of this test session shares (under xdist, the parent of the workers'
+    own folders)."""
+    basetemp = tmp_path_factory.getbasetemp()
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_dbt_parse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One saved dbt parse for every test's dbt run in this session, whatever the worker (support.run_dbt)."""
-    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
-    folder = shared or tmp_path_factory.getbasetemp()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(SHARED_PARSE_ENV, str(folder / "dbt_partial_parse.msgpack"))
+        patch.setenv(SHARED_PARSE_ENV, str(session_folder(tmp_path_factory) / "dbt_partial_parse.msgpack"))
         yield
 
 
@@ -82,7 +87,7 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
         folder = tmp_path_factory.mktemp(name)
         build(folder)
         return folder
-    shared = tmp_path_factory.getbasetemp().parent
+    shared = session_folder(tmp_path_factory)
     folder, completed = shared / name, shared / f"{name}.completed"
     with FileLock(shared / f"{name}.lock"):
         if not completed.exists():
