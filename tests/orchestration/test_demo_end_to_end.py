@@ -6,13 +6,16 @@ holders and buyers. That a second refresh with no new file changes no mart row i
 from __future__ import annotations
 
 import csv
+import json
 import re
+import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
 from reliability_support import DemoOutputs, warehouse_of
 
-from observatoire.settings import DEMO_DATA_DIR
+from observatoire.settings import DBT_PROJECT_DIR, DEMO_DATA_DIR
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
@@ -71,6 +74,37 @@ def siae_idf_kinds() -> dict[str, set[str]]:
             siret = re.sub(r"\D", "", row["SIRET"])
             kinds.setdefault(siret, set()).add(row["MESURE"].strip())
     return kinds
+
+
+def test_the_contracts_not_null_columns_refuse_a_null_in_the_warehouse(
+    demo_outputs: DemoOutputs, tmp_path: Path
+) -> None:
+    """The not_null constraints of the models' contracts reach DuckDB: every such column of the built warehouse is
+    NOT NULL, and DuckDB refuses a row without it (tests/dbt/test_dbt_project_yaml.py: no blocking not_null test
+    repeats them)."""
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    declared = {
+        (node["schema"], node["alias"], column["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("contract", {}).get("enforced")
+        for column in node["columns"].values()
+        if any(constraint["type"] in ("not_null", "primary_key") for constraint in column.get("constraints") or [])
+    }
+    with duckdb.connect(str(demo_outputs.warehouse), read_only=True) as con:
+        nullable = {
+            row[:3]: row[3]
+            for row in con.execute(
+                "select table_schema, table_name, column_name, is_nullable from information_schema.columns"
+            ).fetchall()
+        }
+    assert len(declared) > 100
+    assert sorted(column for column in declared if nullable.get(column) != "NO") == []
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_outputs.warehouse, copy)
+    with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException, match="NOT NULL.*buyer_key"):
+        con.execute(
+            "insert into marts.fct_contracts select * replace (null as buyer_key) from marts.fct_contracts limit 1"
+        )
 
 
 def test_siae_holders_and_employers_are_flagged_with_their_kind(demo_outputs: DemoOutputs) -> None:
