@@ -3,6 +3,7 @@ the code location is imported."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from orchestration.resources import SettingsResource
 
 #: Importing every module of the code location must leave the environment as it was.
 IMPORT_ALL = """
+import importlib.metadata
 import os
 before = dict(os.environ)
 import orchestration.definitions, orchestration.jobs, orchestration.sensors, orchestration.schedules
@@ -62,3 +64,26 @@ def test_importing_the_code_location_reads_no_setting_and_writes_nothing(tmp_pat
     build = "from orchestration.definitions import defs; defs()"
     result = subprocess.run([sys.executable, "-c", build], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode != 0 and "OBSERVATOIRE_SECRECY_THRESHOLD='onze'" in result.stderr
+
+
+def test_a_dbt_invocation_starts_no_dbt_version_process_and_opens_no_adapter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dagster-dbt would run ``dbt --version`` and open a dbt adapter in this process on every invocation (4 s of
+    CPU per refresh); the observatory's dbt resource needs neither, and dbt still runs."""
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from packaging.version import Version
+
+    from observatoire.settings import DBT_PROJECT_DIR
+    from orchestration.resources import build_resources
+
+    def refuse(command: object, *args: object, **kwargs: object) -> bytes:
+        raise AssertionError(f"a process was started to read dbt's version: {command}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", refuse)
+    dbt = build_resources(SettingsResource(warehouse_path=str(tmp_path / "warehouse.duckdb")))["dbt"]
+    assert dbt._cli_version == Version(importlib.metadata.version("dbt-core"))
+    invocation = dbt.cli(["debug", "--config-dir"], target_path=tmp_path / "target")  # no parse: a quick command
+    invocation.wait()
+    assert invocation.is_successful() and invocation.adapter is None
+    assert str(DBT_PROJECT_DIR) in capsys.readouterr().out  # dbt ran, on this project's profiles
