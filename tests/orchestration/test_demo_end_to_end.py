@@ -101,10 +101,8 @@ def test_the_contracts_not_null_columns_refuse_a_null_in_the_warehouse(
     assert sorted(column for column in declared if nullable.get(column) != "NO") == []
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(demo_outputs.warehouse, copy)
-    with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException, match="NOT NULL.*buyer_key"):
-        con.execute(
-            "insert into marts.fct_contracts select * replace (null as buyer_key) from marts.fct_contracts limit 1"
-        )
+    with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException, match="NOT NULL.*issue"):
+        con.execute("insert into audit.decp_record_issues (record_key, issue) values ('planted', null)")
 
 
 def test_siae_holders_and_employers_are_flagged_with_their_kind(demo_outputs: DemoOutputs) -> None:
