@@ -66,6 +66,34 @@ def run_dbt(args: list[str], env: dict[str, str], work_dir: Path) -> subprocess.
     return result
 
 
+def load_inbox(env: dict[str, str]) -> None:
+    """Every dlt source of the refresh job, on the inbox of ``env`` (as the Dagster assets run them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        from dlt_sources.decp import decp_source
+        from dlt_sources.pipelines import warehouse_pipeline
+        from dlt_sources.reference import reference_source
+        from dlt_sources.registries import registry_files_source, sirene_source
+        from dlt_sources.suivi_clauses import suivi_clauses_source
+        from observatoire.settings import load_settings
+
+        settings = load_settings()
+        warehouse_pipeline("decp", settings).run(decp_source(paths=settings.decp_paths))
+        tracking = suivi_clauses_source(inbox=str(settings.tracking_inbox), mappings_dir=str(settings.mappings_dir))
+        warehouse_pipeline("suivi_clauses", settings).run(tracking)
+        warehouse_pipeline("reference", settings).run(reference_source())
+        registries = warehouse_pipeline("registries", settings)
+        registries.run(registry_files_source(reference_dir=str(settings.reference_dir)))
+        registries.run(sirene_source(registries_dir=str(settings.registries_dir)))
+
+
+def build_seeds_and_models(env: dict[str, str], work_dir: Path) -> None:
+    """``dbt seed`` then ``dbt run``, in one invocation (one parse of the project instead of two): the tables a
+    refresh's dbt build makes, without its tests."""
+    run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], {**os.environ, **env}, work_dir)
+
+
 def warehouse_env(work_dir: Path) -> dict[str, str]:
     """Environment variables that point every path of the product into ``work_dir``, with the demo's reference
     files and the mappings of the generator's sources (tests load generated exports)."""

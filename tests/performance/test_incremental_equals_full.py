@@ -20,13 +20,12 @@ layer and what they feed) must hold the same rows, compared as an order-independ
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from support import run_dbt, warehouse_env
+from support import build_seeds_and_models, load_inbox, warehouse_env
 
 from benchmarks.inputs import MAPPINGS_DIR, link_inbox, prepare
 from demo_generator.decp import write_json
@@ -50,28 +49,6 @@ INCREMENTAL_UPSTREAM = {
     "intermediate.int_decp_contracts_modified",
     "intermediate.int_insertion_hours_attributed",
 }
-
-
-def load_inbox(env: dict[str, str]) -> None:
-    """Every dlt source of the refresh job, on the inbox of ``env`` (as the Dagster assets run them)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        from dlt_sources.decp import decp_source
-        from dlt_sources.pipelines import warehouse_pipeline
-        from dlt_sources.reference import reference_source
-        from dlt_sources.registries import registry_files_source, sirene_source
-        from dlt_sources.suivi_clauses import suivi_clauses_source
-        from observatoire.settings import load_settings
-
-        settings = load_settings()
-        warehouse_pipeline("decp", settings).run(decp_source(paths=settings.decp_paths))
-        tracking = suivi_clauses_source(inbox=str(settings.tracking_inbox), mappings_dir=str(settings.mappings_dir))
-        warehouse_pipeline("suivi_clauses", settings).run(tracking)
-        warehouse_pipeline("reference", settings).run(reference_source())
-        registries = warehouse_pipeline("registries", settings)
-        registries.run(registry_files_source(reference_dir=str(settings.reference_dir)))
-        registries.run(sirene_source(registries_dir=str(settings.registries_dir)))
 
 
 def table_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
@@ -132,11 +109,6 @@ def _index(fields: dict[int, str], name: str) -> int:
     return next(i for i, field in fields.items() if field == name)
 
 
-def build(env: dict[str, str], work_dir: Path) -> None:
-    """``dbt seed`` then ``dbt run``, in one invocation (one parse of the project instead of two)."""
-    run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], {**os.environ, **env}, work_dir)
-
-
 def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
     inputs = prepare("demo", 2024, tmp_path / "inputs")
     month = tmp_path / "month"
@@ -150,10 +122,10 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
 
     link_inbox([inputs.base], inbox)
     load_inbox(env)
-    build(env, work_dir)
+    build_seeds_and_models(env, work_dir)
     link_inbox([month], inbox)
     load_inbox(env)
-    build(env, work_dir)
+    build_seeds_and_models(env, work_dir)
     incremental = table_checksums(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         month_rows = con.execute(
@@ -174,7 +146,7 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
     shutil.rmtree(work_dir)
     link_inbox([inputs.base, month], inbox)
     load_inbox(env)
-    build(env, work_dir)
+    build_seeds_and_models(env, work_dir)
     full = table_checksums(warehouse)
 
     # the month arrived in the second refresh, with its correction and its republished contract

@@ -1,8 +1,9 @@
 """A refresh of the demo killed with SIGKILL while dlt loads new files, then one killed while dbt builds the
 marts: the analysts' snapshot stays as it was; killed in ingestion, the marts too; killed in dbt, every mart is
-whole, the previous version or the new one. The next refresh ends with exactly the rows of a clean refresh of the
-same inputs: nothing loaded twice, nothing missing. (A refresh with no new file changing no mart row is checked on
-each source alone: tests/orchestration/test_source_subsets.py.)
+whole, the previous version or the new one. The next refresh ends with exactly the rows of a clean build of the
+same inputs (the refresh's dlt sources and dbt models on a new warehouse): nothing loaded twice, nothing missing.
+(A refresh with no new file changing no mart row is checked on each source alone:
+tests/orchestration/test_source_subsets.py.)
 
 The kills are timed on what the processes write, not on delays: a dlt job of a DECP table committed while
 its load package is incomplete; dbt's log reporting fct_contracts built while the build goes on."""
@@ -33,6 +34,7 @@ from reliability_support import (
     table_counts,
     warehouse_of,
 )
+from support import build_seeds_and_models, load_inbox, warehouse_env
 
 pytestmark = pytest.mark.slow  # in no xdist group: the demo is built once for every worker (conftest.py)
 
@@ -129,12 +131,14 @@ def test_killed_refreshes_keep_the_published_state_and_the_next_one_loads_every_
         assert len(failed) == 2 and all("no longer exists: it was killed or crashed" in m for m in messages)
         assert not instance.event_log_storage.get_concurrency_info("duckdb_warehouse").claimed_slots
 
-    # 4. a clean refresh of the same inputs at the same paths (paths are part of the rows)
-    for name in ("data", "dagster_home", "dbt_target", "warehouse.duckdb", "warehouse.duckdb.wal"):
+    # 4. a clean build of the same inbox at the same paths (paths are part of the rows): the refresh's dlt
+    # sources into a new warehouse, then its dbt seeds and models
+    for name in ("data/dlt_pipelines", "warehouse.duckdb", "warehouse.duckdb.wal"):
         path = work_dir / name
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-    add_new_decp_files(work_dir)
-    run_refresh(work_dir, "clean")
+    env = {**warehouse_env(work_dir), "OBSERVATOIRE_DEMO_MODE": "1"}  # the key refresh_job.py uses
+    load_inbox(env)
+    build_seeds_and_models(env, work_dir)
     clean = mart_checksums(warehouse)
     raw_clean = table_counts(warehouse, RAW)
 
