@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,16 +39,24 @@ def warehouse_of(work_dir: Path) -> Path:
     return Path(warehouse_env(work_dir)["OBSERVATOIRE_WAREHOUSE"])
 
 
-def start(command: list[str], work_dir: Path, log_name: str) -> subprocess.Popen:
-    """Start ``command`` in its own process group (so a test can kill it with its dbt child)."""
+def start(command: list[str], work_dir: Path, log_name: str, env: Mapping[str, str] | None = None) -> subprocess.Popen:
+    """Start ``command`` in its own process group (so a test can kill it with its dbt child); ``env`` adds to
+    :func:`refresh_env`."""
     log = (work_dir / f"{log_name}.log").open("w")
     return subprocess.Popen(
-        command, cwd=REPO_ROOT, env=refresh_env(work_dir), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=REPO_ROOT,
+        env={**refresh_env(work_dir), **(env or {})},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
-def start_refresh(work_dir: Path, log_name: str, args: Sequence[str] = ()) -> subprocess.Popen:
-    return start([sys.executable, str(REFRESH_JOB), *args], work_dir, log_name)
+def start_refresh(
+    work_dir: Path, log_name: str, args: Sequence[str] = (), env: Mapping[str, str] | None = None
+) -> subprocess.Popen:
+    return start([sys.executable, str(REFRESH_JOB), *args], work_dir, log_name, env)
 
 
 def wait_success(process: subprocess.Popen, work_dir: Path, log_name: str, timeout: int = 1500) -> str:
@@ -64,7 +72,11 @@ def run_refresh(work_dir: Path, log_name: str, args: Sequence[str] = ()) -> str:
 
 class DbtLog:
     """dbt's JSON log of the next dbt invocation (dagster-dbt writes one folder per invocation under
-    DBT_TARGET_PATH; the folders already there belong to earlier runs)."""
+    DBT_TARGET_PATH; the folders already there belong to earlier runs). dbt reports reusing its saved parse at
+    level debug, and the refresh logs at level info: start the run with ``DbtLog.DEBUG`` in its environment to
+    call :meth:`partial_parse_reused`."""
+
+    DEBUG = {"DBT_LOG_LEVEL_FILE": "debug"}
 
     def __init__(self, work_dir: Path) -> None:
         self.folder = work_dir / "dbt_target"

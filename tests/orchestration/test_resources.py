@@ -4,6 +4,7 @@ the code location is imported."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from orchestration.resources import SettingsResource
 #: Importing every module of the code location must leave the environment as it was.
 IMPORT_ALL = """
 import importlib.metadata
+import json
 import os
 before = dict(os.environ)
 import orchestration.definitions, orchestration.jobs, orchestration.sensors, orchestration.schedules
@@ -70,7 +72,8 @@ def test_a_dbt_invocation_starts_no_dbt_version_process_and_opens_no_adapter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """dagster-dbt would run ``dbt --version`` and open a dbt adapter in this process on every invocation (4 s of
-    CPU per refresh); the observatory's dbt resource needs neither, and dbt still runs."""
+    CPU per refresh); the observatory's dbt resource needs neither, and dbt still runs, logging to its file at
+    level info."""
     import dagster_dbt.core.resource as dagster_dbt_resource
     from packaging.version import Version
 
@@ -81,9 +84,13 @@ def test_a_dbt_invocation_starts_no_dbt_version_process_and_opens_no_adapter(
         raise AssertionError(f"a process was started to read dbt's version: {command}")
 
     monkeypatch.setattr(dagster_dbt_resource, "check_output", refuse)
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
     dbt = build_resources(SettingsResource(warehouse_path=str(tmp_path / "warehouse.duckdb")))["dbt"]
     assert dbt._cli_version == Version(importlib.metadata.version("dbt-core"))
     invocation = dbt.cli(["debug", "--config-dir"], target_path=tmp_path / "target")  # no parse: a quick command
     invocation.wait()
     assert invocation.is_successful() and invocation.adapter is None
     assert str(DBT_PROJECT_DIR) in capsys.readouterr().out  # dbt ran, on this project's profiles
+    # and its file log is at level info (debug, dbt's default, writes every SQL statement of a build)
+    lines = (tmp_path / "target" / "dbt.log").read_text(encoding="utf-8").splitlines()
+    assert {json.loads(line)["info"]["level"] for line in lines if line.startswith("{")} == {"info"}

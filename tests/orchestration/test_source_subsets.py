@@ -60,10 +60,10 @@ def drop_tracking(generated: Path, work_dir: Path) -> None:
         handle.write(ORPHAN_HOURS)
 
 
-def refresh(work_dir: Path, job: str, log_name: str, *options: str) -> str:
+def refresh(work_dir: Path, job: str, log_name: str, *options: str, env: dict[str, str] | None = None) -> str:
     (work_dir / "data").mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "observatoire.refresh", "--job", job, *options]
-    process = start(command, work_dir, log_name)
+    process = start(command, work_dir, log_name, env)
     return wait_success(process, work_dir, log_name, timeout=900)
 
 
@@ -72,7 +72,7 @@ def refresh_again_unchanged(work_dir: Path) -> str:
     full refresh may add marts of the missing source, empty), and dbt reuses the first run's parse."""
     first = mart_checksums(warehouse_of(work_dir))
     dbt_log = DbtLog(work_dir)
-    output = refresh(work_dir, "full_refresh", "full_refresh")
+    output = refresh(work_dir, "full_refresh", "full_refresh", env=DbtLog.DEBUG)
     assert "full_refresh succeeded" in output
     assert dbt_log.partial_parse_reused(), dbt_log.parse_events()
     again = mart_checksums(warehouse_of(work_dir))

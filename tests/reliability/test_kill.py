@@ -100,7 +100,7 @@ def test_killed_refreshes_keep_the_published_state_and_the_next_one_loads_every_
     # 2. SIGKILL while dbt builds the marts from the new records (the ingestion of this run completed), once
     # fct_contracts holds them and while other marts are still to build
     dbt_log = DbtLog(work_dir)
-    process = start_refresh(work_dir, "killed_in_dbt")
+    process = start_refresh(work_dir, "killed_in_dbt", env=DbtLog.DEBUG)
     kill_when(process, work_dir, "killed_in_dbt", lambda: dbt_log.created("fct_contracts"))
     assert not dbt_log.finished()
     # dbt started from the demo's saved parse of the same warehouse instead of parsing the whole project again
