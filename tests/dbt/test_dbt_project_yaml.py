@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -59,27 +60,33 @@ def _contracted_tables(manifest: dict) -> dict[str, dict]:
     }
 
 
-def test_a_column_of_a_contracted_table_is_kept_non_null_by_its_contract_not_by_a_test() -> None:
-    """Each rule once: a column a contracted table must always fill is declared ``constraints: [{type: not_null}]``
-    (DuckDB refuses the row while dbt builds the table, and the previous table stays), not checked afterwards by a
-    blocking ``not_null`` test, which would run one more query and log two more Dagster events per refresh.
-    A not_null test of severity warn, or with a ``where``, says something else and stays a test."""
+#: dbt tests that a contract constraint states once, enforced by DuckDB while the table builds.
+CONSTRAINT_RULES = {"not_null": "not_null", "accepted_values": "check", "accepted_range": "check"}
+
+
+def test_a_column_rule_of_a_contracted_table_is_in_its_contract_not_in_a_test() -> None:
+    """Each rule once: what a contracted table's column must always hold — filled (``{type: not_null}``), one of
+    some values or in a range (``{type: check, expression: ...}``) — is a constraint of its contract: DuckDB refuses
+    the row while dbt builds the table, and the previous table stays. A blocking dbt test saying the same would run
+    one more query and log three more Dagster events per refresh. A test of severity warn, or with a ``where``,
+    says something else and stays a test."""
     manifest = json.loads((DBT_PROJECT / "target" / "manifest.json").read_text(encoding="utf-8"))
     tables = _contracted_tables(manifest)
     redundant = sorted(
         node["name"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "test"
-        and (node.get("test_metadata") or {}).get("name") == "not_null"
+        and (node.get("test_metadata") or {}).get("name") in CONSTRAINT_RULES
         and node.get("attached_node") in tables
         and node["config"]["severity"].lower() == "error"
         and not node["config"].get("where")
     )
-    assert redundant == [], "declare these columns not_null in their model's contract:\n" + "\n".join(redundant)
-    declared = [
-        column
+    assert redundant == [], "state these rules in their model's contract:\n" + "\n".join(redundant)
+    declared = Counter(
+        constraint["type"]
         for node in tables.values()
         for column in node["columns"].values()
-        if any(constraint["type"] == "not_null" for constraint in column.get("constraints") or [])
-    ]
-    assert len(declared) > 100  # the rule is read where it is written (else the test above would pass vacuously)
+        for constraint in column.get("constraints") or []
+    )
+    # the rules are read where they are written (else the test above would pass vacuously)
+    assert declared["not_null"] > 100 and declared["check"] > 30

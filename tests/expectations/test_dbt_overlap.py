@@ -39,6 +39,8 @@ def dbt_rules(model: str) -> set[tuple[str, tuple[str, ...], str]]:
                     add(test, (column["name"],))
                 for constraint in column.get("constraints") or []:
                     kind = {"primary_key": "unique"}.get(constraint["type"], constraint["type"])
+                    if kind == "check":  # a list of values (``col in (...)``) or a range
+                        kind = "accepted_values" if " in (" in constraint["expression"] else "accepted_range"
                     rules.add((kind, (column["name"],), "error"))
     return rules
 
@@ -49,6 +51,7 @@ SAME_RULE = {
     "expect_column_values_to_be_unique": {"unique"},
     "expect_compound_columns_to_be_unique": {"unique_combination"},
     "expect_column_values_to_be_in_set": {"accepted_values", "relationships"},
+    "expect_column_values_to_be_between": {"accepted_range"},
 }
 
 

@@ -76,19 +76,24 @@ def siae_idf_kinds() -> dict[str, set[str]]:
     return kinds
 
 
-def test_the_contracts_not_null_columns_refuse_a_null_in_the_warehouse(
-    demo_outputs: DemoOutputs, tmp_path: Path
-) -> None:
-    """The not_null constraints of the models' contracts reach DuckDB: every such column of the built warehouse is
-    NOT NULL, and DuckDB refuses a row without it (tests/dbt/test_dbt_project_yaml.py: no blocking not_null test
-    repeats them)."""
+def test_the_contracts_constraints_are_enforced_by_the_warehouse(demo_outputs: DemoOutputs, tmp_path: Path) -> None:
+    """The not_null and check constraints of the models' contracts reach DuckDB: every such column of the built
+    warehouse is NOT NULL or carries its CHECK, and DuckDB refuses a row breaking either
+    (tests/dbt/test_dbt_project_yaml.py: no blocking dbt test repeats them)."""
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
-    declared = {
-        (node["schema"], node["alias"], column["name"])
+    contracted = [
+        node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("contract", {}).get("enforced")
-        for column in node["columns"].values()
-        if any(constraint["type"] in ("not_null", "primary_key") for constraint in column.get("constraints") or [])
+    ]
+    declared = {
+        kind: {
+            (node["schema"], node["alias"], column["name"])
+            for node in contracted
+            for column in node["columns"].values()
+            if any(constraint["type"] in types for constraint in column.get("constraints") or [])
+        }
+        for kind, types in (("not_null", ("not_null", "primary_key")), ("check", ("check",)))
     }
     with duckdb.connect(str(demo_outputs.warehouse), read_only=True) as con:
         nullable = {
@@ -97,12 +102,27 @@ def test_the_contracts_not_null_columns_refuse_a_null_in_the_warehouse(
                 "select table_schema, table_name, column_name, is_nullable from information_schema.columns"
             ).fetchall()
         }
-    assert len(declared) > 100
-    assert sorted(column for column in declared if nullable.get(column) != "NO") == []
+        checked = {
+            (schema, table, column)
+            for schema, table, columns in con.execute(
+                "select schema_name, table_name, constraint_column_names from duckdb_constraints() "
+                "where constraint_type = 'CHECK'"
+            ).fetchall()
+            for column in columns
+        }
+    assert len(declared["not_null"]) > 100 and len(declared["check"]) > 30
+    assert sorted(column for column in declared["not_null"] if nullable.get(column) != "NO") == []
+    assert sorted(declared["check"] - checked) == []
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(demo_outputs.warehouse, copy)
-    with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException, match="NOT NULL.*issue"):
-        con.execute("insert into audit.decp_record_issues (record_key, issue) values ('planted', null)")
+    with duckdb.connect(str(copy)) as con:
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL.*issue"):
+            con.execute("insert into audit.decp_record_issues (record_key, issue) values ('planted', null)")
+        with pytest.raises(duckdb.ConstraintException, match="CHECK.*record_fate"):
+            con.execute(
+                "insert into audit.contract_record_lineage "
+                "select * replace ('planted' as record_fate) from audit.contract_record_lineage limit 1"
+            )
 
 
 def test_siae_holders_and_employers_are_flagged_with_their_kind(demo_outputs: DemoOutputs) -> None:
