@@ -274,63 +274,82 @@ class Scanner:
         ]
 
     def matches(self, relation: str, columns: dict[str, str], kinds: set[str] | None = None) -> list[Match]:
-        """Every identifier (of ``kinds``, default all) in the cells of ``relation``: patterns, birth dates, names."""
+        """Every identifier (of ``kinds``, default all) in the cells of ``relation``: patterns, birth dates, names.
+
+        Each distinct value of a column is looked at once, with the number of rows holding it: a table of facts
+        repeats the same codes, months and amounts on most of its rows."""
         if not columns:
             return []
         cells = ", ".join(columns.values())
         self.con.execute(
-            "create or replace temp table pii_cells as "
-            "select rid, i as col, vals[i] as value "
-            f"from (select row_number() over () as rid, [{cells}]::varchar[] as vals from {relation}), "
-            f"range(1, {len(columns) + 1}) as r(i)"
+            "create or replace temp table pii_values as select col, value, count(*) as n "
+            f"from (select i as col, vals[i] as value from (select [{cells}]::varchar[] as vals from {relation}), "
+            f"range(1, {len(columns) + 1}) as r(i)) where value <> '' group by all"
         )
-        self.con.execute("delete from pii_cells where value is null or value = ''")
         found = []
         for kind, pattern in PATTERNS.items():
             if kinds is not None and kind not in kinds:
                 continue
             rows = self.con.execute(
-                "select col, found, count(*) from (select col, unnest(regexp_extract_all(value, ?)) as found "
-                "from pii_cells where regexp_matches(value, ?)) group by all",
+                "select col, found, sum(n) from (select col, n, unnest(regexp_extract_all(value, ?)) as found "
+                "from pii_values where regexp_matches(value, ?)) group by all",
                 [pattern, pattern],
             ).fetchall()
-            found += [Match(kind, (col,), i, n) for col, value, n in rows if (i := identifier(kind, value))]
+            found += [Match(kind, (col,), i, int(n)) for col, value, n in rows if (i := identifier(kind, value))]
         if self.identities.birth_dates and (kinds is None or BIRTH_DATE in kinds):
             rows = self.con.execute(
-                "select col, found, count(*) from (select col, unnest(regexp_extract_all(value, ?)) as found "
-                "from pii_cells where regexp_matches(value, ?)) semi join pii_dates on found = pii_dates.value "
+                "select col, found, sum(n) from (select col, n, unnest(regexp_extract_all(value, ?)) as found "
+                "from pii_values where regexp_matches(value, ?)) semi join pii_dates on found = pii_dates.value "
                 "where found not like '%-01-01' and found not like '01/01/%' group by all",
                 [DATE_PATTERN, DATE_PATTERN],
             ).fetchall()
-            found += [Match(BIRTH_DATE, (col,), value, n) for col, value, n in rows]
+            found += [Match(BIRTH_DATE, (col,), value, int(n)) for col, value, n in rows]
         if self.identities.names and (kinds is None or NAME in kinds):
-            found += self._names()
+            found += self._names(relation, columns)
         return found
 
-    def _names(self) -> list[Match]:
+    def _names(self, relation: str, columns: dict[str, str]) -> list[Match]:
         """Participants named in one value (first and last name together, either order) or in two columns of
-        the same row (one holding the last name, another the first name). Each cell is normalised once."""
+        the same row (one holding the last name, another the first name). Each distinct value is normalised once;
+        the rows are read again only when some values are a participant's last name and others their first name."""
         self.con.execute(
-            "create or replace temp table pii_normalised as select rid, col, value "
-            f"from (select rid, col, {_normalised_sql('value')} as value from pii_cells) where value <> ''"
+            "create or replace temp table pii_normalised as "
+            "select row_number() over () as vid, col, original, value, n "
+            f"from (select col, value as original, {_normalised_sql('value')} as value, n from pii_values) "
+            "where value <> ''"
         )
-        rows = self.con.execute(
-            """with pairs as (select rid, col, unnest(tokens[1:len(tokens) - 1]) as token_a,
+        in_one_value = self.con.execute(
+            """with pairs as (select vid, unnest(tokens[1:len(tokens) - 1]) as token_a,
                                  unnest(tokens[2:len(tokens)]) as token_b  -- side by side: each token, the next
-                          from (select rid, col, string_split(value, ' ') as tokens from pii_normalised)),
-                candidates as (select distinct rid, col, person, seq
-                               from pairs join pii_sequences using (token_a, token_b)),
-                in_one_value as (
-                    select distinct rid, person, [col] as cols from candidates join pii_normalised using (rid, col)
-                    where contains(' ' || value || ' ', ' ' || seq || ' ')),
-                in_two_columns as (
-                    select rid, person, list(distinct col order by col) as cols
-                    from pii_normalised join pii_parts using (value)
-                    group by rid, person having count(distinct part) = 2 and count(distinct value) = 2)
-            select cols, person, count(distinct rid)
-            from (select * from in_one_value union all select * from in_two_columns) group by all"""
+                          from (select vid, string_split(value, ' ') as tokens from pii_normalised)),
+                candidates as (select distinct vid, person, seq from pairs join pii_sequences using (token_a, token_b))
+            select [col], person, sum(n) from (
+                select distinct vid, col, n, person from candidates join pii_normalised using (vid)
+                where contains(' ' || value || ' ', ' ' || seq || ' '))
+            group by all"""
         ).fetchall()
-        return [Match(NAME, tuple(cols), self.people[person], n) for cols, person, n in rows]
+        # values that are a whole last or first name, of the participants of whom both appear
+        self.con.execute(
+            "create or replace temp table pii_part_values as select col, original, value, person, part "
+            "from pii_normalised join pii_parts using (value) "
+            "qualify count(distinct part) over (partition by person) = 2"
+        )
+        in_two_columns = []
+        if self.con.execute("select count(*) from pii_part_values").fetchone()[0]:
+            cells = ", ".join(columns.values())
+            in_two_columns = self.con.execute(
+                f"""with cells as (select rid, i as col, vals[i] as original
+                                   from (select row_number() over () as rid, [{cells}]::varchar[] as vals
+                                         from {relation}), range(1, {len(columns) + 1}) as r(i))
+                select cols, person, count(*) from (
+                    select rid, person, list(distinct col order by col) as cols
+                    from cells join pii_part_values using (col, original)
+                    group by rid, person having count(distinct part) = 2 and count(distinct value) = 2)
+                group by all"""
+            ).fetchall()
+        return [
+            Match(NAME, tuple(cols), self.people[person], int(n)) for cols, person, n in in_one_value + in_two_columns
+        ]
 
     # ------------------------------------------------------------------------------------------ sources
     def scan_database(
