@@ -1,8 +1,9 @@
-"""Annual report and territory fiches rendered from the demo warehouse and its open data (``published_demo``).
+"""Annual report and territory fiches as the demo command published them (its ``annual_report`` job), from the
+demo warehouse and its open data (``published_demo``: a copy of that warehouse, open data at the same threshold).
 
 The figures the documents print are checked against the marts with SQL written here (not the code under
 test), PDFs are read back with pypdf (page count, text of each page), and the HTML tables are parsed to check
-that every cell masked in the open data is printed "s". Generation times are printed (``-s`` to see them).
+that every cell masked in the open data is printed "s". Errors of the rendering functions are called directly.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html as html_text
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 from pypdf import PdfReader
+from reliability_support import DemoOutputs
 
 from observatoire.publication.report import (
     MASKED,
@@ -28,6 +29,7 @@ from observatoire.publication.report import (
     render_annual_report,
     render_territory_fiches,
 )
+from observatoire.publication.report.data import fiche_territories
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
@@ -140,22 +142,26 @@ def year(published_demo: SimpleNamespace) -> int:
 
 
 @pytest.fixture(scope="module")
-def report(published_demo: SimpleNamespace, year: int, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    out_dir = tmp_path_factory.mktemp("report")
-    started = time.perf_counter()
-    paths = render_annual_report(published_demo.open_data_dir, published_demo.warehouse, year, out_dir)
-    print(f"annual report {year} rendered (HTML + PDF) in {time.perf_counter() - started:.1f} s")
+def report(demo_outputs: DemoOutputs, year: int) -> SimpleNamespace:
+    """The annual report the demo command published: its ``annual_report`` job renders the latest complete year
+    from the warehouse and open data ``published_demo`` copies (same threshold)."""
+    out_dir = demo_outputs.published / "report"
+    paths = sorted((out_dir / str(year)).glob("rapport_annuel_*"))
+    assert paths, f"the demo published no annual report for {year}: {sorted(out_dir.glob('*/*'))}"
     html = paths[0].read_text(encoding="utf-8")
     return SimpleNamespace(paths=paths, out_dir=out_dir, html=html, document=_Document(html), pdf=PdfReader(paths[1]))
 
 
 @pytest.fixture(scope="module")
-def fiches(published_demo: SimpleNamespace, year: int, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    out_dir = tmp_path_factory.mktemp("fiches")
-    started = time.perf_counter()
-    paths = render_territory_fiches(published_demo.open_data_dir, published_demo.warehouse, year, out_dir)
-    print(f"20 territory fiches {year} rendered (HTML + PDF + combined PDF) in {time.perf_counter() - started:.1f} s")
-    return SimpleNamespace(paths=paths, out_dir=out_dir)
+def fiches(demo_outputs: DemoOutputs, published_demo: SimpleNamespace, year: int) -> SimpleNamespace:
+    """The territory fiches the demo command published with its annual report (``report``): every file of the
+    year's ``fiches`` folder, the combined PDF, and the territories in the order the combined PDF follows."""
+    out_dir = demo_outputs.published / "report"
+    folder = out_dir / str(year) / "fiches"
+    assert folder.is_dir(), f"the demo published no territory fiches for {year}: {sorted(out_dir.glob('*/*'))}"
+    paths = [*sorted(folder.iterdir()), *sorted((out_dir / str(year)).glob("fiches_territoriales_*.pdf"))]
+    order = [territory.code for territory in fiche_territories(published_demo.warehouse)]
+    return SimpleNamespace(paths=paths, out_dir=out_dir, order=order)
 
 
 def test_report_files_are_written_where_the_publication_contract_says(report: SimpleNamespace, year: int) -> None:
@@ -391,13 +397,9 @@ def test_one_fiche_of_one_page_per_departement_and_territory_of_the_metropole(
         pdf = PdfReader(folder / f"{code}.pdf")
         assert len(pdf.pages) == 1, f"fiche {code} ({name}) takes {len(pdf.pages)} pages"
         assert name in pdf.pages[0].extract_text()
-    # the combined PDF holds the same pages, in the order of the returned paths
+    # the combined PDF holds the same pages, in the order of the territories
     combined_pages = [page.extract_text() for page in PdfReader(combined).pages]
-    single_pages = [
-        PdfReader(path).pages[0].extract_text()
-        for path in fiches.paths
-        if path.parent == folder and path.suffix == ".pdf"
-    ]
+    single_pages = [PdfReader(folder / f"{code}.pdf").pages[0].extract_text() for code in fiches.order]
     assert combined_pages == single_pages
 
 
