@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatoire.dbt_parse import place_latest_parse
+from observatoire.dbt_parse import MANIFEST, latest_compiled_manifest, place_latest_parse
 from observatoire.settings import DBT_PROJECT_DIR
 from observatoire.warehouse import connect_reader
 
@@ -223,6 +223,10 @@ def publish_dbt_docs(warehouse: Path, docs_dir: Path) -> Path:
     try:
         target = work_dir / "target"
         place_latest_parse(target, DBT_PROJECT_DIR)  # dbt parses only what changed since the refresh's dbt build
+        # the SQL the refresh's dbt build compiled, when it built every model of this warehouse: not compiled again
+        compiled = latest_compiled_manifest(DBT_PROJECT_DIR, warehouse.stem)
+        if compiled is not None:
+            shutil.copyfile(compiled, target / MANIFEST)
         command = [
             str(Path(sys.executable).with_name("dbt")),
             "docs",
@@ -234,6 +238,7 @@ def publish_dbt_docs(warehouse: Path, docs_dir: Path) -> Path:
             str(target),
             "--log-path",
             str(work_dir / "logs"),
+            *(["--no-compile"] if compiled is not None else []),
         ]
         env = {**os.environ, "OBSERVATOIRE_WAREHOUSE": str(warehouse)}
         result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)

@@ -261,6 +261,14 @@ def test_snapshot_queried_in_a_loop_during_a_full_refresh_always_answers(demo_ou
     columns = catalog["nodes"]["model.observatoire.fct_contracts"]["columns"]
     assert {"contract_key", "buyer_siret", "has_social_clause"} <= set(columns)
     assert "fct_contracts" in (docs / "static_index.html").read_text(encoding="utf-8")
+    # with the SQL of every model as the refresh's dbt build compiled and ran it (a build_path for each table or
+    # view it built: the docs did not compile the project again)
+    manifest = json.loads((docs / "manifest.json").read_text())
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    assert len(models) > 50 and all(node["compiled_code"] for node in models)
+    assert all(node["build_path"] for node in models if node["config"]["materialized"] != "ephemeral")
+    holders = manifest["nodes"]["model.observatoire.stg_decp__holders"]["compiled_code"]
+    assert '"warehouse"."staging"."stg_decp__records"' in holders
     # the demo prints where each output is (in its work folder, of which ``published`` is a copy)
     printed = demo_outputs.work_dir / snapshot_dir.relative_to(demo_outputs.copy_dir)
     assert str(printed / SNAPSHOT_FILE) in demo_outputs.output
