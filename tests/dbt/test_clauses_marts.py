@@ -27,7 +27,7 @@ import duckdb
 import pytest
 from support import FIXTURES, load_decp, run_dbt, warehouse_env
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("clauses_warehouse")]
 
 CLAUSES = FIXTURES / "clauses"
 # identity fields of the exchange format (participants.json) and their likely English names

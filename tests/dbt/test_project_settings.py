@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from support import run_dbt
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("project_settings")]
 
 
 @pytest.fixture(scope="module")

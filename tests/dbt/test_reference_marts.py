@@ -11,7 +11,7 @@ import pytest
 
 from observatoire.settings import DEMO_DATA_DIR
 
-pytestmark = pytest.mark.slow  # builds the reference warehouse with dbt
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reference_warehouse")]  # built by dbt, once
 
 REF = DEMO_DATA_DIR / "ref"
 

@@ -16,7 +16,7 @@ from support import run_dbt, warehouse_env
 
 from observatoire.settings import DEMO_DATA_DIR
 
-pytestmark = pytest.mark.slow  # builds a warehouse with the registry lists and dbt
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("registries_warehouse")]  # a warehouse built by dbt, once
 
 REF = DEMO_DATA_DIR / "ref"
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "registries"

@@ -14,7 +14,7 @@ from support import DECP_DEMO, load_decp, run_dbt, warehouse_env
 
 from observatoire.settings import DBT_PROJECT_DIR, DEMO_DATA_DIR
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("registry_match_quality")]
 
 REF = DEMO_DATA_DIR / "ref"
 DECP_2019 = DECP_DEMO / "real_2019_format/decp-json_marches-publics.info_2019-03-07.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dg_files import ROOT, load_sources
 
-pytestmark = pytest.mark.slow  # generates the idf preset (about a minute)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("idf_calibration")]  # reads the idf preset (a minute)
 
 YEAR = "2021"
 PROGRAMMES = {"GRAND_PARIS_EXPRESS", "JOP_2024", "ANRU"}

@@ -28,6 +28,9 @@ from demo_generator.sources import SOURCES, STYLES
 from demo_generator.vocabulary import VOCABULARIES, label_key
 from dlt_sources.suivi_clauses.residence import postal_index
 
+#: the idf preset's labels are read once (idf_labels): every test of the module on the same xdist worker
+pytestmark = pytest.mark.xdist_group("idf_vocabulary")
+
 
 def _written_labels(out: Path) -> dict[tuple[str, str, str], Counter]:
     """(source, table, field) -> Counter of the raw labels written in that coded column (split if multi-valued)."""
