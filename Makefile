@@ -44,6 +44,11 @@ refresh: system-packages dbt-parse
 # The dbt project's SQL (.sqlfluff: jinja templater, no warehouse needed; about 20 s of CPU).
 SQLFLUFF := $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros --processes 2
 
+# pytest runs with fsync made a no-op (eatmydata, from `make system-packages`; without it, as usual): no test is about
+# a power cut (the kill tests kill processes, whose writes the kernel keeps), while Dagster's SQLite event log syncs
+# the disk for each of the ~1,300 events of a refresh. 5-10 % of the suite's time (docs/performance.md).
+WITHOUT_FSYNC := $$(command -v eatmydata)
+
 # The code location loads from a plain shell (no venv activated, no dbt on PATH), the imports go one way
 # (pyproject [tool.importlinter]), then the tests.
 test: system-packages dbt-parse
@@ -52,7 +57,7 @@ test: system-packages dbt-parse
 	$(SQLFLUFF)
 	$(BIN)/dg check defs
 	$(BIN)/dg list defs
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(WITHOUT_FSYNC) $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # Unit and model tests only (no warehouse-wide build, no preset generation; property tests on 25 random tables
 # instead of 120): the quick loop while editing.

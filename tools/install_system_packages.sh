@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the product needs beside Python: Pango and fonts for the PDF report (WeasyPrint), headless
-# Chromium for the dataviz test. Installs only what is missing (as root, or through sudo).
+# Debian packages the product needs beside Python: Pango and fonts for the PDF report (WeasyPrint); and for the
+# tests, headless Chromium (the dataviz test) and eatmydata (`make test` runs pytest without fsync: Makefile).
+# Installs only what is missing (as root, or through sudo).
 set -euo pipefail
-SYSTEM_PACKAGES=(chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+SYSTEM_PACKAGES=(chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core eatmydata)
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
