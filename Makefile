@@ -11,13 +11,14 @@ export DAGSTER_HOME ?= $(or $(OBSERVATOIRE_DATA_DIR),$(CURDIR)/data)/dagster_hom
 
 install: $(VENV)/.installed
 
-# The pinned versions are installed by uv (10 s, where pip took 70), or by pip if uv fails: uv does not read pip's
-# configuration (an index or a proxy set in pip.conf).
+# The pinned versions are installed by uv (10 s, where pip took 70), or by pip if uv cannot be installed or fails:
+# uv does not read pip's configuration (an index or a proxy set in pip.conf).
 UV := uv==0.13.9
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip $(UV)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements.lock -e '.[dev]' \
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	{ $(BIN)/python -m pip install --quiet $(UV) && \
+		$(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements.lock -e '.[dev]'; } \
 		|| $(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
