@@ -280,11 +280,9 @@ class Scanner:
         repeats the same codes, months and amounts on most of its rows."""
         if not columns:
             return []
-        cells = ", ".join(columns.values())
         self.con.execute(
             "create or replace temp table pii_values as select col, value, count(*) as n "
-            f"from (select i as col, vals[i] as value from (select [{cells}]::varchar[] as vals from {relation}), "
-            f"range(1, {len(columns) + 1}) as r(i)) where value <> '' group by all"
+            f"from ({_cells_sql(relation, columns)}) where value <> '' group by all"
         )
         found = []
         for kind, pattern in PATTERNS.items():
@@ -336,15 +334,12 @@ class Scanner:
         )
         in_two_columns = []
         if self.con.execute("select count(*) from pii_part_values").fetchone()[0]:
-            cells = ", ".join(columns.values())
             in_two_columns = self.con.execute(
-                f"""with cells as (select rid, i as col, vals[i] as original
-                                   from (select row_number() over () as rid, [{cells}]::varchar[] as vals
-                                         from {relation}), range(1, {len(columns) + 1}) as r(i))
+                f"""with cells as ({_cells_sql(relation, columns, row_ids=True)})
                 select cols, person, count(*) from (
-                    select rid, person, list(distinct col order by col) as cols
-                    from cells join pii_part_values using (col, original)
-                    group by rid, person having count(distinct part) = 2 and count(distinct value) = 2)
+                    select rid, person, list(distinct p.col order by p.col) as cols
+                    from cells c join pii_part_values p on c.col = p.col and c.value = p.original
+                    group by rid, person having count(distinct part) = 2 and count(distinct p.value) = 2)
                 group by all"""
             ).fetchall()
         return [
@@ -469,6 +464,17 @@ class Scanner:
         finally:
             self.con.execute(f"detach {alias}")
         return {(kind, value) for kind, value in values if (kind, value) in published}
+
+
+def _cells_sql(relation: str, columns: dict[str, str], row_ids: bool = False) -> str:
+    """SQL giving one row per cell of ``relation``: ``col`` (the column's 1-based position in ``columns``, which
+    map a column name to a VARCHAR expression) and ``value``; with ``row_ids``, ``rid`` numbers the rows."""
+    cells = ", ".join(columns.values())
+    numbered = ("rid, ", "row_number() over () as rid, ") if row_ids else ("", "")
+    return (
+        f"select {numbered[0]}i as col, vals[i] as value "
+        f"from (select {numbered[1]}[{cells}]::varchar[] as vals from {relation}), range(1, {len(columns) + 1}) as r(i)"
+    )
 
 
 def _column_expression(column: str, data_type: str) -> str | None:

@@ -226,6 +226,7 @@ def publish_dbt_docs(warehouse: Path, docs_dir: Path) -> Path:
         # the SQL the refresh's dbt build compiled, when it built every model of this warehouse: not compiled again
         compiled = latest_compiled_manifest(DBT_PROJECT_DIR, warehouse.stem)
         if compiled is not None:
+            target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(compiled, target / MANIFEST)
         command = [
             str(Path(sys.executable).with_name("dbt")),
