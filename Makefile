@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Dagster's instance follows the data folder unless DAGSTER_HOME is set (as observatoire/settings.py does).
 export DAGSTER_HOME ?= $(or $(OBSERVATOIRE_DATA_DIR),$(CURDIR)/data)/dagster_home
+# Python caches the bytecode of what it imports (in .venv and the project's __pycache__ folders), as it does by
+# default, even where the machine's environment sets PYTHONDONTWRITEBYTECODE (CI's does): otherwise every process
+# of a refresh or of the tests compiled Dagster, dbt and dlt from source again, 4-5 s more for each refresh's imports
+# (uv installs no bytecode; compiling all the packages at install took 24 s, where the modules imported are a third).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install system-packages dbt-parse demo refresh test test-fast dev dev-home lint clean bench
 
@@ -13,18 +18,13 @@ install: $(VENV)/.installed
 
 # The pinned versions are installed by uv (10 s, where pip took 70), or by pip if uv cannot be installed or fails:
 # uv does not read pip's configuration (an index or a proxy set in pip.conf).
-# Both compile the packages' bytecode at install, as the project's own packages are compiled after them: where
-# PYTHONDONTWRITEBYTECODE is set (as on CI's machine) Python writes no .pyc itself, and every process of a refresh
-# or of the tests compiled Dagster, dbt and dlt again from source (4-5 s more for each refresh's imports).
 UV := uv==0.13.9
-PROJECT_PACKAGES := observatoire orchestration dlt_sources expectations demo_generator benchmarks
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	{ $(BIN)/python -m pip install --quiet $(UV) && \
-		$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c requirements.lock -e '.[dev]'; } \
-		|| $(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
-	$(BIN)/python -m compileall -q -j 0 $(PROJECT_PACKAGES)
+		$(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements.lock -e '.[dev]'; } \
+		|| { $(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'; }
 	touch $@
 
 # Debian packages: Pango and fonts (PDF report), Chromium (dataviz test).
@@ -67,7 +67,7 @@ test: system-packages dbt-parse
 	$(SQLFLUFF)
 	$(BIN)/dg check defs
 	$(BIN)/dg list defs
-	PYTHONDONTWRITEBYTECODE= $(WITHOUT_FSYNC) $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(WITHOUT_FSYNC) $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # Unit and model tests only (no warehouse-wide build, no preset generation; property tests on 25 random tables
 # instead of 120): the quick loop while editing.
@@ -75,7 +75,7 @@ test-fast: dbt-parse
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(SQLFLUFF)
-	PYTHONDONTWRITEBYTECODE= OBSERVATOIRE_PROPERTY_EXAMPLES=25 $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder -m "not slow"
+	OBSERVATOIRE_PROPERTY_EXAMPLES=25 $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder -m "not slow"
 
 # The UI listens on 127.0.0.1 only (README, Security); it re-parses the dbt project on load with the venv's dbt.
 # $(DAGSTER_HOME) with dagster.yaml and its storages created, before the daemon and the webserver start (README).
