@@ -26,7 +26,7 @@ from packaging.version import Version
 
 from dlt_sources.pipelines import prepare_load
 from observatoire.dbt_parse import place_latest_parse
-from observatoire.settings import DBT_PROJECT_DIR, ENV_VARS, Settings, environment, settings_from
+from observatoire.settings import DBT_PROJECT_DIR, ENV_VARS, Settings, environment, load_settings, settings_from
 from observatoire.warehouse import connect_reader
 
 #: Every step that opens the DuckDB warehouse runs in this pool. DuckDB allows one writer process and no
@@ -99,7 +99,25 @@ class WarehouseDltResource(DagsterDltResource):
         yield from super()._run(context, dlt_source, dlt_pipeline, **kwargs)
 
 
-class WarehouseDbtResource(DbtCliResource):
+class ProjectDbtResource(DbtCliResource):
+    """dagster-dbt's CLI resource for the dbt of this environment (``DBT_EXECUTABLE``), without two costs dagster-dbt
+    pays on every invocation that the observatory does not need (4 s of CPU per refresh;
+    tests/orchestration/test_resources.py proves neither runs)."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        """The version of dbt: ``dbt_executable`` is this environment's dbt (DBT_EXECUTABLE), so the installed
+        dbt-core's, read without starting ``dbt --version`` (2.5 s of CPU) as dagster-dbt does."""
+        return Version(installed_version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Any) -> None:
+        """No dbt adapter opened in this process (1.8 s): dagster-dbt uses it only for ``fetch_row_counts`` and
+        ``fetch_column_metadata``, which the observatory does not call (row counts are read after the build,
+        orchestration/assets/transformation.py)."""
+        return None
+
+
+class WarehouseDbtResource(ProjectDbtResource):
     """dagster-dbt's CLI resource on the warehouse of the settings. profiles.yml reads the warehouse path from
     ``OBSERVATOIRE_WAREHOUSE``; dagster-dbt gives dbt this process's environment, so the variable is set to
     the resource's path for the time the invocation starts (dbt and its adapter handle read it then)."""
@@ -117,29 +135,18 @@ class WarehouseDbtResource(DbtCliResource):
         with environment(OBSERVATOIRE_WAREHOUSE=str(self.warehouse.path), DBT_LOG_LEVEL_FILE=log_level):
             return super().cli(args, target_path=target_path, **kwargs)
 
-    # Two costs dagster-dbt pays on every invocation that this resource does not need (4 s of CPU per refresh;
-    # tests/orchestration/test_resources.py proves neither runs):
-    @cached_property
-    def _cli_version(self) -> Version:
-        """The version of dbt: ``dbt_executable`` is this environment's dbt (DBT_EXECUTABLE), so the installed
-        dbt-core's, read without starting ``dbt --version`` (2.5 s of CPU) as dagster-dbt does."""
-        return Version(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Any) -> None:
-        """No dbt adapter opened in this process (1.8 s): dagster-dbt uses it only for ``fetch_row_counts`` and
-        ``fetch_column_metadata``, which the observatory does not call (row counts are read after the build,
-        orchestration/assets/transformation.py)."""
-        return None
-
 
 def dbt_project() -> DbtProject:
     """The dbt project. Loaded by ``dagster dev``/``dg`` (``DAGSTER_IS_DEV_CLI``), it is parsed first, with the
-    dbt of this environment (dagster-dbt's own preparer looks for dbt on PATH); elsewhere (tests, CI, the demo
-    and ``make dev`` run ``dbt parse`` beforehand) only its manifest is read."""
+    dbt of this environment (dagster-dbt's own preparer looks for dbt on PATH) and, as ``make dbt-parse`` does, the
+    warehouse of the settings in dbt's profile: dbt then starts from that saved parse instead of parsing the whole
+    project again. Elsewhere (tests, CI, the demo and ``make dev`` run ``dbt parse`` beforehand) only its manifest
+    is read."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     if using_dagster_dev():
-        parse = DbtCliResource(project_dir=project, dbt_executable=str(DBT_EXECUTABLE))
-        parse.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        parse = ProjectDbtResource(project_dir=project, dbt_executable=str(DBT_EXECUTABLE))
+        with environment(OBSERVATOIRE_WAREHOUSE=str(load_settings().warehouse_path)):
+            parse.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
 
