@@ -138,3 +138,30 @@ def demo_outputs(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtu
         shutil.copytree(demo.work_dir, demo.copy_dir, symlinks=True)
 
     return DemoOutputs(built_once(tmp_path_factory, "demo", build))
+
+
+#: A file to which each test's start and end times are appended (one JSON line per test, with its xdist worker), to
+#: see how the suite's minutes fall on the workers: ``tools/test_timeline.py`` reads it.
+TIMELINE_ENV = "OBSERVATOIRE_TEST_TIMELINE"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+    timeline = os.environ.get(TIMELINE_ENV)
+    if not timeline:
+        return (yield)
+    import json
+    import time
+
+    started = time.time()
+    try:
+        return (yield)
+    finally:
+        line = {
+            "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+            "test": item.nodeid,
+            "start": started,
+            "end": time.time(),
+        }
+        with open(timeline, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
