@@ -14,14 +14,25 @@ from support import SHARED_PARSE_ENV, SNAPSHOT_DECP_FILES, load_decp, run_dbt, w
 
 BuildWarehouse = Callable[[str, list[Path]], Path]
 
-#: The test modules that take minutes (CI's ``--durations``), in the order they should start: the kill test
-#: builds the demo the other demo tests wait for, while the other worker generates and refreshes the idf preset.
+#: The test modules that take minutes, then those that take tens of seconds, in the order they should start
+#: (longest first, from a timeline of the suite: tools/test_timeline.py). The kill test builds the demo the other
+#: demo tests wait for, while the other worker generates and refreshes the idf preset. Started after the quick
+#: tests, the reliability modules (the last in collection order) kept one worker busy for a minute while the other
+#: had nothing left to run.
 LONGEST_FIRST = (
     "reliability/test_kill.py",
     "orchestration/test_idf_preset_end_to_end.py",
     "orchestration/test_source_subsets.py",
     "performance/test_incremental_equals_full.py",
     "orchestration/test_demo_end_to_end.py",
+    "reliability/test_pii_audit.py",
+    "dbt/test_decp_marts.py",  # with test_decp_rules.py, the xdist group decp_warehouses
+    "bad_inputs/test_decp_inputs.py",  # the first module of the xdist group bad_inputs
+    "publication/test_disclosure.py",
+    "reliability/test_concurrency.py",
+    "publication/test_dataviz.py",
+    "publication/test_snapshot.py",
+    "dbt/test_clauses_marts.py",
 )
 
 
