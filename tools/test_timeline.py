@@ -4,21 +4,22 @@ OBSERVATOIRE_TEST_TIMELINE names a file (tests/conftest.py):
     OBSERVATOIRE_TEST_TIMELINE=/tmp/timeline.jsonl make test
     python tools/test_timeline.py /tmp/timeline.jsonl
 
-prints, for each worker, when it started its first test and ended its last, how long it spent in tests, and its
-longest tests in the order it ran them; then how long one worker had nothing left to run while the other worked.
+prints, for each worker, how long it spent in tests, when it ended its last one and how long it then had nothing
+left to run while the other worked, and its longest tests in the order it ran them.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 
-def main(path: str, longest: int = 12) -> None:
+def report(path: Path, longest: int = 12) -> None:
+    """Print the timeline of ``path`` by worker (see the module's docstring)."""
     runs = defaultdict(list)
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         runs[record["worker"]].append(record)
     first = min(r["start"] for records in runs.values() for r in records)
@@ -39,4 +40,8 @@ def main(path: str, longest: int = 12) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("timeline", type=Path, help="the file OBSERVATOIRE_TEST_TIMELINE named")
+    parser.add_argument("--longest", type=int, default=12, help="how many of each worker's longest tests to list")
+    arguments = parser.parse_args()
+    report(arguments.timeline, arguments.longest)
