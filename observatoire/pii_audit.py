@@ -469,12 +469,9 @@ class Scanner:
 def _cells_sql(relation: str, columns: dict[str, str], row_ids: bool = False) -> str:
     """SQL giving one row per cell of ``relation``: ``col`` (the column's 1-based position in ``columns``, which
     map a column name to a VARCHAR expression) and ``value``; with ``row_ids``, ``rid`` numbers the rows."""
-    cells = ", ".join(columns.values())
-    numbered = ("rid, ", "row_number() over () as rid, ") if row_ids else ("", "")
-    return (
-        f"select {numbered[0]}i as col, vals[i] as value "
-        f"from (select {numbered[1]}[{cells}]::varchar[] as vals from {relation}), range(1, {len(columns) + 1}) as r(i)"
-    )
+    numbering, rid = ("row_number() over () as rid, ", "rid, ") if row_ids else ("", "")
+    rows = f"select {numbering}[{', '.join(columns.values())}]::varchar[] as vals from {relation}"
+    return f"select {rid}i as col, vals[i] as value from ({rows}), range(1, {len(columns) + 1}) as r(i)"
 
 
 def _column_expression(column: str, data_type: str) -> str | None:
