@@ -58,6 +58,11 @@ UNIVERSAL_LABELS: dict[str, dict[str, str]] = {
         "faux": "non",
         "false": "non",
     },
+    # France Travail's name until 2024, and still the label of its code (3) in the ASP's reference of prescribers
+    # (ref_orienteur): exports keep writing it. Without it the draft mapping proposed Cap emploi ("… emploi").
+    "prescripteur": {
+        "pole emploi": "FT",
+    },
 }
 
 

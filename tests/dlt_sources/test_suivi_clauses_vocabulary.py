@@ -60,6 +60,11 @@ def test_sex_and_civilite_spellings(label: str, code: str) -> None:
     assert parse_field(field("participants", "sexe"), label) == code
 
 
+@pytest.mark.parametrize("label", ["Pôle emploi", "POLE EMPLOI", "pôle  emploi"])
+def test_pole_emploi_is_france_travail_not_cap_emploi(label: str) -> None:
+    assert parse_field(field("participants", "prescripteur"), label) == "FT"
+
+
 @pytest.mark.parametrize(("label", "code"), [("O", "oui"), ("N", "non"), ("Oui", "oui"), ("1", "oui"), ("x", "oui")])
 def test_yes_no_flags(label: str, code: str) -> None:
     assert parse_field(field("participants", "resident_qpv"), label) == code
