@@ -9,8 +9,10 @@ file paths, so both must read the same paths):
 * full: load every month at once into a fresh warehouse, ``dbt run``.
 
 Month N also carries what a real month brings besides new rows: a DECP record published again with a later
-publication date and a modification (it supersedes the earlier one), and a corrected row for a month already
-loaded in an hours export (the latest file wins).
+publication date and a modification (it supersedes the earlier one), a corrected row for a month already
+loaded in an hours export (the latest file wins), and a tabular DECP file (a "DECP valides" file whose rows
+repeat holders and carry modifications) that the incremental DECP models add to those of the first months' (a
+real decp.info extract).
 
 Every table dbt builds (schemas ``staging``, ``intermediate`` and ``marts``: the incremental models of every
 layer and what they feed) must hold the same rows, compared as an order-independent checksum of each row
@@ -25,12 +27,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import build_seeds_and_models, load_inbox, warehouse_env
+from support import FIXTURES, build_seeds_and_models, load_inbox, warehouse_env
 
 from benchmarks.inputs import MAPPINGS_DIR, link_inbox, prepare
 from demo_generator.decp import write_json
 from dlt_sources.suivi_clauses.mapping import header_key, load_mapping
 from dlt_sources.suivi_clauses.readers import read_csv
+from observatoire.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental_refresh")]
 
@@ -47,6 +50,8 @@ INCREMENTAL_UPSTREAM = {
     "intermediate.int_decp_records_unioned",
     "intermediate.int_decp_records_ranked",
     "intermediate.int_decp_contracts_modified",
+    "intermediate.int_decp_holders_unioned",
+    "intermediate.int_decp_modifications_unioned",
     "intermediate.int_insertion_hours_attributed",
 }
 
@@ -80,8 +85,9 @@ def table_checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
 
 
 def add_corrections(base: Path, month: Path, month_label: str) -> tuple[str, str, float]:
-    """Add to the month's inbox a DECP record published again (later date, one modification raising the amount)
-    and, in an hours file of the month, a corrected row of the previous month. Returns the republished contract
+    """Add to the month's inbox a DECP record published again (later date, one modification raising the amount),
+    a "DECP valides" tabular file and, in an hours file of the month, a corrected row of the previous month; add a
+    decp.info tabular file to the first months. Returns the republished contract
     id, the corrected employment contract id and its corrected hours."""
     published = json.loads((base / "decp" / f"decp_idf_{month_label[:4]}.json").read_text(encoding="utf-8"))
     record = dict(published["marches"]["marche"][0])
@@ -90,6 +96,11 @@ def add_corrections(base: Path, month: Path, month_label: str) -> tuple[str, str
         {"modification": {"id": 1, "dateNotificationModification": f"{month_label}-15", "montant": 1_234_567.0}}
     ]
     write_json(month / "decp" / f"republications_{month_label}.json", [record])
+    for tabular, inbox in (
+        (REPO_ROOT / "demo_data" / "decp" / "real_tabular" / "decp-info-tabular_2024H2_travaux_cpv4521.csv", base),
+        (FIXTURES / "decp" / "decp-economie-valides_2022format_written_for_tests.csv", month),
+    ):
+        shutil.copyfile(tabular, inbox / "decp" / tabular.name)
 
     month_file = next((month / "suivi_clauses" / "coordination_93").glob("*heures*"))
     base_file = base / "suivi_clauses" / "coordination_93" / month_file.name.replace(f"_{month_label}", "")
@@ -142,6 +153,10 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
             "where contract_id = ?",
             [contract_id],
         ).fetchall()
+        tabular_added = [
+            con.execute(f"select count(*) from intermediate.{table} where record_key like '%:tabular:%'").fetchone()[0]
+            for table in ("int_decp_holders_unioned", "int_decp_modifications_unioned")
+        ]
 
     shutil.rmtree(work_dir)
     link_inbox([inputs.base, month], inbox)
@@ -153,6 +168,7 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
     assert month_rows > 0
     assert hours == [(corrected_hours,)]
     assert contract == [(1_234_567.0, 1, 1)]
+    assert all(tabular_added), tabular_added  # the month's tabular files went through the incremental models
     assert set(incremental) == set(full)
     assert {"marts.fct_insertion_hours", "marts.fct_contracts", *INCREMENTAL_UPSTREAM} <= set(full)
     different = {table: (incremental[table], full[table]) for table in full if incremental[table] != full[table]}

@@ -65,71 +65,132 @@ all_records as (
 
 ),
 
-known_labels as (
+-- the buyer identifier rule (a regular expression and two Luhn keys) once per distinct identifier, not per record
+buyer_id_issues as (
 
-    select field, label from {{ ref('decp_enum_labels') }}
+    select buyer_id, {{ buyer_id_issue('buyer_id') }} as issue
+    from (
+        select buyer_id from {{ ref('stg_decp__records') }}
+        union
+        select buyer_id from {{ ref('stg_decp__tabular_rows') }}
+    )
+
+),
+
+-- every rule on a record's own values, read in one pass over the records: a list of (field, published value,
+-- issue) per record, of which the issues found are kept
+record_values_checked as (
+
+    select
+        record_key,
+        source_file,
+        record_index,
+        list_filter([
+            {
+                'field': 'dateNotification',
+                'published_value': notification_date_published,
+                'issue': case
+                    when notification_date_published is null then 'date de notification absente'
+                    when notification_date is null then 'date de notification illisible'
+                    else {{ notification_date_issue('notification_date') }}
+                end
+            },
+            {
+                'field': 'datePublicationDonnees',
+                'published_value': publication_date_published,
+                'issue': case
+                    when publication_date_published is not null and publication_date is null
+                        then 'date de publication illisible'
+                    when publication_date > current_date then 'date de publication dans le futur'
+                end
+            },
+            {
+                'field': 'montant',
+                'published_value': amount_published,
+                'issue': {{ amount_anomaly_reason('amount_eur') }}
+            },
+            {
+                'field': 'dureeMois',
+                'published_value': duration_published,
+                'issue': case
+                    when duration_published is null then 'durée absente'
+                    when duration_months is null then 'durée illisible'
+                    else {{ duration_issue('duration_months') }}
+                end
+            },
+            {
+                'field': 'acheteur.id',
+                'published_value': all_records.buyer_id,
+                'issue': case
+                    when all_records.buyer_id is null then {{ buyer_id_issue('all_records.buyer_id') }}
+                    else buyer_id_issues.issue
+                end
+            },
+            {
+                'field': 'datePublicationDonnees',
+                'published_value': publication_date_published,
+                'issue': {{ publication_date_issue('publication_date', 'notification_date') }}
+            },
+            {
+                'field': 'objet',
+                'published_value': contract_object,
+                'issue': {{ lost_characters_issue('contract_object') }}
+            },
+            {
+                'field': 'acheteur.nom',
+                'published_value': buyer_name_published,
+                'issue': {{ lost_characters_issue('buyer_name_published') }}
+            },
+            {
+                'field': 'titulaires',
+                'published_value': null,
+                'issue': case when json_array_length(holders_json) > 0 and not {{ holders_identified('holders_json') }}
+                    then 'aucun titulaire identifié dans la liste : titulaire inconnu' end
+            },
+            {
+                'field': 'codeCPV',
+                'published_value': cpv_published,
+                'issue': case when cpv_published is null then 'code CPV absent' else cpv_codes.cpv_issue end
+            },
+            {
+                'field': 'nature',
+                'published_value': nature,
+                'issue': case when nature is not null and not list_contains(labels.nature_labels, nature)
+                    then 'nature inconnue de la nomenclature' end
+            },
+            {
+                'field': 'procedure',
+                'published_value': procedure,
+                'issue': case when procedure is not null and not list_contains(labels.procedure_labels, procedure)
+                    then 'procédure inconnue de la nomenclature' end
+            },
+            {
+                'field': 'considerationsSociales',
+                'published_value': array_to_string(social_considerations_published, ' | '),
+                'issue': case when len(social_consideration_keys) > 0 and not list_has_any(
+                        social_consideration_keys,
+                        {{ social_consideration_keys() }}
+                    ) then 'considérations sociales illisibles: information inconnue' end
+            }
+        ], lambda checked: checked.issue is not null) as found
+    from all_records
+    left join buyer_id_issues on all_records.buyer_id = buyer_id_issues.buyer_id
+    left join {{ ref('int_decp_cpv_codes_resolved') }} as cpv_codes using (cpv_published)
+    cross join (
+        select
+            list(label) filter (where field = 'nature') as nature_labels,
+            list(label) filter (where field = 'procedure') as procedure_labels
+        from {{ ref('decp_enum_labels') }}
+    ) as labels
 
 ),
 
 issues as (
 
-    select record_key, source_file, record_index, 'dateNotification' as field,
-        notification_date_published as published_value,
-        case
-            when notification_date_published is null then 'date de notification absente'
-            when notification_date is null then 'date de notification illisible'
-            else {{ notification_date_issue('notification_date') }}
-        end as issue
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'datePublicationDonnees', publication_date_published,
-        case
-            when publication_date_published is not null and publication_date is null
-                then 'date de publication illisible'
-            when publication_date > current_date then 'date de publication dans le futur'
-        end
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'montant', amount_published,
-        {{ amount_anomaly_reason('amount_eur') }}
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'dureeMois', duration_published,
-        case
-            when duration_published is null then 'durée absente'
-            when duration_months is null then 'durée illisible'
-            else {{ duration_issue('duration_months') }}
-        end
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'acheteur.id', buyer_id, {{ buyer_id_issue('buyer_id') }}
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'datePublicationDonnees', publication_date_published,
-        {{ publication_date_issue('publication_date', 'notification_date') }}
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'objet', contract_object,
-        {{ lost_characters_issue('contract_object') }}
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'acheteur.nom', buyer_name_published,
-        {{ lost_characters_issue('buyer_name_published') }}
-    from all_records
+    select record_key, source_file, record_index, found.field, found.published_value, found.issue
+    from (
+        select record_key, source_file, record_index, unnest(found) as found from record_values_checked
+    ) as checked
 
     union all
 
@@ -137,50 +198,14 @@ issues as (
         'texte mal décodé (UTF-8 lu comme Latin-1/Windows-1252) réparé : ' || repair.repaired
     from (
         select
-            record_key, source_file, record_index,
+            {{ decp_record_key('source_sha256', 'record_type', 'record_index') }} as record_key,
+            source_file,
+            record_index,
             unnest(from_json(text_repairs, '[{"field": "VARCHAR", "published": "VARCHAR", "repaired": "VARCHAR"}]'))
                 as repair
-        from all_records
+        from {{ ref('stg_decp__records') }}
         where text_repairs is not null
     ) as repairs
-
-    union all
-
-    select record_key, source_file, record_index, 'titulaires', cast(null as varchar),
-        case when json_array_length(holders_json) > 0 and not {{ holders_identified('holders_json') }}
-            then 'aucun titulaire identifié dans la liste : titulaire inconnu' end
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'codeCPV', cpv_published,
-        case when cpv_published is null then 'code CPV absent' else cpv_codes.cpv_issue end
-    from all_records
-    left join {{ ref('int_decp_cpv_codes_resolved') }} as cpv_codes using (cpv_published)
-
-    union all
-
-    select record_key, source_file, record_index, 'nature', nature,
-        case when nature is not null and nature not in (select label from known_labels where field = 'nature')
-            then 'nature inconnue de la nomenclature' end
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'procedure', procedure,
-        case when procedure is not null and procedure not in (select label from known_labels where field = 'procedure')
-            then 'procédure inconnue de la nomenclature' end
-    from all_records
-
-    union all
-
-    select record_key, source_file, record_index, 'considerationsSociales',
-        array_to_string(social_considerations_published, ' | '),
-        case when len(social_consideration_keys) > 0 and not list_has_any(
-                social_consideration_keys,
-                {{ social_consideration_keys() }}
-            ) then 'considérations sociales illisibles: information inconnue' end
-    from all_records
 
     union all
 

@@ -1,4 +1,9 @@
 -- Holders of every published record, JSON/XML and tabular alike, keyed by record_key.
+-- Incremental (macros/incremental.sql): a record never changes once loaded, and a tabular file is loaded whole by
+-- one load, so a refresh adds the holders of the loads since the last build.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{%- if is_incremental() %}{% set built = last_built_load_id('load_id') %}{% endif %}
+
 with json_xml_holders as (
 
     select
@@ -7,8 +12,10 @@ with json_xml_holders as (
         is_well_formed,
         holder_id,
         holder_id_type,
-        holder_name_published
+        holder_name_published,
+        load_id
     from {{ ref('stg_decp__holders') }}
+    {% if is_incremental() %}where {{ load_order('load_id') }} > {{ built }}{% endif %}
 
 ),
 
@@ -23,8 +30,10 @@ tabular_rows as (
         holder_id_type,
         holder_name_published,
         holder_position_published,
+        load_id,
         min(row_index) over (partition by source_sha256, buyer_id, contract_id) as first_row_index
     from {{ ref('stg_decp__tabular_rows') }}
+    {% if is_incremental() %}where {{ load_order('load_id') }} > {{ built }}{% endif %}
 
 ),
 
@@ -50,7 +59,8 @@ tabular_holders as (
         holder_id is not null as is_well_formed,
         holder_id,
         {{ holder_id_type('holder_id_type', 'holder_id') }} as holder_id_type,
-        holder_name_published
+        holder_name_published,
+        load_id
     from distinct_tabular_holders
 
 )
