@@ -46,6 +46,7 @@ INCREMENTAL_UPSTREAM = {
     "staging.stg_decp__records",
     "staging.stg_decp__holders",
     "staging.stg_decp__modifications",
+    "staging.stg_decp__tabular_rows",
     "staging.stg_suivi_clauses__monthly_hours",
     "intermediate.int_decp_records_unioned",
     "intermediate.int_decp_records_ranked",

@@ -1,6 +1,10 @@
 -- One row per row of a consolidated tabular DECP file, in the decp.info shape (one row per marché × titulaire):
 -- decp.info files as published, the Ministry's "DECP valides" export (layout decp_valides_2019/2022) with one row
 -- per holder of each published row (dlt_sources/decp/tabular.py), its flattened modification beside it.
+-- A table: four models read it (as a view, each of them cleaned the 2.9 M national rows again, a refresh's new
+-- rows included, since the filter on the load could not pass the cleaning). Incremental (macros/incremental.sql):
+-- a row never changes once loaded, so a refresh adds the rows of the loads since the last build.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 with source as (
 
     select * from {{ source_or_empty('raw_decp', 'decp_tabular_rows', [
@@ -12,6 +16,7 @@ with source as (
         'duree_mois_modification', 'montant_modification', 'date_notification_modification',
         'date_publication_donnees_modification', 'titulaires_modification'
     ]) }}
+    {% if is_incremental() %}where {{ load_order('_dlt_load_id') }} > {{ last_built_load_id('load_id') }}{% endif %}
 
 )
 
