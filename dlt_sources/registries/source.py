@@ -16,6 +16,7 @@ resource yields nothing and reset its state).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -306,6 +307,8 @@ def sirene_source(
     warehouse = Path(warehouse_path) if warehouse_path else load_settings().warehouse_path
     given = list(sirets) if sirets is not None else None
 
+    # both tables need the identifiers: the warehouse is read once per load (5 s of JSON at the national scale)
+    @functools.cache
     def identifiers() -> tuple[set[str], set[str]]:
         return split_identifiers(given) if given is not None else referenced_identifiers(warehouse)
 
