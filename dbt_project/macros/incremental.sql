@@ -32,3 +32,24 @@
         {%- endfor %}
     ))
 {%- endmacro %}
+
+{#- A model made incremental in a later version finds, in a warehouse built before, a table without the load id its
+    bound is read from (`load_id` or `refreshed_load_id`): it could not tell which rows it holds. Before each run
+    (on-run-start), such a table of a selected incremental model is dropped, and the run builds it from scratch. -#}
+{% macro drop_incremental_tables_without_load_id() %}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values()
+                if node.resource_type == 'model' and node.config.materialized == 'incremental'
+                and node.unique_id in selected_resources -%}
+            {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- if relation is not none and relation.is_table -%}
+                {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+                {%- if 'load_id' not in columns and 'refreshed_load_id' not in columns -%}
+                    {%- do log('rebuilding ' ~ relation ~ ' from scratch: built before it was incremental', info=true) -%}
+                    {%- do adapter.drop_relation(relation) -%}
+                    {%- do adapter.commit() -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{% endmacro %}

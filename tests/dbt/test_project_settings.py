@@ -1,6 +1,7 @@
 """Project-wide settings of the dbt project: the freshness thresholds are written once (dbt_project.yml vars, read by
-the dbt sources and the Dagster checks), and a run drops the tables no model builds any more (a model renamed or
-moved to another schema, such as the audit tables once in marts)."""
+the dbt sources and the Dagster checks), a run drops the tables no model builds any more (a model renamed or
+moved to another schema, such as the audit tables once in marts), and rebuilds the table of a model made incremental
+since it was built."""
 
 from __future__ import annotations
 
@@ -55,3 +56,28 @@ def test_freshness_thresholds_are_those_of_the_dagster_checks(built: Path) -> No
     expected = ({"count": WARN_AFTER.days, "period": "day"}, {"count": ERROR_AFTER.days, "period": "day"})
     assert {name: value for name, value in thresholds.items() if value != expected} == {}
     assert (WARN_AFTER.days, ERROR_AFTER.days) == (35, 70)
+
+
+def test_a_table_built_before_its_model_was_incremental_is_rebuilt(tmp_path: Path) -> None:
+    """A warehouse of an earlier version holds ``int_decp_holders_unioned`` as a table without ``load_id`` (it became
+    incremental since): the run drops it and builds it from scratch, instead of failing on the missing column."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema intermediate")
+        con.execute("create table intermediate.int_decp_holders_unioned as select 'stale' as record_key")
+    result = run_dbt(
+        ["build", "--select", "+int_decp_holders_unioned"],  # with the seeds it reads
+        {**os.environ, "OBSERVATOIRE_WAREHOUSE": str(warehouse)},
+        tmp_path,
+    )
+    assert "rebuilding" in result.stdout and "int_decp_holders_unioned" in result.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns = {
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns where table_name = 'int_decp_holders_unioned'"
+            ).fetchall()
+        }
+        rows = con.execute("select count(*) from intermediate.int_decp_holders_unioned").fetchone()[0]
+    assert "load_id" in columns
+    assert rows == 0  # no DECP file loaded: the stale row is gone
