@@ -38,17 +38,23 @@
     (on-run-start), such a table of a selected incremental model is dropped, and the run builds it from scratch. -#}
 {% macro drop_incremental_tables_without_load_id() %}
     {%- if execute -%}
+        {#- outside a transaction (auto_begin=False), as dbt runs its hooks: one left open here would keep the old
+            catalog for the statements of the hook that ends the run -#}
+        {%- call statement('tables_with_load_id', fetch_result=True, auto_begin=False) -%}
+            select distinct table_schema || '.' || table_name from information_schema.columns
+            where table_catalog = current_database() and column_name in ('load_id', 'refreshed_load_id')
+        {%- endcall -%}
+        {%- set with_load_id = load_result('tables_with_load_id').table.columns[0].values() -%}
         {%- for node in graph.nodes.values()
                 if node.resource_type == 'model' and node.config.materialized == 'incremental'
                 and node.unique_id in selected_resources -%}
-            {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
-            {%- if relation is not none and relation.is_table -%}
-                {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-                {%- if 'load_id' not in columns and 'refreshed_load_id' not in columns -%}
-                    {%- do log('rebuilding ' ~ relation ~ ' from scratch: built before it was incremental', info=true) -%}
-                    {%- do adapter.drop_relation(relation) -%}
-                    {%- do adapter.commit() -%}
-                {%- endif -%}
+            {%- set relation = adapter.get_relation(
+                    database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- if relation is not none and relation.is_table
+                    and node.schema ~ '.' ~ node.alias not in with_load_id -%}
+                {%- do log('rebuilding ' ~ relation ~ ' from scratch: built before it was incremental',
+                        info=true) -%}
+                {%- do adapter.drop_relation(relation) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
