@@ -65,7 +65,8 @@ all_records as (
 
 ),
 
--- the buyer identifier rule (a regular expression and two Luhn keys) once per distinct identifier, not per record
+-- the buyer identifier rule (a regular expression and two Luhn keys) once per distinct identifier (NULL included),
+-- not per record
 buyer_id_issues as (
 
     select buyer_id, {{ buyer_id_issue('buyer_id') }} as issue
@@ -121,10 +122,7 @@ record_values_checked as (
             {
                 'field': 'acheteur.id',
                 'published_value': all_records.buyer_id,
-                'issue': case
-                    when all_records.buyer_id is null then {{ buyer_id_issue('all_records.buyer_id') }}
-                    else buyer_id_issues.issue
-                end
+                'issue': buyer_id_issues.issue
             },
             {
                 'field': 'datePublicationDonnees',
@@ -174,12 +172,12 @@ record_values_checked as (
             }
         ], lambda checked: checked.issue is not null) as found
     from all_records
-    left join buyer_id_issues on all_records.buyer_id = buyer_id_issues.buyer_id
+    left join buyer_id_issues on all_records.buyer_id is not distinct from buyer_id_issues.buyer_id
     left join {{ ref('int_decp_cpv_codes_resolved') }} as cpv_codes using (cpv_published)
     cross join (
         select
-            list(label) filter (where field = 'nature') as nature_labels,
-            list(label) filter (where field = 'procedure') as procedure_labels
+            coalesce(list(label) filter (where field = 'nature'), []) as nature_labels,
+            coalesce(list(label) filter (where field = 'procedure'), []) as procedure_labels
         from {{ ref('decp_enum_labels') }}
     ) as labels
 
