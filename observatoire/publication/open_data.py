@@ -336,6 +336,8 @@ def _beneficiaries(
         ["annee", "niveau_territoire", "code_territoire", "dimension", "modalite"],
         key=_level_order,
     )
+    if not is_qpv.any():  # nobody resides in a QPV: the QPV dataset is published empty, with its schema
+        return territories, _empty(qpv_dataset)
     qpv = protected[is_qpv].sort_values(["annee", "code_departement", "code_commune", "code_qpv"])
     return territories, qpv
 

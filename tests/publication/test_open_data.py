@@ -546,3 +546,23 @@ def test_no_masked_exit_count_can_be_recomputed_from_the_published_ones(publishe
             assert high.status == 3 or -high.fun - low.fun > 1e-6, f"recoverable: {row}"
             checked += 1
     assert checked == int(frame["secret"].sum()) > 0
+
+
+def test_nobody_residing_in_a_qpv_publishes_the_qpv_dataset_empty(
+    published_demo: SimpleNamespace, tmp_path: Path
+) -> None:
+    """A coordination's first export with no QPV resident (found with a hand-written export of 2 participants): the
+    open data used to fail on the missing QPV columns and stop the whole publication."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_bytes(published_demo.warehouse.read_bytes())
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.beneficiaires_par_qpv")
+    out = tmp_path / "open_data"
+    write_open_data(warehouse, out, threshold=11)
+    assert parquet(out, "beneficiaires_par_qpv").empty
+    # the territories are published as before, one row per row of the mart (the QPV rows only add masking groups)
+    territories = parquet(out, "beneficiaires_par_territoire")
+    before = parquet(published_demo.open_data_dir, "beneficiaires_par_territoire")
+    keys = ["annee", "niveau_territoire", "code_territoire", "dimension", "modalite"]
+    assert len(territories) == len(before) > 0
+    pd.testing.assert_frame_equal(territories[keys].reset_index(drop=True), before[keys].reset_index(drop=True))
