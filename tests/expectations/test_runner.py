@@ -370,6 +370,32 @@ def test_each_fact_defect_fails_its_error_expectation(
 
 
 # ----------------------------------------------------------------------------- error handling
+def test_a_column_read_as_an_expression_is_checked_on_that_expression(
+    make_db: Callable[..., Path], gx_context: Any
+) -> None:
+    """The raw record's JSON text is read as its first 40 characters (the suite's meta.read_as): every row is
+    still counted, a record that is not a JSON object or is missing still fails, and the report quotes the
+    start of the record, not the whole of it."""
+    db = make_db(
+        "update raw_decp.decp_records set record = '[' || record || ']' where record_index in (2, 6)",
+        "update raw_decp.decp_records set record = null where record_index = 4",
+    )
+    report = validate_table(db, RAW, context=gx_context)
+    by_type = {(r.type, r.column): r for r in report.results}
+    not_object = by_type[("expect_column_values_to_match_regex", "record")]
+    assert (not_object.element_count, not_object.unexpected_count) == (N_RECORDS, 2)
+    with duckdb.connect(str(db), read_only=True) as con:
+        starts = [
+            r[0]
+            for r in con.execute(
+                "select left(record, 40) from raw_decp.decp_records where record_index in (2, 6)"
+            ).fetchall()
+        ]
+    assert sorted(not_object.partial_unexpected) == sorted(starts)
+    assert all(len(value) == 40 and value.startswith("[{") for value in not_object.partial_unexpected)
+    assert by_type[("expect_column_values_to_not_be_null", "record")].unexpected_count == 1
+
+
 def test_missing_table_names_the_table_and_says_run_the_load(tmp_path: Path, gx_context: Any) -> None:
     db = tmp_path / "empty.duckdb"
     duckdb.connect(str(db)).close()
@@ -425,6 +451,14 @@ def _suite(expectation: dict[str, Any]) -> dict[str, Any]:
             _suite({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "record", "mostly": 2}}),
             "mostly",
             id="kwarg-gx-rejects",
+        ),
+        pytest.param(
+            {
+                **_suite({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "record"}}),
+                "meta": {"read_as": {"record": 40}},
+            },
+            "meta.read_as must map a column to a DuckDB expression",
+            id="read-as-not-an-expression",
         ),
     ],
 )
