@@ -193,6 +193,7 @@ DBT_SQL_DIRECT = textwrap.dedent(
     """
     import json, os, sys, duckdb
     from graphlib import TopologicalSorter
+    from observatoire.warehouse import duckdb_memory_limit
     manifest = json.loads(open(sys.argv[1]).read())
     models = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
     order = TopologicalSorter(
@@ -200,7 +201,7 @@ DBT_SQL_DIRECT = textwrap.dedent(
     ).static_order()
     con = duckdb.connect(os.environ["OBSERVATOIRE_WAREHOUSE"])
     # the memory limit dbt's profile gives DuckDB (dbt_project/profiles.yml), so both spill alike
-    con.execute(f"set memory_limit = '{os.environ.get('OBSERVATOIRE_DUCKDB_MEMORY_LIMIT', '4GB')}'")
+    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
     # seeds: copied from the warehouse dbt built (loading a few small CSV files is not what is compared)
     built = os.environ["OBSERVATOIRE_BUILT_WAREHOUSE"].replace("'", "''")
     con.execute(f"attach '{built}' as built (read_only)")

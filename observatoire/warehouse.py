@@ -13,6 +13,18 @@ from pathlib import Path
 
 import duckdb
 
+#: Environment variable of DuckDB's memory cap for the dbt build (dbt_project/profiles.yml) and the heavy copies of
+#: the publication: above it DuckDB spills to disk.
+MEMORY_LIMIT_VARIABLE = "OBSERVATOIRE_DUCKDB_MEMORY_LIMIT"
+#: Its default, also written in dbt_project/profiles.yml (a test compares them). A refresh runs dbt beside the
+#: Dagster run process (0.5 GB): 3 GB keeps the two under 4 GB on the national preset.
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap for the dbt build and the publication's copies (``OBSERVATOIRE_DUCKDB_MEMORY_LIMIT``)."""
+    return os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT
+
 
 class WarehouseUnavailableError(Exception):
     """The warehouse cannot be opened for reading; the message says why and what to do."""

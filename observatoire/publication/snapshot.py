@@ -34,7 +34,7 @@ import duckdb
 
 from observatoire.dbt_parse import MANIFEST, latest_compiled_manifest, place_latest_parse
 from observatoire.settings import DBT_PROJECT_DIR
-from observatoire.warehouse import connect_reader
+from observatoire.warehouse import connect_reader, duckdb_memory_limit
 
 #: The warehouse schemas analysts get: the marts, the audit tables and the seeds' nomenclatures (code → French label).
 SNAPSHOT_SCHEMAS = ("marts", "audit", "reference")
@@ -168,6 +168,8 @@ def _build(warehouse: Path, new_file: Path, parquet_dir: Path) -> None:
         # The marts carry no row order (dbt builds them without one): DuckDB copies and writes Parquet in parallel
         # and streams instead of buffering a table to keep its order.
         con.execute("set preserve_insertion_order = false")
+        # under dbt's cap (DuckDB's default is 80 % of the RAM): the copies stream, they need no more
+        con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
         con.execute(f"attach {_literal(str(new_file))} as new_snapshot (read_write)")
         try:
             for schema in sorted({schema for schema, _, _ in tables}):

@@ -90,3 +90,18 @@ def test_a_column_rule_of_a_contracted_table_is_in_its_contract_not_in_a_test() 
     )
     # the rules are read where they are written (else the test above would pass vacuously)
     assert declared["not_null"] > 100 and declared["check"] > 30
+
+
+def test_dbt_and_the_publication_cap_duckdb_memory_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dbt's profile and the Python side read the same variable with the same default."""
+    from observatoire.warehouse import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_VARIABLE, duckdb_memory_limit
+
+    settings = yaml.safe_load((DBT_PROJECT / "profiles.yml").read_text())["observatoire"]["outputs"]["warehouse"]
+    assert (
+        settings["settings"]["memory_limit"]
+        == f"{{{{ env_var('{MEMORY_LIMIT_VARIABLE}', '{DEFAULT_MEMORY_LIMIT}') }}}}"
+    )
+    monkeypatch.delenv(MEMORY_LIMIT_VARIABLE, raising=False)
+    assert duckdb_memory_limit() == DEFAULT_MEMORY_LIMIT
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "8GB")
+    assert duckdb_memory_limit() == "8GB"
