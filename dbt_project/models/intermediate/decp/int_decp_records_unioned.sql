@@ -109,15 +109,41 @@ unioned as (
 
 ),
 
+-- The buyer identity of each distinct identifier × published name × file (a few hundred thousand nationally)
+-- rather than of each of the 3.6 M records (SIRET checksums, name normalisation): the model's SQL on the national
+-- records 23.6 → 14.5 CPU s. The tabular rows give a superset of their contracts' (identifier, name) pairs.
+buyer_identities as (
+
+    select
+        buyer_id,
+        buyer_name_published,
+        source_sha256,
+        {{ buyer_key('buyer_id', 'buyer_name_published', 'source_sha256') }} as buyer_key
+    from (
+        select buyer_id, buyer_name_published, source_sha256 from {{ ref('stg_decp__records') }}
+        where buyer_id is not null
+        {% if is_incremental() %}and {{ load_order('load_id') }} > {{ built }}{% endif %}
+        union
+        select buyer_id, buyer_name_published, source_sha256 from {{ ref('stg_decp__tabular_rows') }}
+        where buyer_id is not null
+        {% if is_incremental() %}and {{ load_order('load_id') }} > {{ built }}{% endif %}
+    )
+
+),
+
 resolved as (
 
     select
         unioned.*,
         cpv_codes.cpv_code,
         cpv_codes.cpv_issue,
-        {{ buyer_key('unioned.buyer_id', 'unioned.buyer_name_published', 'unioned.source_sha256') }} as buyer_key
+        buyers.buyer_key
     from unioned
     left join {{ ref('int_decp_cpv_codes_resolved') }} as cpv_codes using (cpv_published)
+    left join buyer_identities as buyers
+        on unioned.buyer_id = buyers.buyer_id
+        and unioned.source_sha256 = buyers.source_sha256
+        and unioned.buyer_name_published is not distinct from buyers.buyer_name_published
 
 )
 
