@@ -418,7 +418,8 @@ def _validate_in_batches(
 def _release_freed_memory() -> None:
     """Give back to the system the memory the frames used. Arrow's allocator (pandas 3 strings) and the C
     allocator otherwise keep it for the process: on the national preset the Dagster run held 1.2 GB after the
-    raw DECP suite, beside the dbt build that runs next (0.5 GB once released)."""
+    raw DECP suite, beside the dbt build that runs next (0.5 GB once released; 0.95 GB without the garbage
+    collection, GX keeping the frames in reference cycles)."""
     import ctypes
     import gc
 
@@ -458,10 +459,10 @@ def validate_table(
     context = context or get_gx_context()
     if row_count > batch_rows:
         gx_result = _validate_in_batches(context, duckdb_path, suite, parameters, batch_rows)
+        _release_freed_memory()  # 0.15 s (a garbage collection): worth it after frames this large only
     else:
         frame = next(_frames(duckdb_path, suite, suite.expectations, None))
         gx_result = _run_gx(context, suite.name, suite.name, suite.expectations, frame, parameters)
-    _release_freed_memory()
     results = [to_result(index, item) for index, item in enumerate(gx_result["results"])]
     for index, item in enumerate(gx_result["results"]):  # the JSON names a warehouse value set rather than listing it
         name = _parameter(suite.expectations[index])
