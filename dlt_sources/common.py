@@ -1,17 +1,24 @@
-"""Building blocks shared by the dlt sources: content hashes, DuckDB-read Arrow batches, CSV diagnostics."""
+"""Building blocks shared by the dlt sources: content hashes, DuckDB-read Arrow batches, CSV diagnostics, files
+read in worker processes."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterator
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 BATCH_ROWS = 50_000
+Task = TypeVar("Task")
+Result = TypeVar("Result")
 #: Separators CSV exports use, in order of preference when a header line has as many of two.
 CSV_SEPARATORS = ",;\t|"
 
@@ -78,3 +85,37 @@ def with_constant_columns(batch: pa.RecordBatch | pa.Table, columns: dict[str, s
         field = pa.field(name, pa.string(), nullable=False)
         table = table.append_column(field, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
     return table
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's CPU affinity, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def in_worker_processes(
+    function: Callable[[Task], Result], tasks: Sequence[Task], workers: int, ahead: int | None = None
+) -> Iterator[Result]:
+    """``function(task)`` for each task, computed by ``workers`` fresh processes, yielded in the order of the tasks.
+
+    At most ``ahead`` results (default: twice the workers) are computed before the caller takes them, which bounds
+    the memory they hold. The workers are *spawned* (a fresh interpreter importing ``function``'s module), not
+    forked: the caller's threads (DuckDB, Dagster) and open connections are not copied into them. An exception in
+    ``function`` is raised here, at its task's turn; the tasks not started yet are then cancelled."""
+    ahead = ahead or 2 * workers
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[Future[Result]] = deque()
+        remaining = iter(tasks)
+        try:
+            for task in remaining:
+                pending.append(pool.submit(function, task))
+                if len(pending) >= ahead:
+                    break
+            while pending:
+                result = pending.popleft().result()
+                for following in remaining:
+                    pending.append(pool.submit(function, following))
+                    break
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()

@@ -76,6 +76,10 @@ class Pseudonymiser:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_keyed", hmac.new(self.key, digestmod=hashlib.sha256))
 
+    def __reduce__(self) -> tuple[type[Pseudonymiser], tuple[bytes]]:
+        """Pickled as its key (the keyed HMAC cannot be), for the worker processes that read tracking files."""
+        return (Pseudonymiser, (self.key,))
+
     def _digest(self, *parts: str) -> str:
         mac = self._keyed.copy()
         mac.update("\x1f".join(parts).encode())

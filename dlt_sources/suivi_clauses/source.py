@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pyarrow as pa
 
 from observatoire.pseudonymisation import Pseudonymiser, load_key
 
-from ..common import file_sha256
+from ..common import available_cores, file_sha256, in_worker_processes
 from .columnar import ARROW_TYPES, ages, cross_field_pass, parse_batch
 from .exchange_format import Field, Table, exchange_tables
 from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
@@ -241,6 +242,7 @@ class _FileLoader:
         finally:
             if self.workbook is not None:
                 self.workbook.close()
+                self.workbook = None
         statuses = set(self.table_statuses)
         if "failed" in statuses:
             self.status = "failed"
@@ -597,9 +599,88 @@ def _mapping_digest(mapping: SourceMapping | MappingError) -> str:
     return file_sha256(path) if path and path.exists() else ""
 
 
+#: Below this many bytes of files to read, the files are read in this process: starting worker processes (about a
+#: second each, to import the reader) would cost more than it saves.
+WORKER_PROCESSES_MIN_BYTES = 32 * 1024**2
+
+
+#: A file whose content is that of a file read before it in the same run: decided once that one is read.
+_SAME_CONTENT_AS_EARLIER = object()
+
+
+def _needs_pseudonyms(loader: _FileLoader) -> bool:
+    return any(t.table in PSEUDONYMISED_TABLES for t in loader.mapping.tables_for(loader.path.name))
+
+
+@dataclass
+class _FileLoad:
+    """A file to read, and what its reading is remembered under in the resource state."""
+
+    loader: _FileLoader
+    done: frozenset[str]
+    content: str
+    mapping_digest: str
+
+
+@dataclass
+class _LoadedFile:
+    """What reading a file gave: its dlt items, the loader after reading (statuses, tables loaded) and the log lines
+    written while reading in a worker process (written again by the resource's process)."""
+
+    items: list[Any]
+    loader: _FileLoader
+    log_lines: list[tuple[int, str]]
+
+
+class _LogLines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.levelno, record.getMessage()))
+
+
+def _read_in_worker(task: tuple[_FileLoad, int]) -> _LoadedFile:
+    """Read one file in a worker process, keeping its log lines (at the resource process's level) to return."""
+    load, level = task
+    package_log = logging.getLogger("dlt_sources")
+    handler = _LogLines()
+    package_log.addHandler(handler)
+    package_log.setLevel(level)
+    package_log.propagate = False
+    try:
+        items = list(load.loader.load(load.done))
+    finally:
+        package_log.removeHandler(handler)
+    return _LoadedFile(items, load.loader, handler.lines)
+
+
+def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[_LoadedFile]:
+    """The files read in their order: in this process (streamed), or by worker processes when there are several
+    cores and enough bytes to read (``workers``: None for that choice, 1 for this process, n for n workers)."""
+    size = sum(load.loader.path.stat().st_size for load in loads)
+    workers = workers or (available_cores() if size >= WORKER_PROCESSES_MIN_BYTES else 1)
+    workers = min(workers, len(loads))
+    if workers <= 1:
+        for load in loads:
+            items = load.loader.load(load.done)
+            yield _LoadedFile(items, load.loader, [])  # type: ignore[arg-type]  # streamed, not listed
+        return
+    level = log.getEffectiveLevel()
+    for loaded in in_worker_processes(_read_in_worker, [(load, level) for load in loads], workers):
+        for level_number, line in loaded.log_lines:
+            log.log(level_number, "%s", line)
+        yield loaded
+
+
 @dlt.resource(name="tracking_exports", write_disposition="append")
 def tracking_exports(
-    inbox: str, mappings_dir: str, row_by_row: bool = False, reference_dir: str | None = None
+    inbox: str,
+    mappings_dir: str,
+    row_by_row: bool = False,
+    reference_dir: str | None = None,
+    workers: int | None = None,
 ) -> Iterator[Any]:
     state = dlt.current.resource_state()
     #: content key (source and content hash) → path of the files whose every table is loaded
@@ -612,15 +693,15 @@ def tracking_exports(
     rejected_with: dict[str, str] = state.setdefault("rejected_files", {})
     #: paths already reported as copies of a loaded file
     duplicates: list[str] = state.setdefault("duplicate_files", [])
-    pseudonymiser: Pseudonymiser | None = None
     mappings: dict[str, SourceMapping | MappingError] = {}
-    for source, path in _export_files(Path(inbox)):
+
+    def decide(source: str, path: Path) -> _FileLoad | Any | None:
+        """What to do with a file: a _FileLoad, an audit row to write (refused, copy, mapping unusable), or None."""
         refusal = _refusal(source, path)
         if refusal:
             log.warning("%s: %s", path, refusal)
             refused = _FileLoader(path, source, SourceMapping(source, None, ()), None)
-            yield refused._audit(None, "failed", 0, 0, 0, refusal)
-            continue  # not remembered: the file is read once moved or converted
+            return refused._audit(None, "failed", 0, 0, 0, refusal)  # not remembered: read once moved or converted
         if source not in mappings:
             try:
                 mappings[source] = load_mapping(source, Path(mappings_dir))
@@ -632,7 +713,7 @@ def tracking_exports(
             path,
             source,
             mapping if isinstance(mapping, SourceMapping) else SourceMapping(source, None, ()),
-            pseudonymiser,
+            None,
             row_by_row,
             Path(mappings_dir),
             Path(reference_dir) if reference_dir else None,
@@ -642,27 +723,61 @@ def tracking_exports(
             if seen[content] != str(path) and str(path) not in duplicates:
                 duplicates.append(str(path))
                 reason = f"même contenu que {seen[content]}, déjà chargé: fichier ignoré"
-                yield loader._audit(None, "duplicate_content", 0, 0, 0, reason)
-            continue
+                return loader._audit(None, "duplicate_content", 0, 0, 0, reason)
+            return None
         if isinstance(mapping, MappingError):
-            yield loader._audit(None, "failed", 0, 0, 0, f"mapping inutilisable, fichier non lu: {mapping}")
-            continue  # not marked as seen: it is read again once the mapping is fixed
+            # not marked as seen: it is read again once the mapping is fixed
+            return loader._audit(None, "failed", 0, 0, 0, f"mapping inutilisable, fichier non lu: {mapping}")
         digest = _mapping_digest(mapping)
         if rejected_with.get(content) == digest:
-            continue  # every row rejected with this very mapping: read again when the mapping or the file changes
-        done = frozenset(partly_loaded.get(content, ()))
-        yield from loader.load(done)
-        pseudonymiser = loader.pseudonymiser
+            return None  # every row rejected with this very mapping: read again when the mapping or the file changes
+        return _FileLoad(loader, frozenset(partly_loaded.get(content, ())), content, digest)
+
+    def remember(load: _FileLoad) -> None:
+        loader, content = load.loader, load.content
         if loader.status == "rejected":
-            rejected_with[content] = digest
+            rejected_with[content] = load.mapping_digest
         elif loader.status != "failed":
-            seen[content] = str(path)
+            seen[content] = str(loader.path)
             partly_loaded.pop(content, None)
             rejected_with.pop(content, None)
         elif loader.loaded_tables:
             # Failed tables are not remembered: a mapping added later, or a fixed file, gets them read; the
             # tables already loaded from this content are not loaded twice.
-            partly_loaded[content] = sorted(done | loader.loaded_tables)
+            partly_loaded[content] = sorted(load.done | loader.loaded_tables)
+
+    # First every file's decision, then the reading of those to read (in worker processes when it pays). A file
+    # with the same content as one read before it in this run is decided once that one's outcome is known.
+    plan: list[tuple[str, Path, _FileLoad | Any | None]] = []
+    to_read: set[str] = set()
+    for source, path in _export_files(Path(inbox)):
+        decision = decide(source, path)
+        if isinstance(decision, _FileLoad) and decision.content in to_read:
+            decision = _SAME_CONTENT_AS_EARLIER
+        elif isinstance(decision, _FileLoad):
+            to_read.add(decision.content)
+        plan.append((source, path, decision))
+    loads = [decision for _, _, decision in plan if isinstance(decision, _FileLoad)]
+    if any(_needs_pseudonyms(load.loader) for load in loads):
+        pseudonymiser = Pseudonymiser(load_key())  # read once; a missing key stops the run before any file is read
+        for load in loads:
+            load.loader.pseudonymiser = pseudonymiser
+    read = _read_files(loads, workers)
+    for source, path, decision in plan:
+        if decision is _SAME_CONTENT_AS_EARLIER:
+            decision = decide(source, path)
+            if isinstance(decision, _FileLoad):
+                decision.loader.pseudonymiser = loads[0].loader.pseudonymiser
+                yield from decision.loader.load(decision.done)
+                remember(decision)
+                continue
+        if isinstance(decision, _FileLoad):
+            loaded = next(read)
+            yield from loaded.items
+            decision.loader = loaded.loader
+            remember(decision)
+        elif decision is not None:
+            yield decision
 
 
 @dlt.source(name="suivi_clauses", max_table_nesting=0)
@@ -671,9 +786,12 @@ def suivi_clauses_source(
     mappings_dir: str = dlt.config.value,
     row_by_row: bool = False,
     reference_dir: str | None = None,
+    workers: int | None = None,
 ) -> Sequence[Any]:
     """Tracking exports under ``inbox`` (one folder per source), mapped with ``mappings_dir``/<source>.yaml.
     ``row_by_row`` validates every line by the per-row path only (slower, same outcome: the reference the
     column-wise path is tested against). ``reference_dir`` holds the postal-code base used when a source gives the
-    residence as postal code + town (default: the configured reference folder)."""
-    return [tracking_exports(inbox, mappings_dir, row_by_row, reference_dir)]
+    residence as postal code + town (default: the configured reference folder). ``workers``: processes reading
+    files side by side (default: one per core when there are at least WORKER_PROCESSES_MIN_BYTES to read; 1 reads
+    them in this process); the rows and their order are the same either way."""
+    return [tracking_exports(inbox, mappings_dir, row_by_row, reference_dir, workers)]

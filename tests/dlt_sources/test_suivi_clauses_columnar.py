@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -152,7 +154,9 @@ def write_spellings(folder: Path) -> dict[str, list[str | None]]:
     return expected
 
 
-def load(inbox: Path, work_dir: Path, monkeypatch: pytest.MonkeyPatch, row_by_row: bool) -> Path:
+def load(
+    inbox: Path, work_dir: Path, monkeypatch: pytest.MonkeyPatch, row_by_row: bool, workers: int | None = None
+) -> Path:
     monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(work_dir / "data"))
     monkeypatch.setenv("OBSERVATOIRE_WAREHOUSE", str(work_dir / "warehouse.duckdb"))
     monkeypatch.setenv("OBSERVATOIRE_HMAC_KEY", KEY)
@@ -160,13 +164,20 @@ def load(inbox: Path, work_dir: Path, monkeypatch: pytest.MonkeyPatch, row_by_ro
     from dlt_sources.pipelines import warehouse_pipeline
     from dlt_sources.suivi_clauses import suivi_clauses_source
 
-    source = suivi_clauses_source(inbox=str(inbox), mappings_dir=str(MAPPINGS), row_by_row=row_by_row)
-    warehouse_pipeline("suivi_clauses").run(source)
+    source = suivi_clauses_source(
+        inbox=str(inbox), mappings_dir=str(MAPPINGS), row_by_row=row_by_row, workers=workers
+    )
+    pipeline = warehouse_pipeline("suivi_clauses")
+    pipeline.run(source)
+    (work_dir / "resource_state.json").write_text(
+        json.dumps(pipeline.state["sources"]["suivi_clauses"]["resources"]["tracking_exports"], sort_keys=True)
+    )
     return work_dir / "warehouse.duckdb"
 
 
-def contents(warehouse: Path) -> dict[str, list[tuple]]:
-    """Every table of raw_suivi_clauses, rows sorted, without dlt's columns and the audit's timestamp."""
+def contents(warehouse: Path, in_load_order: bool = False) -> dict[str, list[tuple]]:
+    """Every table of raw_suivi_clauses, rows sorted (or in the order they were loaded), without dlt's columns and
+    the audit's timestamp."""
     tables = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         names = [
@@ -187,8 +198,8 @@ def contents(warehouse: Path) -> dict[str, list[tuple]]:
                 ).fetchall()
             ]
             select = ", ".join(f'"{column}"' for column in columns)
-            rows = con.execute(f"select {select} from raw_suivi_clauses.{name}").fetchall()
-            tables[name] = (columns, sorted(rows, key=repr))
+            rows = con.execute(f"select {select} from raw_suivi_clauses.{name} order by rowid").fetchall()
+            tables[name] = (columns, rows if in_load_order else sorted(rows, key=repr))
     return tables
 
 
@@ -243,3 +254,43 @@ def test_columnar_and_row_by_row_load_the_same_rows_rejects_and_audit(inbox, tmp
             (first_line + i, column) for i, column in enumerate(columns) if column and column.startswith("~")
         ], stem
     assert sum(len(rows) for name, (_, rows) in fast.items() if not name.startswith("tracking_")) > 2000
+
+
+def test_files_read_by_worker_processes_load_what_one_process_loads_in_the_same_order(
+    inbox, tmp_path, monkeypatch, caplog
+) -> None:
+    """Worker processes (forced here: the demo inbox is below the size that starts them by itself) give the same
+    rows, rejects and audit, in the same order, the same resource state, and their log lines reach this process;
+    with, in the inbox, a copy of a file, a file read twice in a run, a refused file and a source without
+    mapping."""
+    folder = tmp_path / "inbox"
+    shutil.copytree(inbox[0], folder)
+    heures = sorted((folder / "melange").glob("heures*"))[0]
+    shutil.copy(heures, folder / "melange" / "heures_zz_copie.csv")  # same content: reported, not loaded twice
+    (folder / "melange" / "notes.pdf").write_bytes(b"%PDF-1.4")  # refused: not a tabular export
+    unusable = folder / "source_sans_mapping" / "participants.csv"
+    unusable.parent.mkdir()
+    unusable.write_text("id;nom\n1;X\n", encoding="utf-8")  # no column the exchange format requires
+
+    one = load(folder, tmp_path / "one_process", monkeypatch, row_by_row=False, workers=1)
+    with caplog.at_level("INFO", logger="dlt_sources"):
+        two = load(folder, tmp_path / "two_workers", monkeypatch, row_by_row=False, workers=2)
+    in_one, in_two = contents(one, in_load_order=True), contents(two, in_load_order=True)
+    assert in_one.keys() == in_two.keys()
+    for table in in_one:
+        assert in_one[table] == in_two[table], table
+    audit_columns, audit = in_two["tracking_load_audit"]
+    statuses = {Path(row[audit_columns.index("source_file")]).name: row[audit_columns.index("status")] for row in audit}
+    assert statuses["heures_zz_copie.csv"] == "duplicate_content"
+    assert statuses["notes.pdf"] == "failed"
+    assert statuses["participants.csv"] == "failed"  # no mapping for its source
+    assert sum(row[audit_columns.index("rows_loaded")] for row in audit) > 2000
+    state_one = json.loads((tmp_path / "one_process" / "resource_state.json").read_text())
+    state_two = json.loads((tmp_path / "two_workers" / "resource_state.json").read_text())
+    assert state_one == state_two  # the same inbox: the same files remembered as loaded, rejected or partly loaded
+    assert str(heures) in state_two["seen_files"].values()
+    assert str(folder / "melange" / "heures_zz_copie.csv") in state_two["duplicate_files"]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for row in audit:  # each table read wrote its line in the workers; this process wrote them again
+        if row[audit_columns.index("status")] in ("loaded", "partial"):
+            assert f"{row[audit_columns.index('source_file')]} → {row[audit_columns.index('table_name')]}:" in logged
