@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 import multiprocessing
 import os
 from collections import deque
@@ -19,6 +20,12 @@ import pyarrow as pa
 BATCH_ROWS = 50_000
 Task = TypeVar("Task")
 Result = TypeVar("Result")
+#: The logger of the dlt sources, whose lines worker processes send back.
+PACKAGE_LOGGER = "dlt_sources"
+_NO_TASK = object()
+#: Below this many bytes of files to read, a source reads them in its own process: starting worker processes (about
+#: a second each, to import the readers) would cost more than it saves.
+WORKER_PROCESSES_MIN_BYTES = 32 * 1024**2
 #: Separators CSV exports use, in order of preference when a header line has as many of two.
 CSV_SEPARATORS = ",;\t|"
 
@@ -92,30 +99,74 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def in_worker_processes(
-    function: Callable[[Task], Result], tasks: Sequence[Task], workers: int, ahead: int | None = None
-) -> Iterator[Result]:
-    """``function(task)`` for each task, computed by ``workers`` fresh processes, yielded in the order of the tasks.
+class _LogLines(logging.Handler):
+    """The log lines of this package written in a worker process, to be written again by the process it serves."""
 
-    At most ``ahead`` results (default: twice the workers) are computed before the caller takes them, which bounds
-    the memory they hold. The workers are *spawned* (a fresh interpreter importing ``function``'s module), not
-    forked: the caller's threads (DuckDB, Dagster) and open connections are not copied into them. An exception in
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.name, record.levelno, record.getMessage()))
+
+
+def _call_with_log_lines(
+    function: Callable[[Task], Result], task: Task, level: int
+) -> tuple[Result, list[tuple[str, int, str]]]:
+    """In a worker process: ``function(task)`` and the log lines of this package it wrote (at ``level``)."""
+    package_log = logging.getLogger(PACKAGE_LOGGER)
+    handler = _LogLines()
+    package_log.addHandler(handler)
+    package_log.setLevel(level)
+    package_log.propagate = False
+    try:
+        return function(task), handler.lines
+    finally:
+        package_log.removeHandler(handler)
+
+
+def in_worker_processes(
+    function: Callable[[Task], Result],
+    tasks: Sequence[Task],
+    workers: int,
+    in_this_process: Callable[[Task], bool] = lambda task: False,
+) -> Iterator[Result | None]:
+    """``function(task)`` for each task, computed by ``workers`` fresh processes, yielded in the order of the tasks;
+    a task for which ``in_this_process`` is true is not sent: None is yielded at its turn, for the caller to do it
+    (the workers meanwhile compute the tasks after it).
+
+    At most twice as many results as workers are computed before the caller takes them, which bounds the memory
+    they hold. The workers are *spawned* (a fresh interpreter importing ``function``'s module), not forked: the
+    caller's threads (DuckDB, Dagster) and open connections are not copied into them. The log lines of this package
+    written in a worker are written again here, under their logger, when its result is taken. An exception in
     ``function`` is raised here, at its task's turn; the tasks not started yet are then cancelled."""
-    ahead = ahead or 2 * workers
+    ahead = 2 * workers
+    level = logging.getLogger(PACKAGE_LOGGER).getEffectiveLevel()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[Future[Result]] = deque()
+        pending: deque[Future[tuple[Result, list[tuple[str, int, str]]]] | None] = deque()
         remaining = iter(tasks)
+
+        def submit_ahead() -> None:
+            while sum(future is not None for future in pending) < ahead:
+                task = next(remaining, _NO_TASK)
+                if task is _NO_TASK:
+                    return
+                here = in_this_process(task)
+                pending.append(None if here else pool.submit(_call_with_log_lines, function, task, level))
+
         try:
-            for task in remaining:
-                pending.append(pool.submit(function, task))
-                if len(pending) >= ahead:
-                    break
+            submit_ahead()
             while pending:
-                result = pending.popleft().result()
-                for following in remaining:
-                    pending.append(pool.submit(function, following))
-                    break
+                future = pending.popleft()
+                if future is None:
+                    yield None
+                    continue
+                result, lines = future.result()
+                submit_ahead()
+                for logger, level_number, line in lines:
+                    logging.getLogger(logger).log(level_number, "%s", line)
                 yield result
         finally:
             for future in pending:
-                future.cancel()
+                if future is not None:
+                    future.cancel()

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -137,7 +138,7 @@ def discover_documents(paths: list[Path]) -> Iterator[Document | tuple[str, str]
                 display_path=str(file),
                 suffix=suffix,
                 size_bytes=file.stat().st_size,
-                open=lambda file=file: open(file, "rb"),
+                open=partial(open, file, "rb"),  # picklable: a worker process may read the document
                 disk_path=file,
             )
         else:

@@ -14,7 +14,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from ..common import with_constant_columns
+from ..common import WORKER_PROCESSES_MIN_BYTES, available_cores, in_worker_processes, with_constant_columns
 from .documents import Document, DocumentError, discover_documents
 from .download import fetch_remote
 from .readers import RecordParseError, iter_records
@@ -146,11 +146,39 @@ def _read_document(doc: Document, sha256: str) -> Iterator[Any]:
     yield _audit_row(doc.display_path, sha256, doc.size_bytes, _layout(doc), status, read, error)
 
 
+def _read_in_worker(task: tuple[Document, str]) -> list[Any]:
+    """In a worker process: the dlt items of a document on disk (its record batches, then its audit row)."""
+    return list(_read_document(*task))
+
+
+def _read_here(task: tuple[Document, str]) -> bool:
+    """Tabular files are read by DuckDB, already on every core, and give more rows than a worker should hold; an
+    archive member can only be opened by the process that opened its archive."""
+    document = task[0]
+    return document.suffix in (".csv", ".parquet") or document.disk_path is None
+
+
+def _read_documents(tasks: list[tuple[Document, str]], workers: int | None) -> Iterator[Any]:
+    """The items of each document, in their order: JSON and XML files are read by worker processes when there are
+    several cores and enough bytes of them to read (``workers``: None for that choice, 1 for this process, n for n
+    workers), the others here."""
+    size = sum(task[0].size_bytes for task in tasks if not _read_here(task))
+    workers = workers or (available_cores() if size >= WORKER_PROCESSES_MIN_BYTES else 1)
+    if workers <= 1 or all(_read_here(task) for task in tasks):
+        for task in tasks:
+            yield from _read_document(*task)
+        return
+    results = in_worker_processes(_read_in_worker, tasks, workers, in_this_process=_read_here)
+    for task, items in zip(tasks, results, strict=True):
+        yield from _read_document(*task) if items is None else items
+
+
 @dlt.resource(name=RECORDS_TABLE, write_disposition="append")
-def decp_documents(paths: Sequence[str]) -> Iterator[Any]:
+def decp_documents(paths: Sequence[str], workers: int | None = None) -> Iterator[Any]:
     state = dlt.current.resource_state()
     seen: dict[str, list[str]] = state.setdefault("seen_documents", {})
     local_paths = [fetch_remote(p) if "://" in p else Path(p) for p in paths]
+    to_read: list[tuple[Document, str]] = []
     for item in discover_documents(local_paths):
         if isinstance(item, tuple):
             display_path, reason = item
@@ -175,10 +203,13 @@ def decp_documents(paths: Sequence[str]) -> Iterator[Any]:
                 yield _audit_row(doc.display_path, sha256, doc.size_bytes, _layout(doc), "duplicate_content", 0, reason)
             continue
         seen[sha256] = [doc.display_path]
-        yield from _read_document(doc, sha256)
+        to_read.append((doc, sha256))
+    yield from _read_documents(to_read, workers)
 
 
 @dlt.source(name="decp", max_table_nesting=0)
-def decp_source(paths: Sequence[str] = dlt.config.value) -> Any:
-    """DECP documents found under ``paths`` (folders are walked; ``http(s)://`` URLs are downloaded)."""
-    return decp_documents([str(p) for p in paths])
+def decp_source(paths: Sequence[str] = dlt.config.value, workers: int | None = None) -> Any:
+    """DECP documents found under ``paths`` (folders are walked; ``http(s)://`` URLs are downloaded). ``workers``:
+    processes reading JSON and XML files side by side (default: one per core when there are at least
+    WORKER_PROCESSES_MIN_BYTES of them; 1 reads them in this process); the rows and their order are the same."""
+    return decp_documents([str(p) for p in paths], workers)

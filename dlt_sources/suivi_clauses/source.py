@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from observatoire.pseudonymisation import Pseudonymiser, load_key
 
-from ..common import available_cores, file_sha256, in_worker_processes
+from ..common import WORKER_PROCESSES_MIN_BYTES, available_cores, file_sha256, in_worker_processes
 from .columnar import ARROW_TYPES, ages, cross_field_pass, parse_batch
 from .exchange_format import Field, Table, exchange_tables
 from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
@@ -599,9 +599,6 @@ def _mapping_digest(mapping: SourceMapping | MappingError) -> str:
     return file_sha256(path) if path and path.exists() else ""
 
 
-#: Below this many bytes of files to read, the files are read in this process: starting worker processes (about a
-#: second each, to import the reader) would cost more than it saves.
-WORKER_PROCESSES_MIN_BYTES = 32 * 1024**2
 
 
 #: A file whose content is that of a file read before it in the same run: decided once that one is read.
@@ -622,56 +619,26 @@ class _FileLoad:
     mapping_digest: str
 
 
-@dataclass
-class _LoadedFile:
-    """What reading a file gave: its dlt items, the loader after reading (statuses, tables loaded) and the log lines
-    written while reading in a worker process (written again by the resource's process)."""
-
-    items: list[Any]
-    loader: _FileLoader
-    log_lines: list[tuple[int, str]]
+def _read_file(load: _FileLoad) -> tuple[list[Any], _FileLoader]:
+    """In a worker process: a file's dlt items, and its loader after reading (statuses, tables loaded)."""
+    return list(load.loader.load(load.done)), load.loader
 
 
-class _LogLines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[tuple[int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append((record.levelno, record.getMessage()))
-
-
-def _read_in_worker(task: tuple[_FileLoad, int]) -> _LoadedFile:
-    """Read one file in a worker process, keeping its log lines (at the resource process's level) to return."""
-    load, level = task
-    package_log = logging.getLogger("dlt_sources")
-    handler = _LogLines()
-    package_log.addHandler(handler)
-    package_log.setLevel(level)
-    package_log.propagate = False
-    try:
-        items = list(load.loader.load(load.done))
-    finally:
-        package_log.removeHandler(handler)
-    return _LoadedFile(items, load.loader, handler.lines)
-
-
-def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[_LoadedFile]:
-    """The files read in their order: in this process (streamed), or by worker processes when there are several
-    cores and enough bytes to read (``workers``: None for that choice, 1 for this process, n for n workers)."""
+def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[tuple[Iterator[Any], _FileLoader]]:
+    """Each file's items and loader, in their order: read in this process (streamed), or by worker processes when
+    there are several cores and enough bytes to read (``workers``: None for that choice, 1 for this process, n for
+    n workers)."""
     size = sum(load.loader.path.stat().st_size for load in loads)
     workers = workers or (available_cores() if size >= WORKER_PROCESSES_MIN_BYTES else 1)
     workers = min(workers, len(loads))
     if workers <= 1:
         for load in loads:
-            items = load.loader.load(load.done)
-            yield _LoadedFile(items, load.loader, [])  # type: ignore[arg-type]  # streamed, not listed
+            yield load.loader.load(load.done), load.loader
         return
-    level = log.getEffectiveLevel()
-    for loaded in in_worker_processes(_read_in_worker, [(load, level) for load in loads], workers):
-        for level_number, line in loaded.log_lines:
-            log.log(level_number, "%s", line)
-        yield loaded
+    for result in in_worker_processes(_read_file, loads, workers):
+        assert result is not None  # every file is read by a worker
+        items, loader = result
+        yield iter(items), loader
 
 
 @dlt.resource(name="tracking_exports", write_disposition="append")
@@ -772,12 +739,12 @@ def tracking_exports(
                 remember(decision)
                 continue
         if isinstance(decision, _FileLoad):
-            loaded = next(read)
-            yield from loaded.items
-            decision.loader = loaded.loader
+            items, decision.loader = next(read)
+            yield from items
             remember(decision)
         elif decision is not None:
             yield decision
+    read.close()  # the worker processes, if any, stop here
 
 
 @dlt.source(name="suivi_clauses", max_table_nesting=0)

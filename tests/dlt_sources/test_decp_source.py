@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import DECP_DEMO, load_decp
+from support import DECP_DEMO, load_decp, warehouse_env
 
 pytestmark = pytest.mark.xdist_group("dlt_decp")
 
@@ -123,3 +123,51 @@ def test_a_configured_url_is_downloaded_once_and_loaded(tmp_path: Path, monkeypa
     assert source_file.startswith(str(tmp_path / "data" / "downloads" / "decp")) and source_file.endswith(
         SMALL_2019.name
     )
+
+
+def test_files_read_by_worker_processes_load_what_one_process_loads_in_the_same_order(tmp_path: Path) -> None:
+    """Worker processes (forced here: these files are below the size that starts them by itself) read the JSON and
+    XML files; the tabular file and the archive's members are read in the source's process between them. The
+    rows, the audit, their order and the state are those of one process, broken and copied files included."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for file in [*DECP_DEMO.glob("real_*/*.json"), *DECP_DEMO.glob("real_*/*.zip"), XML_2019, TABULAR]:
+        shutil.copyfile(file, inbox / file.name)
+    shutil.copyfile(SMALL_2019, inbox / "zz_copy.json")  # same content as a file read before it: not read
+    text = NAN_2024.read_text(encoding="utf-8")
+    (inbox / "broken.json").write_text(text[: len(text) // 2], encoding="utf-8")  # partial: records before the cut
+    (inbox / "notes.txt").write_text("not DECP", encoding="utf-8")
+
+    from dlt_sources.decp import decp_source
+    from dlt_sources.pipelines import warehouse_pipeline
+
+    tables: dict[int, dict[str, list[tuple]]] = {}
+    states: dict[int, dict] = {}
+    for workers in (1, 2):
+        env = warehouse_env(tmp_path / f"workers_{workers}")
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            pipeline = warehouse_pipeline("decp")
+            pipeline.run(decp_source(paths=[str(inbox)], workers=workers))
+            states[workers] = pipeline.state["sources"]["decp"]["resources"]["decp_records"]
+        with duckdb.connect(env["OBSERVATOIRE_WAREHOUSE"], read_only=True) as con:
+            tables[workers] = {}
+            for table in ("decp_records", "decp_tabular_rows", "decp_load_audit"):
+                columns = [
+                    c
+                    for (c,) in con.execute(
+                        "select column_name from information_schema.columns where table_schema = 'raw_decp' "
+                        "and table_name = ? and column_name not like '_dlt%' and column_name <> 'processed_at' "
+                        "order by ordinal_position",
+                        [table],
+                    ).fetchall()
+                ]
+                select = ", ".join(f'"{c}"' for c in columns)
+                tables[workers][table] = con.execute(f"select {select} from raw_decp.{table} order by rowid").fetchall()
+    assert tables[1] == tables[2]
+    assert states[1] == states[2]
+    statuses = {Path(row[0]).name: row[4] for row in tables[2]["decp_load_audit"]}
+    assert statuses["broken.json"] == "partial" and statuses["zz_copy.json"] == "duplicate_content"
+    assert statuses["notes.txt"] == "failed" and statuses[TABULAR.name] == "loaded"
+    assert len(tables[2]["decp_records"]) > 1000 and len(tables[2]["decp_tabular_rows"]) > 100
