@@ -599,8 +599,6 @@ def _mapping_digest(mapping: SourceMapping | MappingError) -> str:
     return file_sha256(path) if path and path.exists() else ""
 
 
-
-
 #: A file whose content is that of a file read before it in the same run: decided once that one is read.
 _SAME_CONTENT_AS_EARLIER = object()
 

@@ -164,9 +164,7 @@ def load(
     from dlt_sources.pipelines import warehouse_pipeline
     from dlt_sources.suivi_clauses import suivi_clauses_source
 
-    source = suivi_clauses_source(
-        inbox=str(inbox), mappings_dir=str(MAPPINGS), row_by_row=row_by_row, workers=workers
-    )
+    source = suivi_clauses_source(inbox=str(inbox), mappings_dir=str(MAPPINGS), row_by_row=row_by_row, workers=workers)
     pipeline = warehouse_pipeline("suivi_clauses")
     pipeline.run(source)
     (work_dir / "resource_state.json").write_text(
