@@ -162,9 +162,12 @@ def _read_documents(tasks: list[tuple[Document, str]], workers: int | None) -> I
     """The items of each document, in their order: JSON and XML files are read by worker processes when there are
     several cores and enough bytes of them to read (``workers``: None for that choice, 1 for this process, n for n
     workers), the others here."""
-    size = sum(task[0].size_bytes for task in tasks if not _read_here(task))
-    workers = workers or (available_cores() if size >= WORKER_PROCESSES_MIN_BYTES else 1)
-    if workers <= 1 or all(_read_here(task) for task in tasks):
+    sent = [task for task in tasks if not _read_here(task)]
+    workers = workers or (
+        available_cores() if sum(task[0].size_bytes for task in sent) >= WORKER_PROCESSES_MIN_BYTES else 1
+    )
+    workers = min(workers, len(sent))
+    if workers <= 1:  # one file to send: no other file to read beside it
         for task in tasks:
             yield from _read_document(*task)
         return
