@@ -6,6 +6,8 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from observatoire.process_memory import release_freed_memory
+
 from ..resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 
 DBT_PROJECT = dbt_project()
@@ -42,6 +44,7 @@ def warehouse_dbt_models(
     read through our own reader rather than dagster-dbt's ``fetch_row_counts``, whose in-process adapter
     connection would keep the warehouse open with another configuration for the rest of the run.
     """
+    release_freed_memory()  # what the ingestion steps freed, not kept by this process beside dbt's DuckDB
     events = list(dbt.cli(["build"], context=context).stream())
     with warehouse.reader() as con:
         for event in events:
