@@ -60,23 +60,40 @@ outcomes as (
 
 ),
 
--- the five territory levels of a commune (NULL code = the commune is not in that territory, e.g. no EPT)
-beneficiary_territories as (
+{%- set residence_columns = ['region_code', 'region_name', 'departement_code', 'departement_name', 'ept_code',
+    'ept_name', 'commune_code', 'commune_name'] %}
+
+-- the beneficiary's residence at each level (NULL EPT = the commune is in no EPT: no row at that level)
+beneficiary_residences as (
 
     select
         beneficiaries.beneficiary_key,
-        [
-            {'level': 'ensemble', 'code': 'ALL', 'name': 'Ensemble des bénéficiaires'},
-            {'level': 'region', 'code': coalesce(residence.region_code, 'INCONNU'),
-             'name': coalesce(residence.region_name, 'Région inconnue')},
-            {'level': 'departement', 'code': coalesce(residence.departement_code, 'INCONNU'),
-             'name': coalesce(residence.departement_name, 'Département inconnu')},
-            {'level': 'ept', 'code': residence.ept_code, 'name': residence.ept_name},
-            {'level': 'commune', 'code': coalesce(residence.commune_code, '00000'),
-             'name': coalesce(residence.commune_name, 'Commune inconnue')}
-        ] as territories
+        coalesce(residence.region_code, 'INCONNU') as region_code,
+        coalesce(residence.region_name, 'Région inconnue') as region_name,
+        coalesce(residence.departement_code, 'INCONNU') as departement_code,
+        coalesce(residence.departement_name, 'Département inconnu') as departement_name,
+        residence.ept_code,
+        residence.ept_name,
+        coalesce(residence.commune_code, '00000') as commune_code,
+        coalesce(residence.commune_name, 'Commune inconnue') as commune_name
     from beneficiaries
     left join geography as residence on residence.commune_code = beneficiaries.residence_commune_code
+
+),
+
+-- the same, one row per level: for the indicators read per beneficiary below (hours by operation place aside)
+beneficiary_territories as (
+
+    select
+        beneficiary_key,
+        [
+            {'level': 'ensemble', 'code': 'ALL', 'name': 'Ensemble des bénéficiaires'},
+            {'level': 'region', 'code': region_code, 'name': region_name},
+            {'level': 'departement', 'code': departement_code, 'name': departement_name},
+            {'level': 'ept', 'code': ept_code, 'name': ept_name},
+            {'level': 'commune', 'code': commune_code, 'name': commune_name}
+        ] as territories
+    from beneficiary_residences
 
 ),
 
@@ -84,13 +101,10 @@ operation_territories as (
 
     select
         operations.operation_key,
-        map {
-            'ensemble': 'ALL',
-            'region': place.region_code,
-            'departement': place.departement_code,
-            'ept': place.ept_code,
-            'commune': place.commune_code
-        } as codes,
+        place.region_code,
+        place.departement_code,
+        place.ept_code,
+        place.commune_code,
         [
             {'level': 'region', 'code': place.region_code, 'name': place.region_name},
             {'level': 'departement', 'code': place.departement_code, 'name': place.departement_name},
@@ -117,69 +131,56 @@ contract_years_described as (
     select
         contract_years.*,
         modalities.modality_family,
-        contract_types.contract_group,
-        operation_territories.codes as operation_codes
+        contract_types.contract_group
     from contract_years
     semi join beneficiaries using (beneficiary_key)
     left join contracts using (employment_contract_key)
     left join contract_types using (contract_type_code)
     left join modalities using (modality_code)
-    left join operation_territories using (operation_key)
 
 ),
 
-beneficiary_territory_rows as (
-    select
-        beneficiary_territories.beneficiary_key,
-        territory.level as territory_level,
-        territory.code as territory_code,
-        territory.name as territory_name
-    from beneficiary_territories
-    cross join unnest(beneficiary_territories.territories) as t(territory)
-    where territory.code is not null
-),
+-- Each contract-year beside its beneficiary's residence and its operation's place (NULL: place unknown). A
+-- beneficiary resides in one territory per level, so every count by residence territory is a sum of counts by
+-- residence commune: they are counted per residence (all levels at once), then summed per level, instead of
+-- repeating each row once per level.
+contracts_by_residence as (
 
--- two steps: per employment contract (its beneficiary, type, modality and operation are the contract's), then
--- per beneficiary, so that beneficiaries are counted once without a distinct count over every hour row
-residence_contracts as (
     select
-        residence.territory_level,
-        residence.territory_code,
-        residence.territory_name,
-        contract_years_described.year,
-        contract_years_described.employment_contract_key,
-        contract_years_described.beneficiary_key,
-        contract_years_described.contract_group,
-        contract_years_described.modality_family,
-        residence.territory_level <> 'ensemble'
-            and contract_years_described.operation_codes[residence.territory_level] = residence.territory_code
-            as is_local,
-        contract_years_described.hours,
-        case when contract_years_described.operation_codes[residence.territory_level] is not null
-            then contract_years_described.hours end as hours_with_known_operation_place,
-        case when residence.territory_level <> 'ensemble'
-            and contract_years_described.operation_codes[residence.territory_level] = residence.territory_code
-            then contract_years_described.hours end as hours_local
+        contract_years_described.*,
+        residence.* exclude (beneficiary_key),
+        place.commune_code is not null as is_operation_place_known,
+        {%- for level in ['region', 'departement', 'ept', 'commune'] %}
+        place.{{ level }}_code as operation_{{ level }}_code,
+        place.{{ level }}_code = residence.{{ level }}_code as is_local_{{ level }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from contract_years_described
-    inner join beneficiary_territory_rows as residence using (beneficiary_key)
+    inner join beneficiary_residences as residence using (beneficiary_key)
+    left join operation_territories as place using (operation_key)
+
 ),
 
-residence_beneficiaries as (
+beneficiary_years as (
+
     select
-        territory_level,
-        territory_code,
-        year,
         beneficiary_key,
-        bool_or(is_local) as is_local
-    from residence_contracts
-    group by territory_level, territory_code, year, beneficiary_key
+        year,
+        {%- for level in ['region', 'departement', 'ept', 'commune'] %}
+        bool_or(is_local_{{ level }}) as is_local_{{ level }},
+        {%- endfor %}
+        {%- for column in residence_columns %}
+        any_value({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from contracts_by_residence
+    group by beneficiary_key, year
+
 ),
 
-residence_beneficiary_counts as (
+beneficiary_counts_by_residence as (
+
     select
-        residence_beneficiaries.territory_level,
-        residence_beneficiaries.territory_code,
-        residence_beneficiaries.year,
+        {{ residence_columns | join(', ') }},
+        beneficiary_years.year,
         count(*) as beneficiary_count,
         count(*) filter (where beneficiaries.sex = 'F') as women_count,
         count(*) filter (where beneficiaries.is_young_under_26) as young_under_26_count,
@@ -190,17 +191,20 @@ residence_beneficiary_counts as (
         count(*) filter (where beneficiaries.is_long_term_unemployed) as long_term_unemployed_count,
         count(*) filter (where beneficiaries.is_rsa) as rsa_count,
         count(*) filter (where beneficiaries.is_disabled) as disabled_count,
-        count(*) filter (where residence_beneficiaries.is_local) as beneficiaries_working_in_residence_territory
-    from residence_beneficiaries
+        {%- for level in ['region', 'departement', 'ept', 'commune'] %}
+        count(*) filter (where beneficiary_years.is_local_{{ level }}) as local_beneficiaries_{{ level }},
+        {%- endfor %}
+        0 as local_beneficiaries_ensemble
+    from beneficiary_years
     inner join beneficiaries using (beneficiary_key)
     group by all
+
 ),
 
-residence_contract_counts as (
+contract_counts_by_residence as (
+
     select
-        territory_level,
-        territory_code,
-        min(territory_name) as territory_name,
+        {{ residence_columns | join(', ') }},
         year,
         sum(hours) as hours_worked,
         count(*) as employment_contract_count,
@@ -215,10 +219,64 @@ residence_contract_counts as (
         count(*) filter (where modality_family = 'sous_traitance') as subcontracting_contract_count,
         sum(hours) filter (where modality_family = 'embauche_directe') as direct_hiring_hours,
         sum(hours) filter (where modality_family = 'mise_a_disposition_etti') as etti_hours,
-        sum(hours_with_known_operation_place) as hours_with_known_operation_place,
-        sum(hours_local) as hours_worked_in_residence_territory
-    from residence_contracts
-    group by territory_level, territory_code, year
+        sum(hours) filter (where is_operation_place_known) as known_place_hours_ensemble,
+        {%- for level in ['region', 'departement', 'ept', 'commune'] %}
+        sum(hours) filter (where operation_{{ level }}_code is not null) as known_place_hours_{{ level }},
+        sum(hours) filter (where is_local_{{ level }}) as local_hours_{{ level }},
+        {%- endfor %}
+        cast(null as double) as local_hours_ensemble
+    from contracts_by_residence
+    group by all
+
+),
+
+{%- set levels = {
+    'ensemble': ("'ALL'", "'Ensemble des bénéficiaires'"),
+    'region': ('region_code', 'region_name'),
+    'departement': ('departement_code', 'departement_name'),
+    'ept': ('ept_code', 'ept_name'),
+    'commune': ('commune_code', 'commune_name'),
+} %}
+
+residence_beneficiary_counts as (
+    {%- for level, (code, name) in levels.items() %}
+    select
+        '{{ level }}' as territory_level,
+        {{ code }} as territory_code,
+        year,
+        {%- for column in ['beneficiary_count', 'women_count', 'young_under_26_count', 'senior_50_count',
+            'qpv_resident_count', 'known_level_count', 'cap_bep_or_below_count', 'long_term_unemployed_count',
+            'rsa_count', 'disabled_count'] %}
+        sum({{ column }}) as {{ column }},
+        {%- endfor %}
+        sum(local_beneficiaries_{{ level }}) as beneficiaries_working_in_residence_territory
+    from beneficiary_counts_by_residence
+    where {{ code }} is not null
+    group by all
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+residence_contract_counts as (
+    {%- for level, (code, name) in levels.items() %}
+    select
+        '{{ level }}' as territory_level,
+        {{ code }} as territory_code,
+        min({{ name }}) as territory_name,
+        year,
+        {%- for column in ['hours_worked', 'employment_contract_count', 'permanent_contract_count',
+            'fixed_term_contract_count', 'temporary_work_contract_count', 'work_study_contract_count',
+            'training_contract_count', 'direct_hiring_contract_count', 'etti_contract_count',
+            'other_placement_contract_count', 'subcontracting_contract_count', 'direct_hiring_hours', 'etti_hours'] %}
+        sum({{ column }}) as {{ column }},
+        {%- endfor %}
+        sum(known_place_hours_{{ level }}) as hours_with_known_operation_place,
+        sum(local_hours_{{ level }}) as hours_worked_in_residence_territory
+    from contract_counts_by_residence
+    where {{ code }} is not null
+    group by all
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 residence_indicators as (
@@ -228,30 +286,9 @@ residence_indicators as (
         residence_contract_counts.territory_name,
         residence_contract_counts.year,
         residence_contract_counts.hours_worked,
-        residence_beneficiary_counts.beneficiary_count,
-        residence_beneficiary_counts.women_count,
-        residence_beneficiary_counts.young_under_26_count,
-        residence_beneficiary_counts.senior_50_count,
-        residence_beneficiary_counts.qpv_resident_count,
-        residence_beneficiary_counts.known_level_count,
-        residence_beneficiary_counts.cap_bep_or_below_count,
-        residence_beneficiary_counts.long_term_unemployed_count,
-        residence_beneficiary_counts.rsa_count,
-        residence_beneficiary_counts.disabled_count,
-        residence_contract_counts.employment_contract_count,
-        residence_contract_counts.permanent_contract_count,
-        residence_contract_counts.fixed_term_contract_count,
-        residence_contract_counts.temporary_work_contract_count,
-        residence_contract_counts.work_study_contract_count,
-        residence_contract_counts.training_contract_count,
-        residence_contract_counts.direct_hiring_contract_count,
-        residence_contract_counts.etti_contract_count,
-        residence_contract_counts.other_placement_contract_count,
-        residence_contract_counts.subcontracting_contract_count,
-        residence_contract_counts.direct_hiring_hours,
-        residence_contract_counts.etti_hours,
-        residence_contract_counts.hours_with_known_operation_place,
-        residence_contract_counts.hours_worked_in_residence_territory,
+        residence_beneficiary_counts.* exclude (territory_level, territory_code, year,
+            beneficiaries_working_in_residence_territory),
+        residence_contract_counts.* exclude (territory_level, territory_code, territory_name, year, hours_worked),
         residence_beneficiary_counts.beneficiaries_working_in_residence_territory
     from residence_contract_counts
     inner join residence_beneficiary_counts using (territory_level, territory_code, year)
