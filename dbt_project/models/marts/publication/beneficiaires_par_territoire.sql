@@ -97,20 +97,36 @@ per_person as (
 
 ),
 
-cells as (
+-- a person resides in one commune: counted per commune of residence, then summed per territory (rather than
+-- each person's rows repeated once per territory level)
+cells_by_commune as (
 
     select
         per_person.annee,
-        territories.niveau_territoire,
-        territories.code_territoire,
+        beneficiaries.residence_commune_code as code_commune,
         per_person.dimension,
         per_person.modalite,
         count(*) as beneficiaires,
         sum(per_person.heures) as heures_realisees
     from per_person
     inner join beneficiaries using (beneficiary_key)
-    inner join territories on territories.code_commune = beneficiaries.residence_commune_code
-    where territories.niveau_territoire <> 'commune' or per_person.dimension = 'ensemble'
+    group by all
+
+),
+
+cells as (
+
+    select
+        cells_by_commune.annee,
+        territories.niveau_territoire,
+        territories.code_territoire,
+        cells_by_commune.dimension,
+        cells_by_commune.modalite,
+        sum(cells_by_commune.beneficiaires) as beneficiaires,
+        sum(cells_by_commune.heures_realisees) as heures_realisees
+    from cells_by_commune
+    inner join territories using (code_commune)
+    where territories.niveau_territoire <> 'commune' or cells_by_commune.dimension = 'ensemble'
     group by all
 
 ),
