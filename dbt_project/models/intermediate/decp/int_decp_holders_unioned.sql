@@ -30,38 +30,42 @@ tabular_rows as (
         holder_id_type,
         holder_name_published,
         holder_position_published,
-        load_id,
-        min(row_index) over (partition by source_sha256, buyer_id, contract_id) as first_row_index
+        load_id
     from {{ ref('stg_decp__tabular_rows') }}
     {% if is_incremental() %}where {{ load_order('load_id') }} > {{ built }}{% endif %}
 
 ),
 
 -- A "DECP valides" file repeats a record's holders on each of its modification rows: one holder per published
--- position (titulaire_id_k); a decp.info row is one holder.
+-- position (titulaire_id_k), the first row's; a decp.info row (no published position) is one holder.
 distinct_tabular_holders as (
 
     select * from tabular_rows
+    where holder_position_published is null
+    union all
+    select * from tabular_rows
+    where holder_position_published is not null
     qualify row_number() over (
-        partition by source_sha256, buyer_id, contract_id, coalesce(holder_position_published, row_index)
-        order by row_index
+        partition by source_sha256, buyer_id, contract_id, holder_position_published order by row_index
     ) = 1
 
 ),
 
+-- a record is the rows of one contract in one file, keyed by its first row; its holders in row order (one window
+-- gives both)
 tabular_holders as (
 
     select
-        {{ decp_record_key('source_sha256', "'tabular'", 'first_row_index') }} as record_key,
-        cast(row_number() over (
-            partition by source_sha256, first_row_index, buyer_id, contract_id order by row_index
-        ) as integer) as holder_position,
+        {{ decp_record_key('source_sha256', "'tabular'", 'first_value(row_index) over contract_rows') }}
+            as record_key,
+        cast(row_number() over contract_rows as integer) as holder_position,
         holder_id is not null as is_well_formed,
         holder_id,
         {{ holder_id_type('holder_id_type', 'holder_id') }} as holder_id_type,
         holder_name_published,
         load_id
     from distinct_tabular_holders
+    window contract_rows as (partition by source_sha256, buyer_id, contract_id order by row_index)
 
 )
 
