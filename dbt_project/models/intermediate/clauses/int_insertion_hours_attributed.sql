@@ -61,12 +61,27 @@ touched_contracts as (
 ),
 {% endif %}
 
-hours as (
+-- how many times each contract × month is published: only those published more than once are sorted to keep
+-- their latest row (a count per key needs no sort; almost every key is published once)
+counted_hours as (
 
-    select * from published_hours
+    select
+        *,
+        count(*) over (partition by employment_contract_key, month_date) as times_published
+    from published_hours
     {% if is_incremental() %}
     where employment_contract_key in (select employment_contract_key from touched_contracts)
     {% endif %}
+
+),
+
+hours as (
+
+    select * exclude (times_published) from counted_hours
+    where times_published = 1
+    union all
+    select * exclude (times_published) from counted_hours
+    where times_published > 1
     qualify row_number() over (
         partition by employment_contract_key, month_date order by source_file desc, line_number desc
     ) = 1
