@@ -59,6 +59,17 @@ tracked_hours as (
     -- clause execution tracking linked to this contract (see int_tracked_contracts_linked)
     select * from {{ ref('int_decp_contracts_tracked_hours') }}
 
+),
+
+-- the checks of each buyer identifier, computed once per identifier rather than once per contract
+buyer_id_checks as (
+
+    select
+        buyer_id,
+        {{ is_valid_siret('buyer_id') }} as is_buyer_siret_valid,
+        {{ is_placeholder_identifier('buyer_id') }} as is_buyer_id_placeholder
+    from (select distinct buyer_id from contracts where buyer_id is not null)
+
 )
 
 select
@@ -98,8 +109,8 @@ select
     cast(coalesce(tracked_hours.tracked_contract_count, 0) as integer) as tracked_contract_count,
     tracked_hours.hours_planned,
     tracked_hours.hours_worked,
-    {{ is_valid_siret('contracts.buyer_id') }} as is_buyer_siret_valid,
-    {{ is_placeholder_identifier('contracts.buyer_id') }} as is_buyer_id_placeholder,
+    coalesce(buyer_id_checks.is_buyer_siret_valid, false) as is_buyer_siret_valid,  -- no identifier: false
+    coalesce(buyer_id_checks.is_buyer_id_placeholder, false) as is_buyer_id_placeholder,
     contracts.cpv_issue,
     {{ publication_date_issue('contracts.publication_date', 'contracts.notification_date') }} is not null
         as is_published_before_notification,
@@ -119,3 +130,4 @@ from contracts
 left join holder_counts using (contract_key)
 left join superseded_counts using (contract_key)
 left join tracked_hours using (contract_key)
+left join buyer_id_checks using (buyer_id)
