@@ -26,6 +26,8 @@ _NO_TASK = object()
 #: Below this many bytes of files to read, a source reads them in its own process: starting worker processes (about
 #: a second each, to import the readers) would cost more than it saves.
 WORKER_PROCESSES_MIN_BYTES = 32 * 1024**2
+#: Overrides the number of worker processes reading DECP and tracking files (1: the source's own process).
+WORKERS_ENV = "OBSERVATOIRE_INGESTION_WORKERS"
 #: Separators CSV exports use, in order of preference when a header line has as many of two.
 CSV_SEPARATORS = ",;\t|"
 
@@ -94,9 +96,21 @@ def with_constant_columns(batch: pa.RecordBatch | pa.Table, columns: dict[str, s
     return table
 
 
-def available_cores() -> int:
-    """The cores this process may run on (a container's CPU affinity, not the host's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+def worker_count(requested: int | None, files: int, size_bytes: int) -> int:
+    """How many worker processes read ``files`` files of ``size_bytes`` in all (1: the source's own process).
+
+    ``requested`` when given, else ``OBSERVATOIRE_INGESTION_WORKERS`` when set, else one per core this process
+    may run on (its CPU affinity, not the host's count) when there are WORKER_PROCESSES_MIN_BYTES or more to read;
+    never more than the files."""
+    setting = os.environ.get(WORKERS_ENV, "").strip()
+    if requested is None and setting:
+        if not setting.isdigit() or int(setting) < 1:
+            raise ValueError(f"{WORKERS_ENV}={setting!r}: expected a whole number of processes, 1 or more")
+        requested = int(setting)
+    if requested is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        requested = cores if size_bytes >= WORKER_PROCESSES_MIN_BYTES else 1
+    return max(1, min(requested, files))
 
 
 class _LogLines(logging.Handler):

@@ -14,7 +14,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from ..common import WORKER_PROCESSES_MIN_BYTES, available_cores, in_worker_processes, with_constant_columns
+from ..common import in_worker_processes, with_constant_columns, worker_count
 from .documents import Document, DocumentError, discover_documents
 from .download import fetch_remote
 from .readers import RecordParseError, iter_records
@@ -159,15 +159,11 @@ def _read_here(task: tuple[Document, str]) -> bool:
 
 
 def _read_documents(tasks: list[tuple[Document, str]], workers: int | None) -> Iterator[Any]:
-    """The items of each document, in their order: JSON and XML files are read by worker processes when there are
-    several cores and enough bytes of them to read (``workers``: None for that choice, 1 for this process, n for n
-    workers), the others here."""
+    """The items of each document, in their order: JSON and XML files on disk are read by worker processes
+    (:func:`worker_count`; a single one is read here: no other file would be read beside it), the others here."""
     sent = [task for task in tasks if not _read_here(task)]
-    workers = workers or (
-        available_cores() if sum(task[0].size_bytes for task in sent) >= WORKER_PROCESSES_MIN_BYTES else 1
-    )
-    workers = min(workers, len(sent))
-    if workers <= 1:  # one file to send: no other file to read beside it
+    workers = worker_count(workers, len(sent), sum(task[0].size_bytes for task in sent))
+    if workers == 1:
         for task in tasks:
             yield from _read_document(*task)
         return
@@ -213,6 +209,6 @@ def decp_documents(paths: Sequence[str], workers: int | None = None) -> Iterator
 @dlt.source(name="decp", max_table_nesting=0)
 def decp_source(paths: Sequence[str] = dlt.config.value, workers: int | None = None) -> Any:
     """DECP documents found under ``paths`` (folders are walked; ``http(s)://`` URLs are downloaded). ``workers``:
-    processes reading JSON and XML files side by side (default: one per core when there are at least
-    WORKER_PROCESSES_MIN_BYTES of them; 1 reads them in this process); the rows and their order are the same."""
+    processes reading JSON and XML files side by side (default: :func:`dlt_sources.common.worker_count`; 1 reads
+    them in this process); the rows and their order are the same."""
     return decp_documents([str(p) for p in paths], workers)

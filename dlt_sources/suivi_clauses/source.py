@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from observatoire.pseudonymisation import Pseudonymiser, load_key
 
-from ..common import WORKER_PROCESSES_MIN_BYTES, available_cores, file_sha256, in_worker_processes
+from ..common import file_sha256, in_worker_processes, worker_count
 from .columnar import ARROW_TYPES, ages, cross_field_pass, parse_batch
 from .exchange_format import Field, Table, exchange_tables
 from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
@@ -623,13 +623,10 @@ def _read_file(load: _FileLoad) -> tuple[list[Any], _FileLoader]:
 
 
 def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[tuple[Iterator[Any], _FileLoader]]:
-    """Each file's items and loader, in their order: read in this process (streamed), or by worker processes when
-    there are several cores and enough bytes to read (``workers``: None for that choice, 1 for this process, n for
-    n workers)."""
-    size = sum(load.loader.path.stat().st_size for load in loads)
-    workers = workers or (available_cores() if size >= WORKER_PROCESSES_MIN_BYTES else 1)
-    workers = min(workers, len(loads))
-    if workers <= 1:
+    """Each file's items and loader, in their order: read in this process (streamed), or by worker processes
+    (:func:`worker_count`)."""
+    workers = worker_count(workers, len(loads), sum(load.loader.path.stat().st_size for load in loads))
+    if workers == 1:
         for load in loads:
             yield load.loader.load(load.done), load.loader
         return
@@ -757,6 +754,6 @@ def suivi_clauses_source(
     ``row_by_row`` validates every line by the per-row path only (slower, same outcome: the reference the
     column-wise path is tested against). ``reference_dir`` holds the postal-code base used when a source gives the
     residence as postal code + town (default: the configured reference folder). ``workers``: processes reading
-    files side by side (default: one per core when there are at least WORKER_PROCESSES_MIN_BYTES to read; 1 reads
-    them in this process); the rows and their order are the same either way."""
+    files side by side (default: :func:`dlt_sources.common.worker_count`; 1 reads them in this process); the rows
+    and their order are the same either way."""
     return [tracking_exports(inbox, mappings_dir, row_by_row, reference_dir, workers)]
