@@ -68,7 +68,7 @@ buyer_id_checks as (
         buyer_id,
         {{ is_valid_siret('buyer_id') }} as is_buyer_siret_valid,
         {{ is_placeholder_identifier('buyer_id') }} as is_buyer_id_placeholder
-    from (select distinct buyer_id from contracts where buyer_id is not null)
+    from (select distinct buyer_id from contracts where buyer_id is not null) as buyer_ids
 
 )
 
