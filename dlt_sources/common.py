@@ -11,6 +11,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -113,6 +114,10 @@ def worker_count(requested: int | None, files: int, size_bytes: int) -> int:
     return max(1, min(requested, files))
 
 
+class WorkerProcessError(RuntimeError):
+    """A worker process reading files stopped without an answer; the message names the file and what to do."""
+
+
 class _LogLines(logging.Handler):
     """The log lines of this package written in a worker process, to be written again by the process it serves."""
 
@@ -144,6 +149,7 @@ def in_worker_processes(
     tasks: Sequence[Task],
     workers: int,
     in_this_process: Callable[[Task], bool] = lambda task: False,
+    name: Callable[[Task], str] = repr,
 ) -> Iterator[Result | None]:
     """``function(task)`` for each task, computed by ``workers`` fresh processes, yielded in the order of the tasks;
     a task for which ``in_this_process`` is true is not sent: None is yielded at its turn, for the caller to do it
@@ -153,34 +159,43 @@ def in_worker_processes(
     they hold. The workers are *spawned* (a fresh interpreter importing ``function``'s module), not forked: the
     caller's threads (DuckDB, Dagster) and open connections are not copied into them. The log lines of this package
     written in a worker are written again here, under their logger, when its result is taken. An exception in
-    ``function`` is raised here, at its task's turn; the tasks not started yet are then cancelled."""
+    ``function`` is raised here, at its task's turn; the tasks not started yet are then cancelled. A worker that
+    stops without an answer (killed, out of memory, or a script of the caller's that runs its code on import) is
+    a :class:`WorkerProcessError` naming the task (``name``) and what to do."""
     ahead = 2 * workers
     level = logging.getLogger(PACKAGE_LOGGER).getEffectiveLevel()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[Future[tuple[Result, list[tuple[str, int, str]]]] | None] = deque()
+        pending: deque[tuple[Task, Future[tuple[Result, list[tuple[str, int, str]]]] | None]] = deque()
         remaining = iter(tasks)
 
         def submit_ahead() -> None:
-            while sum(future is not None for future in pending) < ahead:
+            while sum(future is not None for _, future in pending) < ahead:
                 task = next(remaining, _NO_TASK)
                 if task is _NO_TASK:
                     return
                 here = in_this_process(task)
-                pending.append(None if here else pool.submit(_call_with_log_lines, function, task, level))
+                pending.append((task, None if here else pool.submit(_call_with_log_lines, function, task, level)))
 
         try:
             submit_ahead()
             while pending:
-                future = pending.popleft()
+                task, future = pending.popleft()
                 if future is None:
                     yield None
                     continue
-                result, lines = future.result()
+                try:
+                    result, lines = future.result()
+                except BrokenProcessPool as exc:
+                    raise WorkerProcessError(
+                        f"the worker process reading {name(task)} stopped without an answer (killed, or out of "
+                        f"memory). Run again with {WORKERS_ENV}=1 to read the files in this process; from a script "
+                        "of your own, put its code under `if __name__ == '__main__':` (worker processes import it)"
+                    ) from exc
                 submit_ahead()
                 for logger, level_number, line in lines:
                     logging.getLogger(logger).log(level_number, "%s", line)
                 yield result
         finally:
-            for future in pending:
+            for _, future in pending:
                 if future is not None:
                     future.cancel()

@@ -167,7 +167,9 @@ def _read_documents(tasks: list[tuple[Document, str]], workers: int | None) -> I
         for task in tasks:
             yield from _read_document(*task)
         return
-    results = in_worker_processes(_read_in_worker, tasks, workers, in_this_process=_read_here)
+    results = in_worker_processes(
+        _read_in_worker, tasks, workers, in_this_process=_read_here, name=lambda task: task[0].display_path
+    )
     for task, items in zip(tasks, results, strict=True):
         yield from _read_document(*task) if items is None else items
 

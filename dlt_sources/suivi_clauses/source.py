@@ -630,7 +630,7 @@ def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[tuple[I
         for load in loads:
             yield load.loader.load(load.done), load.loader
         return
-    for result in in_worker_processes(_read_file, loads, workers):
+    for result in in_worker_processes(_read_file, loads, workers, name=lambda load: str(load.loader.path)):
         assert result is not None  # every file is read by a worker
         items, loader = result
         yield iter(items), loader

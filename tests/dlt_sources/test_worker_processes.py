@@ -4,9 +4,17 @@ test_suivi_clauses_columnar.py."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from dlt_sources.common import WORKER_PROCESSES_MIN_BYTES, WORKERS_ENV, in_worker_processes, worker_count
+from dlt_sources.common import (
+    WORKER_PROCESSES_MIN_BYTES,
+    WORKERS_ENV,
+    WorkerProcessError,
+    in_worker_processes,
+    worker_count,
+)
 
 
 def test_worker_count_starts_workers_for_enough_bytes_only_and_never_more_than_the_files(monkeypatch) -> None:
@@ -41,4 +49,10 @@ def test_an_error_in_a_worker_is_raised_at_its_task() -> None:
     results = in_worker_processes(int, ["1", "not a number", "2"], 2)
     assert next(results) == 1
     with pytest.raises(ValueError, match="invalid literal for int"):
+        next(results)
+
+
+def test_a_worker_that_dies_is_an_error_naming_its_file_and_what_to_do() -> None:
+    results = in_worker_processes(os._exit, [3], 1, name=lambda code: f"decp_{code}.json")  # the worker exits
+    with pytest.raises(WorkerProcessError, match=rf"reading decp_3\.json stopped .*{WORKERS_ENV}=1"):
         next(results)
