@@ -27,6 +27,9 @@ _NO_TASK = object()
 #: Below this many bytes of files to read, a source reads them in its own process: starting worker processes (about
 #: a second each, to import the readers) would cost more than it saves.
 WORKER_PROCESSES_MIN_BYTES = 32 * 1024**2
+#: A larger file is read in the source's own process, streamed: a worker holds a file's rows whole until they are
+#: sent, and the source's process holds them again once received (a 2 GB national DECP file would need several GB).
+WORKER_FILE_MAX_BYTES = 256 * 1024**2
 #: Overrides the number of worker processes reading DECP and tracking files (1: the source's own process).
 WORKERS_ENV = "OBSERVATOIRE_INGESTION_WORKERS"
 #: Separators CSV exports use, in order of preference when a header line has as many of two.
@@ -155,14 +158,15 @@ def in_worker_processes(
     a task for which ``in_this_process`` is true is not sent: None is yielded at its turn, for the caller to do it
     (the workers meanwhile compute the tasks after it).
 
-    At most twice as many results as workers are computed before the caller takes them, which bounds the memory
-    they hold. The workers are *spawned* (a fresh interpreter importing ``function``'s module), not forked: the
-    caller's threads (DuckDB, Dagster) and open connections are not copied into them. The log lines of this package
+    At most one result per worker is computed before the caller takes it, which bounds the memory they hold (with
+    files of at most WORKER_FILE_MAX_BYTES: a few times that size per worker). The workers are *spawned* (a fresh
+    interpreter importing ``function``'s module), not forked: the caller's threads (DuckDB, Dagster) and open
+    connections are not copied into them. The log lines of this package
     written in a worker are written again here, under their logger, when its result is taken. An exception in
     ``function`` is raised here, at its task's turn; the tasks not started yet are then cancelled. A worker that
     stops without an answer (killed, out of memory, or a script of the caller's that runs its code on import) is
     a :class:`WorkerProcessError` naming the task (``name``) and what to do."""
-    ahead = 2 * workers
+    ahead = workers
     level = logging.getLogger(PACKAGE_LOGGER).getEffectiveLevel()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: deque[tuple[Task, Future[tuple[Result, list[tuple[str, int, str]]]] | None]] = deque()

@@ -14,7 +14,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from ..common import in_worker_processes, with_constant_columns, worker_count
+from ..common import WORKER_FILE_MAX_BYTES, in_worker_processes, with_constant_columns, worker_count
 from .documents import Document, DocumentError, discover_documents
 from .download import fetch_remote
 from .readers import RecordParseError, iter_records
@@ -153,9 +153,14 @@ def _read_in_worker(task: tuple[Document, str]) -> list[Any]:
 
 def _read_here(task: tuple[Document, str]) -> bool:
     """Tabular files are read by DuckDB, already on every core, and give more rows than a worker should hold; an
-    archive member can only be opened by the process that opened its archive."""
+    archive member can only be opened by the process that opened its archive; a file larger than
+    WORKER_FILE_MAX_BYTES is streamed here rather than held whole by a worker."""
     document = task[0]
-    return document.suffix in (".csv", ".parquet") or document.disk_path is None
+    return (
+        document.suffix in (".csv", ".parquet")
+        or document.disk_path is None
+        or document.size_bytes > WORKER_FILE_MAX_BYTES
+    )
 
 
 def _read_documents(tasks: list[tuple[Document, str]], workers: int | None) -> Iterator[Any]:

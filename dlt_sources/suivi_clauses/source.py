@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from observatoire.pseudonymisation import Pseudonymiser, load_key
 
-from ..common import file_sha256, in_worker_processes, worker_count
+from ..common import WORKER_FILE_MAX_BYTES, file_sha256, in_worker_processes, worker_count
 from .columnar import ARROW_TYPES, ages, cross_field_pass, parse_batch
 from .exchange_format import Field, Table, exchange_tables
 from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
@@ -625,15 +625,26 @@ def _read_file(load: _FileLoad) -> tuple[list[Any], _FileLoader]:
 def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[tuple[Iterator[Any], _FileLoader]]:
     """Each file's items and loader, in their order: read in this process (streamed), or by worker processes
     (:func:`worker_count`)."""
-    workers = worker_count(workers, len(loads), sum(load.loader.path.stat().st_size for load in loads))
+    sizes = {id(load): load.loader.path.stat().st_size for load in loads}
+    sent = [load for load in loads if sizes[id(load)] <= WORKER_FILE_MAX_BYTES]  # larger ones: streamed here
+    workers = worker_count(workers, len(sent), sum(sizes[id(load)] for load in sent))
     if workers == 1:
         for load in loads:
             yield load.loader.load(load.done), load.loader
         return
-    for result in in_worker_processes(_read_file, loads, workers, name=lambda load: str(load.loader.path)):
-        assert result is not None  # every file is read by a worker
-        items, loader = result
-        yield iter(items), loader
+    results = in_worker_processes(
+        _read_file,
+        loads,
+        workers,
+        in_this_process=lambda load: sizes[id(load)] > WORKER_FILE_MAX_BYTES,
+        name=lambda load: str(load.loader.path),
+    )
+    for load, result in zip(loads, results, strict=True):
+        if result is None:
+            yield load.loader.load(load.done), load.loader
+        else:
+            items, loader = result
+            yield iter(items), loader
 
 
 @dlt.resource(name="tracking_exports", write_disposition="append")

@@ -138,21 +138,29 @@ def test_files_read_by_worker_processes_load_what_one_process_loads_in_the_same_
     (inbox / "broken.json").write_text(text[: len(text) // 2], encoding="utf-8")  # partial: records before the cut
     (inbox / "notes.txt").write_text("not DECP", encoding="utf-8")
 
+    import dlt_sources.decp.source as decp_module
     from dlt_sources.decp import decp_source
+    from dlt_sources.decp.documents import Document
     from dlt_sources.pipelines import warehouse_pipeline
 
+    # run 3: two workers, the files above 100 kB being too large to send to one (the 4.6 MB file is streamed here)
     tables: dict[int, dict[str, list[tuple]]] = {}
     states: dict[int, dict] = {}
-    for workers in (1, 2):
-        env = warehouse_env(tmp_path / f"workers_{workers}")
+    for run, workers in ((1, 1), (2, 2), (3, 2)):
+        env = warehouse_env(tmp_path / f"run_{run}")
         with pytest.MonkeyPatch.context() as patch:
             for name, value in env.items():
                 patch.setenv(name, value)
+            if run == 3:
+                patch.setattr(decp_module, "WORKER_FILE_MAX_BYTES", 100_000)
+                large = Document("large.json", ".json", 100_001, open, inbox / "large.json")
+                small = Document("small.json", ".json", 100_000, open, inbox / "small.json")
+                assert decp_module._read_here((large, "")) and not decp_module._read_here((small, ""))
             pipeline = warehouse_pipeline("decp")
             pipeline.run(decp_source(paths=[str(inbox)], workers=workers))
-            states[workers] = pipeline.state["sources"]["decp"]["resources"]["decp_records"]
+            states[run] = pipeline.state["sources"]["decp"]["resources"]["decp_records"]
         with duckdb.connect(env["OBSERVATOIRE_WAREHOUSE"], read_only=True) as con:
-            tables[workers] = {}
+            tables[run] = {}
             for table in ("decp_records", "decp_tabular_rows", "decp_load_audit"):
                 columns = [
                     c
@@ -164,9 +172,9 @@ def test_files_read_by_worker_processes_load_what_one_process_loads_in_the_same_
                     ).fetchall()
                 ]
                 select = ", ".join(f'"{c}"' for c in columns)
-                tables[workers][table] = con.execute(f"select {select} from raw_decp.{table} order by rowid").fetchall()
-    assert tables[1] == tables[2]
-    assert states[1] == states[2]
+                tables[run][table] = con.execute(f"select {select} from raw_decp.{table} order by rowid").fetchall()
+    assert tables[1] == tables[2] == tables[3]
+    assert states[1] == states[2] == states[3]
     statuses = {Path(row[0]).name: row[4] for row in tables[2]["decp_load_audit"]}
     assert statuses["broken.json"] == "partial" and statuses["zz_copy.json"] == "duplicate_content"
     assert statuses["notes.txt"] == "failed" and statuses[TABULAR.name] == "loaded"

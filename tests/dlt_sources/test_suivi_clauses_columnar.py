@@ -273,10 +273,16 @@ def test_files_read_by_worker_processes_load_what_one_process_loads_in_the_same_
     one = load(folder, tmp_path / "one_process", monkeypatch, row_by_row=False, workers=1)
     with caplog.at_level("INFO", logger="dlt_sources"):
         two = load(folder, tmp_path / "two_workers", monkeypatch, row_by_row=False, workers=2)
+    # and two workers with the files above 20 kB too large to send to one (streamed by the source's process)
+    monkeypatch.setattr("dlt_sources.suivi_clauses.source.WORKER_FILE_MAX_BYTES", 20_000)
+    sizes = [path.stat().st_size for path in folder.rglob("*.csv")]
+    assert any(size > 20_000 for size in sizes) and any(size <= 20_000 for size in sizes)
+    mixed = load(folder, tmp_path / "mixed", monkeypatch, row_by_row=False, workers=2)
     in_one, in_two = contents(one, in_load_order=True), contents(two, in_load_order=True)
-    assert in_one.keys() == in_two.keys()
+    in_mixed = contents(mixed, in_load_order=True)
+    assert in_one.keys() == in_two.keys() == in_mixed.keys()
     for table in in_one:
-        assert in_one[table] == in_two[table], table
+        assert in_one[table] == in_two[table] == in_mixed[table], table
     audit_columns, audit = in_two["tracking_load_audit"]
     statuses = {Path(row[audit_columns.index("source_file")]).name: row[audit_columns.index("status")] for row in audit}
     assert statuses["heures_zz_copie.csv"] == "duplicate_content"
@@ -285,7 +291,8 @@ def test_files_read_by_worker_processes_load_what_one_process_loads_in_the_same_
     assert sum(row[audit_columns.index("rows_loaded")] for row in audit) > 2000
     state_one = json.loads((tmp_path / "one_process" / "resource_state.json").read_text())
     state_two = json.loads((tmp_path / "two_workers" / "resource_state.json").read_text())
-    assert state_one == state_two  # the same inbox: the same files remembered as loaded, rejected or partly loaded
+    state_mixed = json.loads((tmp_path / "mixed" / "resource_state.json").read_text())
+    assert state_one == state_two == state_mixed  # the same files remembered as loaded, rejected or partly loaded
     assert str(heures) in state_two["seen_files"].values()
     assert str(folder / "melange" / "heures_zz_copie.csv") in state_two["duplicate_files"]
     logged = "\n".join(record.getMessage() for record in caplog.records)
