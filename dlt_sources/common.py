@@ -150,35 +150,45 @@ def _call_with_log_lines(
 def in_worker_processes(
     function: Callable[[Task], Result],
     tasks: Sequence[Task],
-    workers: int,
+    workers: int | None,
+    size: Callable[[Task], int],
+    name: Callable[[Task], str],
     in_this_process: Callable[[Task], bool] = lambda task: False,
-    name: Callable[[Task], str] = repr,
 ) -> Iterator[Result | None]:
-    """``function(task)`` for each task, computed by ``workers`` fresh processes, yielded in the order of the tasks;
-    a task for which ``in_this_process`` is true is not sent: None is yielded at its turn, for the caller to do it
-    (the workers meanwhile compute the tasks after it).
+    """``function(task)`` for each task, computed by worker processes, yielded in the order of the tasks; None at
+    the turn of a task left to the caller, to do in its own process (the workers meanwhile compute the tasks after
+    it). Left to the caller: the tasks ``in_this_process`` names, those larger than WORKER_FILE_MAX_BYTES
+    (``size``: streamed by the caller rather than held whole by a worker), and every task when :func:`worker_count`
+    gives 1 for the others (``workers`` as it takes it); then no process is started.
 
-    At most one result per worker is computed before the caller takes it, which bounds the memory they hold (with
-    files of at most WORKER_FILE_MAX_BYTES: a few times that size per worker). The workers are *spawned* (a fresh
-    interpreter importing ``function``'s module), not forked: the caller's threads (DuckDB, Dagster) and open
-    connections are not copied into them. The log lines of this package
-    written in a worker are written again here, under their logger, when its result is taken. An exception in
-    ``function`` is raised here, at its task's turn; the tasks not started yet are then cancelled. A worker that
-    stops without an answer (killed, out of memory, or a script of the caller's that runs its code on import) is
-    a :class:`WorkerProcessError` naming the task (``name``) and what to do."""
-    ahead = workers
+    At most one result per worker is computed before the caller takes it, which bounds the memory they hold. The
+    workers are *spawned* (a fresh interpreter importing ``function``'s module), not forked: the caller's threads
+    (DuckDB, Dagster) and open connections are not copied into them. The log lines of this package written in a
+    worker are written again here, under their logger, when its result is taken. An exception in ``function`` is
+    raised here, at its task's turn; the tasks not started yet are then cancelled. A worker that stops without an
+    answer (killed, out of memory, or a script of the caller's that runs its code on import) is a
+    :class:`WorkerProcessError` naming the task (``name``) and what to do."""
+
+    def here(task: Task) -> bool:
+        return in_this_process(task) or size(task) > WORKER_FILE_MAX_BYTES
+
+    sent = [task for task in tasks if not here(task)]
+    workers = worker_count(workers, len(sent), sum(size(task) for task in sent))
+    if workers == 1:
+        yield from (None for _ in tasks)
+        return
     level = logging.getLogger(PACKAGE_LOGGER).getEffectiveLevel()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: deque[tuple[Task, Future[tuple[Result, list[tuple[str, int, str]]]] | None]] = deque()
         remaining = iter(tasks)
 
         def submit_ahead() -> None:
-            while sum(future is not None for _, future in pending) < ahead:
+            while sum(future is not None for _, future in pending) < workers:
                 task = next(remaining, _NO_TASK)
                 if task is _NO_TASK:
                     return
-                here = in_this_process(task)
-                pending.append((task, None if here else pool.submit(_call_with_log_lines, function, task, level)))
+                future = None if here(task) else pool.submit(_call_with_log_lines, function, task, level)
+                pending.append((task, future))
 
         try:
             submit_ahead()

@@ -14,7 +14,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from ..common import WORKER_FILE_MAX_BYTES, in_worker_processes, with_constant_columns, worker_count
+from ..common import in_worker_processes, with_constant_columns
 from .documents import Document, DocumentError, discover_documents
 from .download import fetch_remote
 from .readers import RecordParseError, iter_records
@@ -153,27 +153,21 @@ def _read_in_worker(task: tuple[Document, str]) -> list[Any]:
 
 def _read_here(task: tuple[Document, str]) -> bool:
     """Tabular files are read by DuckDB, already on every core, and give more rows than a worker should hold; an
-    archive member can only be opened by the process that opened its archive; a file larger than
-    WORKER_FILE_MAX_BYTES is streamed here rather than held whole by a worker."""
+    archive member can only be opened by the process that opened its archive."""
     document = task[0]
-    return (
-        document.suffix in (".csv", ".parquet")
-        or document.disk_path is None
-        or document.size_bytes > WORKER_FILE_MAX_BYTES
-    )
+    return document.suffix in (".csv", ".parquet") or document.disk_path is None
 
 
 def _read_documents(tasks: list[tuple[Document, str]], workers: int | None) -> Iterator[Any]:
     """The items of each document, in their order: JSON and XML files on disk are read by worker processes
-    (:func:`worker_count`; a single one is read here: no other file would be read beside it), the others here."""
-    sent = [task for task in tasks if not _read_here(task)]
-    workers = worker_count(workers, len(sent), sum(task[0].size_bytes for task in sent))
-    if workers == 1:
-        for task in tasks:
-            yield from _read_document(*task)
-        return
+    (:func:`dlt_sources.common.in_worker_processes`), the others here."""
     results = in_worker_processes(
-        _read_in_worker, tasks, workers, in_this_process=_read_here, name=lambda task: task[0].display_path
+        _read_in_worker,
+        tasks,
+        workers,
+        size=lambda task: task[0].size_bytes,
+        name=lambda task: task[0].display_path,
+        in_this_process=_read_here,
     )
     for task, items in zip(tasks, results, strict=True):
         yield from _read_document(*task) if items is None else items

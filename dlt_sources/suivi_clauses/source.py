@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from observatoire.pseudonymisation import Pseudonymiser, load_key
 
-from ..common import WORKER_FILE_MAX_BYTES, file_sha256, in_worker_processes, worker_count
+from ..common import file_sha256, in_worker_processes
 from .columnar import ARROW_TYPES, ages, cross_field_pass, parse_batch
 from .exchange_format import Field, Table, exchange_tables
 from .mapping import MappingError, SourceMapping, TableMapping, header_key, load_mapping
@@ -616,6 +616,10 @@ class _FileLoad:
     content: str
     mapping_digest: str
 
+    @property
+    def size_bytes(self) -> int:
+        return self.loader.path.stat().st_size
+
 
 def _read_file(load: _FileLoad) -> tuple[list[Any], _FileLoader]:
     """In a worker process: a file's dlt items, and its loader after reading (statuses, tables loaded)."""
@@ -623,21 +627,10 @@ def _read_file(load: _FileLoad) -> tuple[list[Any], _FileLoader]:
 
 
 def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[tuple[Iterator[Any], _FileLoader]]:
-    """Each file's items and loader, in their order: read in this process (streamed), or by worker processes
-    (:func:`worker_count`)."""
-    sizes = {id(load): load.loader.path.stat().st_size for load in loads}
-    sent = [load for load in loads if sizes[id(load)] <= WORKER_FILE_MAX_BYTES]  # larger ones: streamed here
-    workers = worker_count(workers, len(sent), sum(sizes[id(load)] for load in sent))
-    if workers == 1:
-        for load in loads:
-            yield load.loader.load(load.done), load.loader
-        return
+    """Each file's items and loader, in their order: read by worker processes
+    (:func:`dlt_sources.common.in_worker_processes`), or in this process, streamed."""
     results = in_worker_processes(
-        _read_file,
-        loads,
-        workers,
-        in_this_process=lambda load: sizes[id(load)] > WORKER_FILE_MAX_BYTES,
-        name=lambda load: str(load.loader.path),
+        _read_file, loads, workers, size=lambda load: load.size_bytes, name=lambda load: str(load.loader.path)
     )
     for load, result in zip(loads, results, strict=True):
         if result is None:

@@ -274,7 +274,7 @@ def test_files_read_by_worker_processes_load_what_one_process_loads_in_the_same_
     with caplog.at_level("INFO", logger="dlt_sources"):
         two = load(folder, tmp_path / "two_workers", monkeypatch, row_by_row=False, workers=2)
     # and two workers with the files above 20 kB too large to send to one (streamed by the source's process)
-    monkeypatch.setattr("dlt_sources.suivi_clauses.source.WORKER_FILE_MAX_BYTES", 20_000)
+    monkeypatch.setattr("dlt_sources.common.WORKER_FILE_MAX_BYTES", 20_000)
     sizes = [path.stat().st_size for path in folder.rglob("*.csv")]
     assert any(size > 20_000 for size in sizes) and any(size <= 20_000 for size in sizes)
     mixed = load(folder, tmp_path / "mixed", monkeypatch, row_by_row=False, workers=2)
