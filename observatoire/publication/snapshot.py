@@ -51,6 +51,10 @@ INFO_COMMENT = "Tables de l'instantané : schéma, table, nombre de lignes, desc
 #: ``index.html`` reads the two JSON files and needs a web server (``python -m http.server``).
 DOCS_FILES = ("static_index.html", "index.html", "manifest.json", "catalog.json")
 
+#: zstd at its fastest level: 15 to 25 % less time than DuckDB's default level, files within a tenth of the size
+#: (national hours fact 2.6 → 1.9 s, 145 → 137 MB; contracts 2.4 → 2.0 s, 118 → 130 MB); readers decode any level.
+PARQUET_OPTIONS = "format parquet, compression zstd, compression_level 1"
+
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 TEMP_PREFIX = ".publishing-"
@@ -190,7 +194,7 @@ def _build(warehouse: Path, new_file: Path, parquet_dir: Path) -> None:
                     [schema, table, comment, published_at],
                 )
                 parquet = parquet_dir / f"{table}.parquet"
-                con.execute(f"copy {copy} to {_literal(str(parquet))} (format parquet, compression zstd)")
+                con.execute(f"copy {copy} to {_literal(str(parquet))} ({PARQUET_OPTIONS})")
             for schema, table, column, comment in columns:
                 con.execute(
                     f"comment on column new_snapshot.{_quote(schema)}.{_quote(table)}.{_quote(column)} "
