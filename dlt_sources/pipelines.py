@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from observatoire.settings import Settings, load_settings
 from observatoire.warehouse import connect_writer
@@ -17,10 +18,17 @@ def duckdb_pipeline(name: str, pipelines_dir: Path, database: Path, dataset: str
     the load that wrote them (Arrow items get it only when asked)."""
     # dlt reads its configuration from the environment when the pipeline normalises.
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+    # Load files are read once, by DuckDB on this machine: uncompressed Parquet is written and read
+    # faster (national tabular DECP, 2.9 M rows: extract 5.4 → 4.7 s, load 5.1 → 4.8 s).
+    os.environ.setdefault("DATA_WRITER__COMPRESSION", "none")
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str(pipelines_dir),
-        destination=dlt.destinations.duckdb(str(database)),
+        destination=dlt.destinations.duckdb(
+            # A raw table's row order means nothing (dbt orders by load id, file and line): DuckDB then inserts the
+            # rows of a load file in parallel, without keeping their order (2.9 M tabular DECP rows: 6.0 → 4.5 s).
+            DuckDbCredentials(str(database), global_config={"preserve_insertion_order": False})
+        ),
         dataset_name=dataset,
         **kwargs,
     )
