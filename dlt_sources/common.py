@@ -8,28 +8,28 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import pickle
+import shutil
+import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 BATCH_ROWS = 50_000
 Task = TypeVar("Task")
-Result = TypeVar("Result")
+Outcome = TypeVar("Outcome")
 #: The logger of the dlt sources, whose lines worker processes send back.
 PACKAGE_LOGGER = "dlt_sources"
 _NO_TASK = object()
 #: Below this many bytes of files to read, a source reads them in its own process: starting worker processes (about
 #: a second each, to import the readers) would cost more than it saves.
 WORKER_PROCESSES_MIN_BYTES = 32 * 1024**2
-#: A larger file is read in the source's own process, streamed: a worker holds a file's rows whole until they are
-#: sent, and the source's process holds them again once received (a 2 GB national DECP file would need several GB).
-WORKER_FILE_MAX_BYTES = 256 * 1024**2
 #: Overrides the number of worker processes reading DECP and tracking files (1: the source's own process).
 WORKERS_ENV = "OBSERVATOIRE_INGESTION_WORKERS"
 #: Separators CSV exports use, in order of preference when a header line has as many of two.
@@ -132,84 +132,120 @@ class _LogLines(logging.Handler):
         self.lines.append((record.name, record.levelno, record.getMessage()))
 
 
-def _call_with_log_lines(
-    function: Callable[[Task], Result], task: Task, level: int
-) -> tuple[Result, list[tuple[str, int, str]]]:
-    """In a worker process: ``function(task)`` and the log lines of this package it wrote (at ``level``)."""
+class WorkerResult(Generic[Outcome]):
+    """What a worker process made of a task: its items, read back one at a time from the file the worker wrote them
+    to (deleted once read), and ``outcome``, the value the task's generator returned."""
+
+    def __init__(self, spool: Path, outcome: Outcome) -> None:
+        self.spool = spool
+        self.outcome = outcome
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            with self.spool.open("rb") as items:
+                while True:
+                    try:
+                        yield pickle.load(items)
+                    except EOFError:
+                        return
+        finally:
+            self.spool.unlink(missing_ok=True)
+
+
+def _spool_items(
+    function: Callable[[Task], Iterable[Any]], task: Task, level: int, folder: Path
+) -> tuple[Path, Any, list[tuple[str, int, str]]]:
+    """In a worker process: the items of ``function(task)`` written to a new file of ``folder`` as they come (the
+    worker never holds them all), the value its generator returned, and the log lines of this package it wrote
+    (at ``level``)."""
     package_log = logging.getLogger(PACKAGE_LOGGER)
     handler = _LogLines()
     package_log.addHandler(handler)
     package_log.setLevel(level)
     package_log.propagate = False
+    descriptor, name = tempfile.mkstemp(suffix=".pickle", dir=folder)
+    spool = Path(name)
     try:
-        return function(task), handler.lines
+        with os.fdopen(descriptor, "wb") as out:
+            items = iter(function(task))
+            while True:
+                try:
+                    item = next(items)
+                except StopIteration as end:
+                    return spool, end.value, handler.lines
+                pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        spool.unlink(missing_ok=True)
+        raise
     finally:
         package_log.removeHandler(handler)
 
 
 def in_worker_processes(
-    function: Callable[[Task], Result],
+    function: Callable[[Task], Iterable[Any]],
     tasks: Sequence[Task],
     workers: int | None,
     size: Callable[[Task], int],
     name: Callable[[Task], str],
     in_this_process: Callable[[Task], bool] = lambda task: False,
-) -> Iterator[Result | None]:
-    """``function(task)`` for each task, computed by worker processes, yielded in the order of the tasks; None at
-    the turn of a task left to the caller, to do in its own process (the workers meanwhile compute the tasks after
-    it). Left to the caller: the tasks ``in_this_process`` names, those larger than WORKER_FILE_MAX_BYTES
-    (``size``: streamed by the caller rather than held whole by a worker), and every task when :func:`worker_count`
-    gives 1 for the others (``workers`` as it takes it); then no process is started.
+) -> Iterator[WorkerResult[Any] | None]:
+    """The items of ``function(task)`` for each task, made by worker processes, as a :class:`WorkerResult` per task
+    in the order of the tasks (its ``outcome``: the value ``function``'s generator returned); None at the turn of a
+    task left to the caller, to do in its own process (the workers meanwhile do the tasks after it). Left to the
+    caller: the tasks ``in_this_process`` names, and every task when :func:`worker_count` gives 1 for the others
+    (``workers`` as it takes it; ``size``: a task's bytes); then no process is started.
 
-    At most one result per worker is computed before the caller takes it, which bounds the memory they hold. The
-    workers are *spawned* (a fresh interpreter importing ``function``'s module), not forked: the caller's threads
-    (DuckDB, Dagster) and open connections are not copied into them. The log lines of this package written in a
-    worker are written again here, under their logger, when its result is taken. An exception in ``function`` is
-    raised here, at its task's turn; the tasks not started yet are then cancelled. A worker that stops without an
-    answer (killed, out of memory, or a script of the caller's that runs its code on import) is a
-    :class:`WorkerProcessError` naming the task (``name``) and what to do."""
-
-    def here(task: Task) -> bool:
-        return in_this_process(task) or size(task) > WORKER_FILE_MAX_BYTES
-
-    sent = [task for task in tasks if not here(task)]
+    A worker writes a task's items to a file of a private temporary folder as ``function`` yields them, and the
+    caller reads them back one at a time: neither holds a file's rows whole, whatever its size. At most one task per
+    worker is done before the caller takes its result, which bounds the disk they take. The workers are *spawned* (a
+    fresh interpreter importing ``function``'s module), not forked: the caller's threads (DuckDB, Dagster) and open
+    connections are not copied into them. The log lines of this package written in a worker are written again
+    here, under their logger, when its result is taken. An exception in ``function`` is raised here, at its task's
+    turn; the tasks not started yet are then cancelled. A worker that stops without an answer (killed, out of
+    memory, or a script of the caller's that runs its code on import) is a :class:`WorkerProcessError` naming the
+    task (``name``) and what to do."""
+    sent = [task for task in tasks if not in_this_process(task)]
     workers = worker_count(workers, len(sent), sum(size(task) for task in sent))
     if workers == 1:
         yield from (None for _ in tasks)
         return
     level = logging.getLogger(PACKAGE_LOGGER).getEffectiveLevel()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[tuple[Task, Future[tuple[Result, list[tuple[str, int, str]]]] | None]] = deque()
-        remaining = iter(tasks)
+    folder = Path(tempfile.mkdtemp(prefix="observatoire-workers-"))  # owner-only, like the data folder
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pending: deque[tuple[Task, Future[tuple[Path, Any, list[tuple[str, int, str]]]] | None]] = deque()
+            remaining = iter(tasks)
 
-        def submit_ahead() -> None:
-            while sum(future is not None for _, future in pending) < workers:
-                task = next(remaining, _NO_TASK)
-                if task is _NO_TASK:
-                    return
-                future = None if here(task) else pool.submit(_call_with_log_lines, function, task, level)
-                pending.append((task, future))
+            def submit_ahead() -> None:
+                while sum(future is not None for _, future in pending) < workers:
+                    task = next(remaining, _NO_TASK)
+                    if task is _NO_TASK:
+                        return
+                    future = None if in_this_process(task) else pool.submit(_spool_items, function, task, level, folder)
+                    pending.append((task, future))
 
-        try:
-            submit_ahead()
-            while pending:
-                task, future = pending.popleft()
-                if future is None:
-                    yield None
-                    continue
-                try:
-                    result, lines = future.result()
-                except BrokenProcessPool as exc:
-                    raise WorkerProcessError(
-                        f"the worker process reading {name(task)} stopped without an answer (killed, or out of "
-                        f"memory). Run again with {WORKERS_ENV}=1 to read the files in this process; from a script "
-                        "of your own, put its code under `if __name__ == '__main__':` (worker processes import it)"
-                    ) from exc
+            try:
                 submit_ahead()
-                for logger, level_number, line in lines:
-                    logging.getLogger(logger).log(level_number, "%s", line)
-                yield result
-        finally:
-            for _, future in pending:
-                if future is not None:
-                    future.cancel()
+                while pending:
+                    task, future = pending.popleft()
+                    if future is None:
+                        yield None
+                        continue
+                    try:
+                        spool, outcome, lines = future.result()
+                    except BrokenProcessPool as exc:
+                        raise WorkerProcessError(
+                            f"the worker process reading {name(task)} stopped without an answer (killed, or out of "
+                            f"memory). Run again with {WORKERS_ENV}=1 to read the files in this process; from a script "
+                            "of your own, put its code under `if __name__ == '__main__':` (worker processes import it)"
+                        ) from exc
+                    submit_ahead()
+                    for logger, level_number, line in lines:
+                        logging.getLogger(logger).log(level_number, "%s", line)
+                    yield WorkerResult(spool, outcome)
+            finally:
+                for _, future in pending:
+                    if future is not None:
+                        future.cancel()
+    finally:  # the files of results not read (an error, or the caller stopped early)
+        shutil.rmtree(folder, ignore_errors=True)

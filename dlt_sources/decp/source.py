@@ -146,14 +146,14 @@ def _read_document(doc: Document, sha256: str) -> Iterator[Any]:
     yield _audit_row(doc.display_path, sha256, doc.size_bytes, _layout(doc), status, read, error)
 
 
-def _read_in_worker(task: tuple[Document, str]) -> list[Any]:
+def _read_in_worker(task: tuple[Document, str]) -> Iterator[Any]:
     """In a worker process: the dlt items of a document on disk (its record batches, then its audit row)."""
-    return list(_read_document(*task))
+    return _read_document(*task)
 
 
 def _read_here(task: tuple[Document, str]) -> bool:
-    """Tabular files are read by DuckDB, already on every core, and give more rows than a worker should hold; an
-    archive member can only be opened by the process that opened its archive."""
+    """Tabular files are read by DuckDB, already on every core; an archive member can only be opened by the process
+    that opened its archive."""
     document = task[0]
     return document.suffix in (".csv", ".parquet") or document.disk_path is None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -621,9 +621,10 @@ class _FileLoad:
         return self.loader.path.stat().st_size
 
 
-def _read_file(load: _FileLoad) -> tuple[list[Any], _FileLoader]:
-    """In a worker process: a file's dlt items, and its loader after reading (statuses, tables loaded)."""
-    return list(load.loader.load(load.done)), load.loader
+def _read_file(load: _FileLoad) -> Generator[Any, None, _FileLoader]:
+    """In a worker process: a file's dlt items, then (returned) its loader after reading (statuses, tables loaded)."""
+    yield from load.loader.load(load.done)
+    return load.loader
 
 
 def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[tuple[Iterator[Any], _FileLoader]]:
@@ -636,8 +637,7 @@ def _read_files(loads: list[_FileLoad], workers: int | None) -> Iterator[tuple[I
         if result is None:
             yield load.loader.load(load.done), load.loader
         else:
-            items, loader = result
-            yield iter(items), loader
+            yield iter(result), result.outcome
 
 
 @dlt.resource(name="tracking_exports", write_disposition="append")

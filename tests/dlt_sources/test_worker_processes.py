@@ -1,10 +1,11 @@
-"""Files read by worker processes (dlt_sources.common): how many workers, results in task order, errors raised at
-their task. The sources' own equivalence tests (one process = workers) are in test_decp_source.py and
-test_suivi_clauses_columnar.py."""
+"""Files read by worker processes (dlt_sources.common): how many workers, results in task order, items passed
+through files, errors raised at their task. The sources' own equivalence tests (one process = workers) are in
+test_decp_source.py and test_suivi_clauses_columnar.py."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Generator, Iterator
 
 import pytest
 
@@ -12,6 +13,7 @@ from dlt_sources.common import (
     WORKER_PROCESSES_MIN_BYTES,
     WORKERS_ENV,
     WorkerProcessError,
+    WorkerResult,
     in_worker_processes,
     worker_count,
 )
@@ -39,24 +41,54 @@ def test_the_setting_overrides_the_choice_and_a_wrong_value_is_named(monkeypatch
         worker_count(None, 10, 0)
 
 
-def test_results_come_in_task_order_and_tasks_kept_here_are_left_to_the_caller() -> None:
+def digits(task: str) -> Generator[int, None, int]:
+    """A task of the tests below: its items are the digits of ``task``, its outcome its length."""
+    for character in task:
+        yield int(character)
+    return len(task)
+
+
+def _read(results: Iterator[WorkerResult | None]) -> list[tuple[list[int], int] | None]:
+    return [None if result is None else (list(result), result.outcome) for result in results]
+
+
+def test_items_and_outcomes_come_in_task_order_and_tasks_kept_here_are_left_to_the_caller() -> None:
     tasks = [str(n) for n in range(12)] + ["here", "12"]
-    results = in_worker_processes(int, tasks, 2, size=len, name=str, in_this_process=lambda task: task == "here")
-    assert list(results) == [*range(12), None, 12]
+    results = in_worker_processes(digits, tasks, 2, size=len, name=str, in_this_process=lambda task: task == "here")
+    expected = [([n], 1) for n in range(10)] + [([1, 0], 2), ([1, 1], 2), None, ([1, 2], 2)]
+    assert _read(results) == expected
 
 
-def test_tasks_too_large_for_a_worker_and_tasks_below_the_size_that_pays_are_left_to_the_caller(monkeypatch) -> None:
-    monkeypatch.setattr("dlt_sources.common.WORKER_FILE_MAX_BYTES", 3)
-    results = in_worker_processes(int, ["1", "22", "3333", "4"], 2, size=len, name=str)
-    assert list(results) == [1, 22, None, 4]
+def test_a_worker_writes_items_to_a_file_read_back_once_then_deleted(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    results = in_worker_processes(digits, ["123", "4567"], 2, size=len, name=str)
+    first = next(results)
+    (folder,) = tmp_path.glob("observatoire-workers-*")
+    assert first.spool.parent == folder and first.spool.is_file()
+    assert list(first) == [1, 2, 3] and not first.spool.exists()
+    second = next(results)
+    assert list(second) == [4, 5, 6, 7] and second.outcome == 4
+    assert next(results, "end") == "end"
+    assert not folder.exists()  # removed with the files of results never read, if any
+
+
+def test_a_caller_that_stops_early_leaves_no_file(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    results = in_worker_processes(digits, ["12", "34", "56"], 2, size=len, name=str)
+    next(results)  # its items never read
+    results.close()
+    assert not list(tmp_path.glob("observatoire-workers-*"))
+
+
+def test_tasks_below_the_size_that_pays_are_left_to_the_caller(monkeypatch) -> None:
     monkeypatch.delenv(WORKERS_ENV, raising=False)
-    small = in_worker_processes(int, ["1", "2"], None, size=len, name=str)  # far below WORKER_PROCESSES_MIN_BYTES
+    small = in_worker_processes(digits, ["1", "2"], None, size=len, name=str)  # far below WORKER_PROCESSES_MIN_BYTES
     assert list(small) == [None, None]
 
 
 def test_an_error_in_a_worker_is_raised_at_its_task() -> None:
-    results = in_worker_processes(int, ["1", "not a number", "2"], 2, size=len, name=str)
-    assert next(results) == 1
+    results = in_worker_processes(digits, ["1", "not a number", "2"], 2, size=len, name=str)
+    assert list(next(results)) == [1]
     with pytest.raises(ValueError, match="invalid literal for int"):
         next(results)
 
