@@ -26,6 +26,7 @@ happens in :func:`load_suite` and :func:`get_gx_context`, never when this module
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -66,6 +67,11 @@ PARTIAL_UNEXPECTED_COUNT = 5
 BATCH_ROWS = 500_000
 #: Key of a suite's ``meta``: column → DuckDB expression read in its place (:func:`_frames`).
 READ_AS = "read_as"
+#: The column dlt gives every raw row: the load that wrote it. A relation that has it keeps its row-wise results per
+#: load (:class:`_RowWiseCache`).
+LOAD_ID_COLUMN = "_dlt_load_id"
+#: Changes when what a kept row-wise result means changes (this module's merging, GX's result format).
+ROW_WISE_CACHE_VERSION = 1
 #: Expectations whose outcome on a row depends on that row alone: validated batch by batch, results summed.
 #: Any other (uniqueness, table-level) sees its columns whole.
 ROW_WISE_EXPECTATIONS = frozenset(
@@ -223,23 +229,37 @@ def _reader(duckdb_path: Path, suite: ExpectationSuite) -> duckdb.DuckDBPyConnec
         raise ExpectationsError(f"cannot read {duckdb_path} to validate {suite.name}: {exc}") from exc
 
 
+def _has_load_id(duckdb_path: Path, suite: ExpectationSuite) -> bool:
+    """Whether rows of the relation carry the dlt load that wrote them, none without (a relation dlt appends to)."""
+    with _reader(duckdb_path, suite) as con:
+        if LOAD_ID_COLUMN not in _existing_columns(con, suite.name):
+            return False
+        missing = con.execute(f"select count(*) from {_relation(suite)} where {_quote(LOAD_ID_COLUMN)} is null")
+        return missing.fetchone()[0] == 0  # type: ignore[index]
+
+
 def _suite_columns(expectations: Sequence[Any]) -> list[str]:
     return list(dict.fromkeys(c for e in expectations for c in _columns(e)))
 
 
 def _frames(
-    duckdb_path: Path, suite: ExpectationSuite, expectations: Sequence[Any], batch_rows: int | None
+    duckdb_path: Path,
+    suite: ExpectationSuite,
+    expectations: Sequence[Any],
+    batch_rows: int | None,
+    where: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The columns ``expectations`` use, whole (``batch_rows`` None) or in frames of about ``batch_rows`` rows,
-    in the order DuckDB returns them. A column named in the suite's ``meta.read_as`` is read as that expression
-    (e.g. the first characters of a JSON text whose expectations only look at its start and its nullness)."""
+    in the order DuckDB returns them, of the rows ``where`` keeps (SQL; all when None). A column named in the suite's
+    ``meta.read_as`` is read as that expression (e.g. the first characters of a JSON text whose expectations only
+    look at its start and its nullness)."""
     read_as = (suite.meta or {}).get(READ_AS, {})
     select = (
         ", ".join(f"{read_as[c]} as {_quote(c)}" if c in read_as else _quote(c) for c in _suite_columns(expectations))
         or "1 as _row"  # table-level: rows only
     )
     with _reader(duckdb_path, suite) as con:
-        result = con.execute(f"select {select} from {_relation(suite)}")
+        result = con.execute(f"select {select} from {_relation(suite)} where {where or 'true'}")
         if batch_rows is None:
             yield result.df()
             return
@@ -379,25 +399,99 @@ def _merge_batches(items: list[dict], first_row: list[int]) -> dict:
     return {**items[0], "success": success, "result": merged}
 
 
+class _RowWiseCache:
+    """The row-wise results of a suite on a relation dlt appends to, per load: a monthly refresh validates the rows
+    of its new loads and merges their results with those kept for the loads before (same counts, first unexpected
+    values and outcomes as on the whole relation: :func:`_merge_batches`). The results are kept in
+    ``<folder>/<schema>.<table>.json`` with the row count of every load they cover. They are used only when every
+    one of those loads still has that many rows in the relation (a load deleted or replaced, as a merge or a
+    cleaned-up failed load does, means validating every row again) and nothing else they depend on changed: the
+    suite's expectations and ``read_as``, the suite parameters' values, the warehouse file, GX's version and
+    :data:`ROW_WISE_CACHE_VERSION`."""
+
+    def __init__(self, folder: Path, duckdb_path: Path, suite: ExpectationSuite, parameters: dict) -> None:
+        import great_expectations as gx
+
+        self.path = folder / f"{suite.name}.json"
+        definition = {
+            "version": ROW_WISE_CACHE_VERSION,
+            "gx": gx.__version__,
+            "warehouse": str(duckdb_path.resolve()),
+            "expectations": [e.configuration.to_json_dict() | {"id": None} for e in suite.expectations],
+            "read_as": (suite.meta or {}).get(READ_AS, {}),
+            "parameters": parameters,
+        }
+        self.key = hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode()).hexdigest()
+        with _reader(duckdb_path, suite) as con:
+            rows = con.execute(
+                f"select {_quote(LOAD_ID_COLUMN)}, count(*) from {_relation(suite)} group by all"
+            ).fetchall()
+        self.loads = {load_id: count for load_id, count in rows}
+        kept = self._read()
+        still_there = kept is not None and all(self.loads.get(load) == n for load, n in kept["loads"].items())
+        #: the kept results (expectation index → GX item), their row count and GX's result around them
+        self.kept: dict[int, dict] = {int(i): item for i, item in kept["results"].items()} if still_there else {}
+        self.kept_rows = sum(kept["loads"].values()) if still_there else 0
+        self.skeleton: dict = kept["skeleton"] if still_there else {}
+        new_loads = [load for load in self.loads if not still_there or load not in kept["loads"]]
+        #: the rows to validate: those of the loads the kept results do not cover
+        self.where = f"{_quote(LOAD_ID_COLUMN)} in ({', '.join(_literal(load) for load in new_loads) or 'null'})"
+
+    def _read(self) -> dict | None:
+        try:
+            kept = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return kept if isinstance(kept, dict) and kept.get("key") == self.key else None
+
+    def save(self, results: dict[int, dict], gx_result: dict) -> None:
+        """Keep ``results`` (expectation index → GX item) as those of every load of the relation now."""
+        if any(item.get("exception_info", {}).get("raised_exception") for item in results.values()):
+            return  # an expectation GX could not evaluate is evaluated again next time
+        skeleton = {key: value for key, value in gx_result.items() if key != "results"}
+        kept = {"key": self.key, "loads": self.loads, "results": results, "skeleton": skeleton}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(kept, default=str), encoding="utf-8")
+        os.replace(partial, self.path)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _validate_in_batches(
-    context: Any, duckdb_path: Path, suite: ExpectationSuite, parameters: dict, batch_rows: int
+    context: Any,
+    duckdb_path: Path,
+    suite: ExpectationSuite,
+    parameters: dict,
+    batch_rows: int,
+    cache: _RowWiseCache | None = None,
 ) -> dict:
-    """GX's JSON result of ``suite`` on a relation too large for one frame: the row-wise expectations on frames of
-    ``batch_rows`` rows, results merged; the others (uniqueness) on one frame of their columns only."""
+    """GX's JSON result of ``suite`` on a relation too large for one frame, or whose row-wise results are kept per
+    load (``cache``): the row-wise expectations on frames of ``batch_rows`` rows (of the loads not kept), results
+    merged (with those kept); the others (uniqueness) on one frame of their columns only."""
     row_wise = [i for i, e in enumerate(suite.expectations) if e.expectation_type in ROW_WISE_EXPECTATIONS]
     whole = [i for i in range(len(suite.expectations)) if i not in row_wise]
     items: dict[int, dict] = {}
-    gx_result: dict = {}
+    gx_result: dict = cache.skeleton if cache is not None else {}
     if row_wise:
         expectations = [suite.expectations[i] for i in row_wise]
         batches, first_row, rows = [], [], 0
-        for frame in _frames(duckdb_path, suite, expectations, batch_rows):
+        if cache is not None and cache.kept:
+            batches.append([cache.kept[i] for i in row_wise])
+            first_row.append(0)
+            rows = cache.kept_rows
+        where = cache.where if cache is not None else None
+        for frame in _frames(duckdb_path, suite, expectations, batch_rows, where):
             gx_result = _run_gx(context, suite.name, f"{suite.name} (rows)", expectations, frame, parameters)
             batches.append(gx_result["results"])
             first_row.append(rows)
             rows += len(frame)
         for position, index in enumerate(row_wise):
             items[index] = _merge_batches([batch[position] for batch in batches], first_row)
+        if cache is not None:
+            cache.save({index: items[index] for index in row_wise}, gx_result)
     if whole:
         expectations = [suite.expectations[i] for i in whole]
         frame = next(_frames(duckdb_path, suite, expectations, None))
@@ -423,6 +517,7 @@ def validate_table(
     *,
     context: Any = None,
     batch_rows: int = BATCH_ROWS,
+    cache_dir: Path | None = None,
 ) -> ValidationReport:
     """Validate the relation ``suite.name`` of the DuckDB file ``duckdb_path`` with GX on pandas.
 
@@ -432,7 +527,9 @@ def validate_table(
     counts as one frame), uniqueness expectations on one frame of their columns only. ``report.success`` is
     False only if a ``critical`` expectation fails or cannot be evaluated; failing ``warning`` expectations are
     reported but keep it True. Raises :class:`TableNotFoundError` if the file or a relation is missing,
-    :class:`SchemaMismatchError` if a column is missing.
+    :class:`SchemaMismatchError` if a column is missing. With ``cache_dir``, a relation dlt appends to (it has
+    ``_dlt_load_id``) keeps its row-wise results there, per load, and only the rows of new loads are read for
+    them next time (:class:`_RowWiseCache`); the report is the same as without.
     """
     started = time.perf_counter()
     if isinstance(suite, str | Path):
@@ -440,9 +537,15 @@ def validate_table(
     duckdb_path = Path(duckdb_path)
     row_count, parameters = _read_metadata(duckdb_path, suite)
     context = context or get_gx_context()
-    if row_count > batch_rows:
-        gx_result = _validate_in_batches(context, duckdb_path, suite, parameters, batch_rows)
-        release_freed_memory()  # 0.15 s (a garbage collection): worth it after frames this large only
+    cache = (
+        _RowWiseCache(cache_dir, duckdb_path, suite, parameters)
+        if cache_dir is not None and row_count and _has_load_id(duckdb_path, suite)
+        else None
+    )
+    if row_count > batch_rows or cache is not None:
+        gx_result = _validate_in_batches(context, duckdb_path, suite, parameters, batch_rows, cache)
+        if row_count > batch_rows:
+            release_freed_memory()  # 0.15 s (a garbage collection): worth it after frames this large only
     else:
         frame = next(_frames(duckdb_path, suite, suite.expectations, None))
         gx_result = _run_gx(context, suite.name, suite.name, suite.expectations, frame, parameters)

@@ -9,6 +9,8 @@ check ``great_expectations_<table>`` on the asset ``[<schema>, <table>]`` (the k
 * A ``warning`` expectation is about rows (an orphan contract, a value outside a reference, an out-of-range
   figure): when it fails the check fails with severity WARN, which does not block; the rows are counted in the
   check's metadata and in the JSON result the quality page lists. One bad line never stops the month.
+* A raw table (loaded by dlt) is validated row by row on the rows of its new loads only; the results of the
+  loads before are kept in ``<data>/great_expectations_cache`` (``expectations.runner.validate_table``).
 * A table that does not exist is not a defect: dlt creates a table only when rows arrive (an observatory with
   DECP files and no tracking export yet has no ``raw_suivi_clauses`` tables). The check passes with the
   metadata ``skipped`` giving the reason, and writes that reason where the quality page reads the results.
@@ -39,6 +41,12 @@ SUITES_DIR = EXPECTATIONS_DIR / "suites"
 
 def gx_results_dir(settings: Settings) -> Path:
     return settings.published_dir / "quality" / "great_expectations"
+
+
+def gx_cache_dir(settings: Settings) -> Path:
+    """Where the raw tables' row-wise results are kept per dlt load (expectations.runner): a refresh validates the
+    rows of its new loads only. Deleting the folder costs one validation of every row."""
+    return settings.data_dir / "great_expectations_cache"
 
 
 def skipped_result(folder: Path, table: str, suite_name: str, reason: str) -> AssetCheckResult:
@@ -79,7 +87,7 @@ def suite_check(suite_path: Path) -> AssetChecksDefinition:
 
         values = settings.get()
         try:
-            report = validate_table(values.warehouse_path, load_suite(suite_path))
+            report = validate_table(values.warehouse_path, load_suite(suite_path), cache_dir=gx_cache_dir(values))
         except TableNotFoundError as exc:
             context.log.warning(f"{suite_path.name}: not validated: {exc}")
             reason = f"no data loaded yet: {exc}"

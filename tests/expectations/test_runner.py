@@ -553,3 +553,74 @@ def test_a_large_relation_is_validated_in_batches_with_the_results_of_one_frame(
     assert [r.unexpected_count for r in batched.results] == [3, 5, 99, 1, 2, 2]
     assert [r.success for r in batched.results] == [False, True, False, False, False, False]
     assert batched.results[0].partial_unexpected == (999.0, 999.0, 999.0)
+
+
+def test_rows_of_loads_validated_before_are_not_read_again_and_results_are_those_of_every_row(
+    make_db: Callable[..., Path], tmp_path: Path, gx_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cache folder, a raw relation's row-wise results are kept per dlt load: the next validation reads the
+    rows of the new loads only, and reports what a validation of every row reports. Rows of a kept load deleted,
+    or a suite changed, mean every row is read again."""
+    import expectations.runner as runner
+
+    path = make_db()
+    cache = tmp_path / "gx_cache"
+    read: list[int] = []
+    frames = runner._frames
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        for frame in frames(*args, **kwargs):
+            if "source_file" in frame.columns:  # the row-wise expectations' frames (uniqueness reads its own)
+                read.append(len(frame))
+            yield frame
+
+    monkeypatch.setattr(runner, "_frames", counted)
+    first = validate_table(path, RAW, context=gx_context, cache_dir=cache)
+    assert first.success and sum(read) == N_RECORDS and (cache / f"{RAW}.json").is_file()
+
+    # a second load: 20 copies of the rows, 3 with defects the row-wise expectations see, 1 duplicate key
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "insert into raw_decp.decp_records select source_file, source_sha256, "
+            "case when record_index = 2 then 'avenant' else record_type end, format_version, "
+            "case when record_index = 5 then -1 when record_index = 7 then 0 else record_index + 100 end, "
+            "case when record_index = 9 then 'not json' else record end, '1732799999.5', _dlt_id || 'b' "
+            "from raw_decp.decp_records"
+        )
+    read.clear()
+    incremental = validate_table(path, RAW, context=gx_context, cache_dir=cache)
+    assert sum(read) == N_RECORDS  # the new load's rows only
+    read.clear()
+    every_row = validate_table(path, RAW, context=gx_context)
+    assert sum(read) == 2 * N_RECORDS
+    assert incremental.results == every_row.results
+    assert incremental.success == every_row.success is False
+    assert _failed(incremental) == {
+        ("expect_column_values_to_be_in_set", "record_type"),
+        ("expect_column_values_to_be_between", "record_index"),
+        ("expect_column_values_to_match_regex", "record"),
+        ("expect_compound_columns_to_be_unique", "source_sha256, record_type, record_index"),
+    }
+    assert incremental.result_for("expect_column_values_to_be_between", "record_index").unexpected_count == 1
+    assert incremental.row_count == 2 * N_RECORDS
+
+    # nothing new: nothing read for the row-wise expectations, same report
+    read.clear()
+    again = validate_table(path, RAW, context=gx_context, cache_dir=cache)
+    assert sum(read) == 0 and again.results == every_row.results
+
+    # a row of the first load deleted (a failed load cleaned up, a merge): every row read again
+    with duckdb.connect(str(path)) as con:
+        con.execute("delete from raw_decp.decp_records where record_index = 5")
+    read.clear()
+    after_delete = validate_table(path, RAW, context=gx_context, cache_dir=cache)
+    assert sum(read) == 2 * N_RECORDS - 1
+    read.clear()
+    assert after_delete.results == validate_table(path, RAW, context=gx_context).results
+
+    # another suite on the same relation: its own results, every row read
+    suite = load_suite(RAW)
+    suite.expectations = [e for e in suite.expectations if e.expectation_type != "expect_column_values_to_match_regex"]
+    read.clear()
+    changed = validate_table(path, suite, context=gx_context, cache_dir=cache)
+    assert sum(read) == 2 * N_RECORDS - 1 and len(changed.results) == len(every_row.results) - 2
