@@ -118,10 +118,10 @@ def test_the_contracts_constraints_are_enforced_by_the_warehouse(demo_outputs: D
     with duckdb.connect(str(copy)) as con:
         with pytest.raises(duckdb.ConstraintException, match="NOT NULL.*issue"):
             con.execute("insert into audit.decp_record_issues (record_key, issue) values ('planted', null)")
-        with pytest.raises(duckdb.ConstraintException, match="CHECK.*record_fate"):
+        with pytest.raises(duckdb.ConstraintException, match="CHECK.*territory_level"):
             con.execute(
-                "insert into audit.contract_record_lineage "
-                "select * replace ('planted' as record_fate) from audit.contract_record_lineage limit 1"
+                "insert into marts.structures_by_territory "
+                "select * replace ('planted' as territory_level) from marts.structures_by_territory limit 1"
             )
 
 
