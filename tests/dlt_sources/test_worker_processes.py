@@ -86,11 +86,13 @@ def test_tasks_below_the_size_that_pays_are_left_to_the_caller(monkeypatch) -> N
     assert list(small) == [None, None]
 
 
-def test_an_error_in_a_worker_is_raised_at_its_task() -> None:
-    results = in_worker_processes(digits, ["1", "not a number", "2"], 2, size=len, name=str)
+def test_an_error_in_a_worker_is_raised_at_its_task_and_leaves_no_file(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    results = in_worker_processes(digits, ["1", "2x", "3"], 2, size=len, name=str)
     assert list(next(results)) == [1]
     with pytest.raises(ValueError, match="invalid literal for int"):
         next(results)
+    assert not list(tmp_path.glob("observatoire-workers-*"))
 
 
 def test_a_worker_that_dies_is_an_error_naming_its_file_and_what_to_do() -> None:
