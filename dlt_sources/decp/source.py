@@ -211,5 +211,5 @@ def decp_documents(paths: Sequence[str], workers: int | None = None) -> Iterator
 def decp_source(paths: Sequence[str] = dlt.config.value, workers: int | None = None) -> Any:
     """DECP documents found under ``paths`` (folders are walked; ``http(s)://`` URLs are downloaded). ``workers``:
     processes reading JSON and XML files side by side (default: :func:`dlt_sources.common.worker_count`; 1 reads
-    them in this process); the rows and their order are the same."""
+    them in this process); the items handed to dlt, in their order, are the same."""
     return decp_documents([str(p) for p in paths], workers)

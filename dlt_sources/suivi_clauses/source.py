@@ -758,6 +758,6 @@ def suivi_clauses_source(
     ``row_by_row`` validates every line by the per-row path only (slower, same outcome: the reference the
     column-wise path is tested against). ``reference_dir`` holds the postal-code base used when a source gives the
     residence as postal code + town (default: the configured reference folder). ``workers``: processes reading
-    files side by side (default: :func:`dlt_sources.common.worker_count`; 1 reads them in this process); the rows
-    and their order are the same either way."""
+    files side by side (default: :func:`dlt_sources.common.worker_count`; 1 reads them in this process); the items
+    handed to dlt, in their order, are the same either way."""
     return [tracking_exports(inbox, mappings_dir, row_by_row, reference_dir, workers)]
