@@ -51,11 +51,6 @@ def file_sha256(path: Path) -> str:
         return stream_sha256(handle)
 
 
-def sql_literal(text: str) -> str:
-    """A SQL string literal (for file paths in DuckDB table functions)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def duckdb_arrow_batches(sql: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
     """Arrow batches of a query run by a private in-memory DuckDB (the fastest CSV/Parquet reader at hand)."""
     con = duckdb.connect()

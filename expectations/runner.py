@@ -41,7 +41,7 @@ import duckdb
 
 from expectations.report import COLUMN_KWARGS, SEVERITY_LABELS, ExpectationResult, ValidationReport, to_result
 from observatoire.process_memory import release_freed_memory
-from observatoire.warehouse import WarehouseUnavailableError, connect_reader
+from observatoire.warehouse import WarehouseUnavailableError, connect_reader, sql_identifier, sql_literal
 
 if TYPE_CHECKING:  # pragma: no cover - typing only, GX is imported lazily
     import pandas as pd
@@ -174,8 +174,6 @@ def _parameter(expectation: Any) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------- batch
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
@@ -189,12 +187,15 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]
 
 
 def _relation(suite: ExpectationSuite) -> str:
-    return ".".join(_quote(part) for part in suite.name.split("."))
+    return ".".join(sql_identifier(part) for part in suite.name.split("."))
 
 
-def _read_metadata(duckdb_path: Path, suite: ExpectationSuite) -> tuple[int, dict[str, list[Any]]]:
-    """The row count of the suite's relation and the suite parameters' values; checks the file, the relation
-    and the suite's columns exist (read-only)."""
+def _read_metadata(
+    duckdb_path: Path, suite: ExpectationSuite
+) -> tuple[int, dict[str, list[Any]], dict[str, int] | None]:
+    """The row count of the suite's relation, the suite parameters' values, and the rows of each dlt load when every
+    row carries the load that wrote it (None otherwise); checks the file, the relation and the suite's columns exist
+    (read-only)."""
     if not duckdb_path.exists():
         raise TableNotFoundError(
             f"table {suite.name} cannot be validated: DuckDB file {duckdb_path} does not exist (run the load first)"
@@ -211,7 +212,15 @@ def _read_metadata(duckdb_path: Path, suite: ExpectationSuite) -> tuple[int, dic
                 f"it has {sorted(existing)}"
             )
         relation = _relation(suite)
-        row_count = con.execute(f"select count(*) from {relation}").fetchone()[0]  # type: ignore[index]
+        loads: dict[str, int] | None = None
+        if LOAD_ID_COLUMN in existing:
+            rows = con.execute(f"select {sql_identifier(LOAD_ID_COLUMN)}, count(*) from {relation} group by all")
+            loads = dict(rows.fetchall())
+            row_count = sum(loads.values())
+            if None in loads:  # rows written otherwise than by dlt: no load to keep results for
+                loads = None
+        else:
+            row_count = con.execute(f"select count(*) from {relation}").fetchone()[0]  # type: ignore[index]
         checked: dict[str, list[str]] = {}
         for expectation in suite.expectations:
             if (name := _parameter(expectation)) is not None:
@@ -219,7 +228,7 @@ def _read_metadata(duckdb_path: Path, suite: ExpectationSuite) -> tuple[int, dic
         parameters = {
             name: _read_parameter(con, duckdb_path, suite.name, name, relation, cols) for name, cols in checked.items()
         }
-    return int(row_count), parameters
+    return int(row_count), parameters, loads
 
 
 def _reader(duckdb_path: Path, suite: ExpectationSuite) -> duckdb.DuckDBPyConnection:
@@ -227,15 +236,6 @@ def _reader(duckdb_path: Path, suite: ExpectationSuite) -> duckdb.DuckDBPyConnec
         return connect_reader(duckdb_path)
     except (duckdb.Error, WarehouseUnavailableError) as exc:
         raise ExpectationsError(f"cannot read {duckdb_path} to validate {suite.name}: {exc}") from exc
-
-
-def _has_load_id(duckdb_path: Path, suite: ExpectationSuite) -> bool:
-    """Whether rows of the relation carry the dlt load that wrote them, none without (a relation dlt appends to)."""
-    with _reader(duckdb_path, suite) as con:
-        if LOAD_ID_COLUMN not in _existing_columns(con, suite.name):
-            return False
-        missing = con.execute(f"select count(*) from {_relation(suite)} where {_quote(LOAD_ID_COLUMN)} is null")
-        return missing.fetchone()[0] == 0  # type: ignore[index]
 
 
 def _suite_columns(expectations: Sequence[Any]) -> list[str]:
@@ -255,7 +255,10 @@ def _frames(
     look at its start and its nullness)."""
     read_as = (suite.meta or {}).get(READ_AS, {})
     select = (
-        ", ".join(f"{read_as[c]} as {_quote(c)}" if c in read_as else _quote(c) for c in _suite_columns(expectations))
+        ", ".join(
+            f"{read_as[c]} as {sql_identifier(c)}" if c in read_as else sql_identifier(c)
+            for c in _suite_columns(expectations)
+        )
         or "1 as _row"  # table-level: rows only
     )
     with _reader(duckdb_path, suite) as con:
@@ -281,8 +284,8 @@ def _read_parameter(
         )
     if column not in existing:
         raise SchemaMismatchError(f"{where}, but {schema}.{table} has no column {column}; it has {sorted(existing)}")
-    occurring = " union ".join(f"select {_quote(c)} from {relation}" for c in checked)
-    reference, value = f"{_quote(schema)}.{_quote(table)}", _quote(column)
+    occurring = " union ".join(f"select {sql_identifier(c)} from {relation}" for c in checked)
+    reference, value = f"{sql_identifier(schema)}.{sql_identifier(table)}", sql_identifier(column)
     rows = con.execute(f"select distinct {value} from {reference} where {value} in ({occurring})").fetchall()
     return sorted(r[0] for r in rows)
 
@@ -409,7 +412,9 @@ class _RowWiseCache:
     suite's expectations and ``read_as``, the suite parameters' values, the warehouse file, GX's version and
     :data:`ROW_WISE_CACHE_VERSION`."""
 
-    def __init__(self, folder: Path, duckdb_path: Path, suite: ExpectationSuite, parameters: dict) -> None:
+    def __init__(
+        self, folder: Path, duckdb_path: Path, suite: ExpectationSuite, parameters: dict, loads: dict[str, int]
+    ) -> None:
         import great_expectations as gx
 
         self.path = folder / f"{suite.name}.json"
@@ -422,20 +427,18 @@ class _RowWiseCache:
             "parameters": parameters,
         }
         self.key = hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode()).hexdigest()
-        with _reader(duckdb_path, suite) as con:
-            rows = con.execute(
-                f"select {_quote(LOAD_ID_COLUMN)}, count(*) from {_relation(suite)} group by all"
-            ).fetchall()
-        self.loads = {load_id: count for load_id, count in rows}
+        self.loads = loads
         kept = self._read()
         still_there = kept is not None and all(self.loads.get(load) == n for load, n in kept["loads"].items())
         #: the kept results (expectation index → GX item), their row count and GX's result around them
         self.kept: dict[int, dict] = {int(i): item for i, item in kept["results"].items()} if still_there else {}
         self.kept_rows = sum(kept["loads"].values()) if still_there else 0
         self.skeleton: dict = kept["skeleton"] if still_there else {}
-        new_loads = [load for load in self.loads if not still_there or load not in kept["loads"]]
-        #: the rows to validate: those of the loads the kept results do not cover
-        self.where = f"{_quote(LOAD_ID_COLUMN)} in ({', '.join(_literal(load) for load in new_loads) or 'null'})"
+        #: the rows to validate (SQL): those of the loads the kept results do not cover; every row (None) without them
+        self.where: str | None = None
+        if still_there:
+            new_loads = ", ".join(sql_literal(load) for load in loads if load not in kept["loads"])
+            self.where = f"{sql_identifier(LOAD_ID_COLUMN)} in ({new_loads or 'null'})"
 
     def _read(self) -> dict | None:
         try:
@@ -454,10 +457,6 @@ class _RowWiseCache:
         partial = self.path.with_suffix(".json.partial")
         partial.write_text(json.dumps(kept, default=str), encoding="utf-8")
         os.replace(partial, self.path)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _validate_in_batches(
@@ -535,11 +534,11 @@ def validate_table(
     if isinstance(suite, str | Path):
         suite = load_suite(suite)
     duckdb_path = Path(duckdb_path)
-    row_count, parameters = _read_metadata(duckdb_path, suite)
+    row_count, parameters, loads = _read_metadata(duckdb_path, suite)
     context = context or get_gx_context()
     cache = (
-        _RowWiseCache(cache_dir, duckdb_path, suite, parameters)
-        if cache_dir is not None and row_count and _has_load_id(duckdb_path, suite)
+        _RowWiseCache(cache_dir, duckdb_path, suite, parameters, loads)
+        if cache_dir is not None and row_count and loads is not None
         else None
     )
     if row_count > batch_rows or cache is not None:

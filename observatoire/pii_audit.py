@@ -46,6 +46,7 @@ import duckdb
 
 from observatoire.pseudonymisation import normalise_name
 from observatoire.settings import load_settings
+from observatoire.warehouse import sql_identifier, sql_literal
 
 EMAIL = "adresse e-mail"
 PHONE = "numéro de téléphone"
@@ -219,14 +220,6 @@ def _normalised_sql(expression: str) -> str:
     return f"trim(regexp_replace(upper(strip_accents({expression})), '[^A-Z]+', ' ', 'g'))"
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 class Scanner:
     """An in-memory DuckDB session holding what to look for, scanning relations one at a time."""
 
@@ -362,7 +355,7 @@ class Scanner:
             for schema, table, columns in self._tables(alias, skip_schemas):
                 if only_tables is not None and not only_tables(schema, table):
                     continue
-                relation = f"{alias}.{_quote(schema)}.{_quote(table)}"
+                relation = f"{alias}.{sql_identifier(schema)}.{sql_identifier(table)}"
                 hits += self.scan(f"{label} › {schema}.{table}", relation, columns)
             return hits
         finally:
@@ -371,7 +364,7 @@ class Scanner:
     def _attach(self, path: Path) -> str:
         alias = "audited_" + re.sub(r"\W", "_", path.stem)
         try:
-            self.con.execute(f"attach {_literal(str(path))} as {alias} (read_only)")
+            self.con.execute(f"attach {sql_literal(str(path))} as {alias} (read_only)")
         except duckdb.Error as exc:
             raise AuditError(
                 f"cannot open {path} read-only: {exc}. If a refresh is writing it, audit again once the run ended."
@@ -402,7 +395,7 @@ class Scanner:
         if suffix == ".duckdb":
             return self.scan_database(path, label)
         if suffix in (".parquet", ".csv"):
-            source = _literal(str(path))
+            source = sql_literal(str(path))
             reader = f"read_parquet({source})" if suffix == ".parquet" else f"read_csv({source}, all_varchar = true)"
             try:
                 self.con.execute(f"create or replace temp view pii_file as select * from {reader}")
@@ -441,7 +434,7 @@ class Scanner:
         published: set[tuple[str, str]] = set()
         try:
             for schema, table, columns in self._tables(alias, ()):
-                relation = f"{alias}.{_quote(schema)}.{_quote(table)}"
+                relation = f"{alias}.{sql_identifier(schema)}.{sql_identifier(table)}"
                 public = schema.removesuffix("_staging") in PUBLIC_SCHEMAS
                 if not public:
                     columns = {c: e for c, e in columns.items() if (schema, table, c) in ORGANISATION_NAMES}
@@ -478,9 +471,9 @@ def _column_expression(column: str, data_type: str) -> str | None:
     """The column as VARCHAR when it can hold an identifier, else None."""
     base = data_type.split("(")[0]
     if base in TEXT_TYPES or base in NUMBER_TYPES or data_type.startswith("DECIMAL"):
-        return f"{_quote(column)}::varchar"
+        return f"{sql_identifier(column)}::varchar"
     if (base == "DATE" or base.startswith("TIMESTAMP")) and BIRTH_COLUMN.search(column):
-        return f"strftime({_quote(column)}, '%Y-%m-%d')"
+        return f"strftime({sql_identifier(column)}, '%Y-%m-%d')"
     return None
 
 

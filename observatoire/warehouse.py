@@ -30,6 +30,16 @@ class WarehouseUnavailableError(Exception):
     """The warehouse cannot be opened for reading; the message says why and what to do."""
 
 
+def sql_literal(text: str) -> str:
+    """A SQL string literal (file paths in DuckDB table functions, values written into a statement)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    """A quoted SQL identifier (a schema, table or column name as written, whatever its characters)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def connect_reader(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection to read the warehouse at ``path``."""
     if not path.exists():

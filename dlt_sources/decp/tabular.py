@@ -22,7 +22,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..common import csv_error_reason, duckdb_arrow_batches, irregular_csv_line, sql_literal
+from observatoire.warehouse import sql_identifier, sql_literal
+
+from ..common import csv_error_reason, duckdb_arrow_batches, irregular_csv_line
 from .readers import RecordParseError
 
 #: Columns without which a row cannot become a contract.
@@ -108,12 +110,8 @@ def _columns(path: Path) -> list[str]:
         return list(con.sql(_scan_sql(path)).columns)
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _text(name: str, present: list[str]) -> str:
-    return f"cast({_quoted(name)} as varchar)" if name in present else "cast(null as varchar)"
+    return f"cast({sql_identifier(name)} as varchar)" if name in present else "cast(null as varchar)"
 
 
 def tabular_layout(present: list[str]) -> str | None:
@@ -127,10 +125,12 @@ def tabular_layout(present: list[str]) -> str | None:
 
 def _decp_info_sql(path: Path, present: list[str]) -> str:
     expected = [
-        f"{_text(name, present)} as {_quoted(name)}" if name != "layout" else f"'decp_info' as {_quoted(name)}"
+        f"{_text(name, present)} as {sql_identifier(name)}"
+        if name != "layout"
+        else f"'decp_info' as {sql_identifier(name)}"
         for name in TABULAR_COLUMNS
     ]
-    extra = [f"{_text(name, present)} as {_quoted(name)}" for name in present if name not in TABULAR_COLUMNS]
+    extra = [f"{_text(name, present)} as {sql_identifier(name)}" for name in present if name not in TABULAR_COLUMNS]
     return f"select {', '.join(expected + extra)} from ({_scan_sql(path)})"
 
 
@@ -150,14 +150,14 @@ def _valides_sql(path: Path, present: list[str], layout: str) -> str:
         elif name == "titulaire_position":
             columns.append("case when has_holders then cast(position as varchar) end as titulaire_position")
         elif name in holder_cells:
-            columns.append(f"case when has_holders then {holder_cells[name]} end as {_quoted(name)}")
+            columns.append(f"case when has_holders then {holder_cells[name]} end as {sql_identifier(name)}")
         else:
-            columns.append(f"{_text(VALIDES_MAPPING.get(name, name), present)} as {_quoted(name)}")
+            columns.append(f"{_text(VALIDES_MAPPING.get(name, name), present)} as {sql_identifier(name)}")
     used = set(VALIDES_MAPPING.values()) | {
         pattern.format(k=k) for pattern in VALIDES_HOLDER_COLUMNS.values() for k in (1, 2, 3)
     }
     extra = [
-        f"{_text(name, present)} as {_quoted(name.replace('.', '_'))}"
+        f"{_text(name, present)} as {sql_identifier(name.replace('.', '_'))}"
         for name in present
         if name not in used and name.replace(".", "_") not in TABULAR_COLUMNS
     ]

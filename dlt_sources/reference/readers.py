@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..common import CSV_SEPARATORS, csv_error_reason, duckdb_arrow_batches, sql_literal
+from observatoire.warehouse import sql_literal
+
+from ..common import CSV_SEPARATORS, csv_error_reason, duckdb_arrow_batches
 
 
 class ReferenceFileError(ValueError):

@@ -13,7 +13,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..common import BATCH_ROWS, csv_error_reason, sql_literal
+from observatoire.warehouse import sql_identifier, sql_literal
+
+from ..common import BATCH_ROWS, csv_error_reason
 from .files import RegistryFile, RegistryFileError
 
 #: Value INSEE publishes in place of a field an establishment or a person asked not to disclose.
@@ -21,10 +23,6 @@ NON_DIFFUSIBLE = "[ND]"
 
 #: DuckDB memory cap of the private connection that filters SIRENE (the hash side is a few MB).
 SIRENE_MEMORY_LIMIT = "512MB"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _csv_call(path: Path, spec: RegistryFile) -> str:
@@ -47,10 +45,10 @@ def _csv_call(path: Path, spec: RegistryFile) -> str:
 def registry_file_sql(path: Path, spec: RegistryFile, columns: Sequence[str]) -> str:
     """The query of one registry list: its columns but the dropped ones, with the line position."""
     kept = [name for name in columns if name not in spec.drop_columns]
-    projection = ", ".join(_quote(name) for name in kept)
+    projection = ", ".join(sql_identifier(name) for name in kept)
     query = f"select row_number() over () - 1 as row_index, {projection} from {_csv_call(path, spec)}"
     if spec.record_type:
-        first = _quote(spec.names[0]) if spec.names else _quote(kept[0])
+        first = sql_identifier(spec.names[0]) if spec.names else sql_identifier(kept[0])
         query = f"select * exclude ({first}) from ({query}) where {first} = {sql_literal(spec.record_type)}"
     return query
 
@@ -108,16 +106,20 @@ def sirene_filter_sql(path: Path, key: str, columns: Sequence[str], present: Seq
     masked = []
     for name in columns:
         if name in available:
-            selected.append(f"nullif(trim({_quote(name)}), {sql_literal(NON_DIFFUSIBLE)}) as {_quote(name)}")
-            masked.append(f"case when {_quote(name)} = {sql_literal(NON_DIFFUSIBLE)} then {sql_literal(name)} end")
+            selected.append(
+                f"nullif(trim({sql_identifier(name)}), {sql_literal(NON_DIFFUSIBLE)}) as {sql_identifier(name)}"
+            )
+            masked.append(
+                f"case when {sql_identifier(name)} = {sql_literal(NON_DIFFUSIBLE)} then {sql_literal(name)} end"
+            )
         else:
-            selected.append(f"cast(null as varchar) as {_quote(name)}")
+            selected.append(f"cast(null as varchar) as {sql_identifier(name)}")
     masked_list = f"nullif(concat_ws(',', {', '.join(masked)}), '')" if masked else "cast(null as varchar)"
     return (
         f"select cast(row_index as bigint) as row_index, {', '.join(selected)}, "
         f"{masked_list} as non_diffusible_columns "
         f"from {_stock_relation(path)} as stock "
-        f"where {_quote(key)} in (select id from wanted)"
+        f"where {sql_identifier(key)} in (select id from wanted)"
     )
 
 

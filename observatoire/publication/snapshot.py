@@ -34,7 +34,7 @@ import duckdb
 
 from observatoire.dbt_parse import MANIFEST, latest_compiled_manifest, place_latest_parse
 from observatoire.settings import DBT_PROJECT_DIR
-from observatoire.warehouse import connect_reader, duckdb_memory_limit
+from observatoire.warehouse import connect_reader, duckdb_memory_limit, sql_identifier, sql_literal
 
 #: The warehouse schemas analysts get: the marts, the audit tables and the seeds' nomenclatures (code → French label).
 SNAPSHOT_SCHEMAS = ("marts", "audit", "reference")
@@ -62,14 +62,6 @@ TEMP_PREFIX = ".publishing-"
 
 class SnapshotError(Exception):
     """The snapshot cannot be published; the message says why and what to do."""
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _private_dir(path: Path) -> Path:
@@ -174,33 +166,34 @@ def _build(warehouse: Path, new_file: Path, parquet_dir: Path) -> None:
         con.execute("set preserve_insertion_order = false")
         # under dbt's cap (DuckDB's default is 80 % of the RAM): the copies stream, they need no more
         con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
-        con.execute(f"attach {_literal(str(new_file))} as new_snapshot (read_write)")
+        con.execute(f"attach {sql_literal(str(new_file))} as new_snapshot (read_write)")
         try:
             for schema in sorted({schema for schema, _, _ in tables}):
-                con.execute(f"create schema new_snapshot.{_quote(schema)}")
+                con.execute(f"create schema new_snapshot.{sql_identifier(schema)}")
             con.execute(
                 f"create table new_snapshot.main.{INFO_TABLE} (schema_name varchar, table_name varchar, "
                 "row_count bigint, description varchar, published_at timestamptz)"
             )
             for schema, table, comment in tables:
-                source, copy = f"{_quote(schema)}.{_quote(table)}", f"new_snapshot.{_quote(schema)}.{_quote(table)}"
+                source, copy = (
+                    f"{sql_identifier(schema)}.{sql_identifier(table)}",
+                    f"new_snapshot.{sql_identifier(schema)}.{sql_identifier(table)}",
+                )
                 excluded = dropped.get((schema, table))
-                projection = f"* exclude ({', '.join(map(_quote, excluded))})" if excluded else "*"
+                projection = f"* exclude ({', '.join(map(sql_identifier, excluded))})" if excluded else "*"
                 con.execute(f"create table {copy} as select {projection} from {source}")
                 if comment:
-                    con.execute(f"comment on table {copy} is {_literal(comment)}")
+                    con.execute(f"comment on table {copy} is {sql_literal(comment)}")
                 con.execute(
                     f"insert into new_snapshot.main.{INFO_TABLE} select ?, ?, count(*), ?, ? from {copy}",
                     [schema, table, comment, published_at],
                 )
                 parquet = parquet_dir / f"{table}.parquet"
-                con.execute(f"copy {copy} to {_literal(str(parquet))} ({PARQUET_OPTIONS})")
+                con.execute(f"copy {copy} to {sql_literal(str(parquet))} ({PARQUET_OPTIONS})")
             for schema, table, column, comment in columns:
-                con.execute(
-                    f"comment on column new_snapshot.{_quote(schema)}.{_quote(table)}.{_quote(column)} "
-                    f"is {_literal(comment)}"
-                )
-            con.execute(f"comment on table new_snapshot.main.{INFO_TABLE} is {_literal(INFO_COMMENT)}")
+                target = ".".join(map(sql_identifier, (schema, table, column)))
+                con.execute(f"comment on column new_snapshot.{target} is {sql_literal(comment)}")
+            con.execute(f"comment on table new_snapshot.main.{INFO_TABLE} is {sql_literal(INFO_COMMENT)}")
         finally:
             con.execute("detach new_snapshot")
 
