@@ -2,7 +2,8 @@
 
 Each parser returns the typed value or raises ``InvalidValue`` with a reason in French (what the data
 steward reads in the rejects table). Accepted spellings are those of real exports: dd/mm/yyyy and ISO
-dates, Excel dates, decimal commas and spaces as thousands separators, codes in any case. The cross-field rules of
+dates, Excel dates, months and dates with a French month name ("mars 2024", "15 mars 2024"), decimal commas and
+spaces as thousands separators, hours with their unit ("12,5h", "151h40"), codes in any case. The cross-field rules of
 a typed row (nothing in the future, dates in order, a plausible age) are here too.
 
 These are the rules; ``columnar`` only applies them faster to whole batches."""
@@ -18,10 +19,32 @@ from typing import Any
 from stdnum.fr import siret
 
 from .exchange_format import Field
-from .vocabulary import UnknownLabel, Vocabulary, build_vocabulary
+from .vocabulary import UnknownLabel, Vocabulary, build_vocabulary, label_key
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 YEARMONTH_FORMATS = ("%m/%Y", "%Y-%m", "%m-%Y")
+#: French month names and abbreviations (compared without accents or case) → month number; the English
+#: abbreviations a spreadsheet in English writes too.
+FRENCH_MONTHS = {
+    **dict.fromkeys(("janvier", "janv", "jan"), 1),
+    **dict.fromkeys(("fevrier", "fevr", "fev", "feb"), 2),
+    **dict.fromkeys(("mars", "mar"), 3),
+    **dict.fromkeys(("avril", "avr", "apr"), 4),
+    **dict.fromkeys(("mai", "may"), 5),
+    **dict.fromkeys(("juin", "jun"), 6),
+    **dict.fromkeys(("juillet", "juil", "jul"), 7),
+    **dict.fromkeys(("aout", "aou", "aug"), 8),
+    **dict.fromkeys(("septembre", "sept", "sep"), 9),
+    **dict.fromkeys(("octobre", "oct"), 10),
+    **dict.fromkeys(("novembre", "nov"), 11),
+    **dict.fromkeys(("decembre", "dec"), 12),
+}
+#: A word, with its abbreviation dot ("janv.").
+WORD = re.compile(r"([A-Za-zÀ-ÿ]+\.?)")
+#: Months and dates written with a month name, once the name is its number: "mars 2024", "mars-24", "Mars 2024",
+#: "15 mars 2024", "1er mars 2024" (separators read as one space).
+NAMED_YEARMONTH_FORMATS = ("%m %Y", "%m %y")
+NAMED_DATE_FORMATS = ("%d %m %Y",)
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MIN_AGE, MAX_AGE = 14, 80
 #: Facts that cannot lie after the day of the load: table → (field, latest accepted value from today, reason).
@@ -76,14 +99,44 @@ def parse_date(value: Any) -> date:
             parsed = parsed or datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-            raise InvalidValue(f"date hors de {MIN_YEAR}-{MAX_YEAR}")
-        return parsed
+        return _in_years(parsed, "date")
+    named = _named_month(text, NAMED_DATE_FORMATS)
+    if named is not None:
+        return _in_years(named, "date")
     try:
         datetime.strptime(text, "%m/%d/%Y")
     except ValueError:
         raise InvalidValue("date illisible (attendu JJ/MM/AAAA)") from None
     raise InvalidValue("date illisible (attendu JJ/MM/AAAA): date au format américain MM/JJ/AAAA ?")
+
+
+def month_names_as_numbers(text: str) -> str:
+    """``text`` with each French (or English abbreviated) month name replaced by its number: "janv. 2024" →
+    "1 2024"; other words unchanged."""
+    return "".join(
+        str(FRENCH_MONTHS[label_key(word)]) if label_key(word) in FRENCH_MONTHS else word for word in WORD.split(text)
+    )
+
+
+def _named_month(text: str, formats: tuple[str, ...]) -> date | None:
+    """A date or month written with a month name ("mars 2024", "15 mars 2024"), None when ``text`` has none or does
+    not read in ``formats``."""
+    numbered = month_names_as_numbers(text)
+    if numbered == text:
+        return None
+    spaced = " ".join(word for word in re.split(r"[\s./-]+", re.sub(r"^1er\b", "1", numbered.strip())) if word)
+    for fmt in formats:
+        try:
+            return datetime.strptime(spaced, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _in_years(parsed: date, what: str) -> date:
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise InvalidValue(f"{what} hors de {MIN_YEAR}-{MAX_YEAR}")
+    return parsed
 
 
 def parse_yearmonth(value: Any) -> date:
@@ -95,9 +148,10 @@ def parse_yearmonth(value: Any) -> date:
             parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-            raise InvalidValue(f"mois hors de {MIN_YEAR}-{MAX_YEAR}")
-        return parsed
+        return _in_years(parsed, "mois")
+    named = _named_month(text, NAMED_YEARMONTH_FORMATS)
+    if named is not None:
+        return _in_years(named, "mois")
     try:
         return parse_date(text).replace(day=1)
     except InvalidValue:
@@ -106,6 +160,8 @@ def parse_yearmonth(value: Any) -> date:
 
 #: Hours and minutes as exports write durations: 151h40, 151 h 40, 151H, 151:40.
 HOURS_MINUTES = re.compile(r"(\d+)\s*[hH:]\s*(\d{1,2})?(?:\s*(?:min|mn))?")
+#: Decimal hours with their unit: 12,5h, 12.5 h, 35 heures, 7,5 hrs (spaces removed, decimal comma as a point).
+DECIMAL_HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:h|hr|hrs|heure|heures)", re.IGNORECASE)
 
 
 def parse_number(value: Any, hours: bool = False) -> float:
@@ -121,6 +177,9 @@ def parse_number(value: Any, hours: bool = False) -> float:
     except ValueError:
         pass
     if hours:
+        decimal = DECIMAL_HOURS.fullmatch(text)
+        if decimal:
+            return float(decimal.group(1))
         matched = HOURS_MINUTES.fullmatch(text)
         if matched:
             minutes = int(matched.group(2) or 0)

@@ -6,30 +6,14 @@ The mapping names the format of the month headers (``months_as_columns.format``,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
 from .mapping import MonthColumns, header_key
 from .readers import Sheet
-from .vocabulary import label_key
+from .validation import month_names_as_numbers
 
-#: French month names and abbreviations (compared without accents or case) → month number.
-FRENCH_MONTHS = {
-    **dict.fromkeys(("janvier", "janv", "jan"), 1),
-    **dict.fromkeys(("fevrier", "fevr", "fev", "feb"), 2),
-    **dict.fromkeys(("mars", "mar"), 3),
-    **dict.fromkeys(("avril", "avr", "apr"), 4),
-    **dict.fromkeys(("mai", "may"), 5),
-    **dict.fromkeys(("juin", "jun"), 6),
-    **dict.fromkeys(("juillet", "juil", "jul"), 7),
-    **dict.fromkeys(("aout", "aou", "aug"), 8),
-    **dict.fromkeys(("septembre", "sept", "sep"), 9),
-    **dict.fromkeys(("octobre", "oct"), 10),
-    **dict.fromkeys(("novembre", "nov"), 11),
-    **dict.fromkeys(("decembre", "dec"), 12),
-}
 MONTH_FIELD, HOURS_FIELD = "mois", "heures"
 
 
@@ -42,10 +26,7 @@ def month_of_header(header: Any, fmt: str) -> date | None:
     if "%b" in fmt or "%B" in fmt:
         # month names (with their abbreviation dot) become numbers, in the header and the format alike:
         # "janv. 2024" with "%b %Y" → "1 2024" with "%m %Y"
-        words = re.split(r"([A-Za-zÀ-ÿ]+\.?)", text)
-        text = "".join(
-            str(FRENCH_MONTHS[label_key(word)]) if label_key(word) in FRENCH_MONTHS else word for word in words
-        )
+        text = month_names_as_numbers(text)
         fmt = fmt.replace("%b.", "%m").replace("%B", "%m").replace("%b", "%m")
     for candidate in (fmt, "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:

@@ -113,10 +113,52 @@ def test_siret_with_a_wrong_check_digit_is_kept_with_an_issue() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "hours"), [("151h40", 151 + 40 / 60), ("151 h 40", 151 + 40 / 60), ("151:40", 151 + 40 / 60), ("7h", 7)]
+    ("text", "hours"),
+    [
+        ("151h40", 151 + 40 / 60),
+        ("151 h 40", 151 + 40 / 60),
+        ("151:40", 151 + 40 / 60),
+        ("7h", 7),
+        ("12,5h", 12.5),
+        ("12.5 h", 12.5),
+        ("35 heures", 35),
+        ("7,5 hrs", 7.5),
+    ],
 )
-def test_hours_written_in_hours_and_minutes(text: str, hours: float) -> None:
+def test_hours_written_in_hours_and_minutes_or_with_their_unit(text: str, hours: float) -> None:
     assert parse_field(field("heures", "heures"), text) == pytest.approx(hours)
+
+
+@pytest.mark.parametrize("text", ["12,5 min", "h", "12,5h30", "douze heures"])
+def test_hours_that_are_not_hours_are_refused(text: str) -> None:
+    with pytest.raises(InvalidValue, match="nombre d'heures illisible"):
+        parse_field(field("heures", "heures"), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("mars 2024", date(2024, 3, 1)),
+        ("Mars-24", date(2024, 3, 1)),
+        ("janv. 2025", date(2025, 1, 1)),
+        ("Août 2023", date(2023, 8, 1)),
+        ("15 mars 2024", date(2024, 3, 1)),
+        ("03/2024", date(2024, 3, 1)),
+    ],
+)
+def test_months_written_with_a_french_month_name(text: str, month: date) -> None:
+    assert parse_field(field("heures", "mois"), text) == month
+
+
+@pytest.mark.parametrize(("text", "reason"), [("mars", "mois illisible"), ("déc. 1850", "mois hors de 1900-2100")])
+def test_a_month_name_without_a_usable_year_is_refused(text: str, reason: str) -> None:
+    with pytest.raises(InvalidValue, match=reason):
+        parse_field(field("heures", "mois"), text)
+
+
+@pytest.mark.parametrize(("text", "day"), [("15 mars 2024", date(2024, 3, 15)), ("1er févr. 2024", date(2024, 2, 1))])
+def test_dates_written_with_a_french_month_name(text: str, day: date) -> None:
+    assert parse_field(field("participants", "date_entree"), text) == day
 
 
 def test_hours_with_more_than_59_minutes_are_refused() -> None:
