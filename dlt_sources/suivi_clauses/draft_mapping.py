@@ -9,8 +9,10 @@
 * a wide hours sheet (months as columns: "janv. 2024", "02/2024"...): ``months_as_columns`` with the format found and
   the total-like headers to ignore;
 * for every coded field (a nomenclature or a closed list), each distinct value with its count: the labels the
-  loader already knows (codes, seed labels, universal spellings) as comments, the others with the code of the most
-  similar label of the nomenclature (and the score) or "?" when nothing is close enough. Multi-valued cells are
+  loader already knows (codes, seed labels, universal spellings) as comments, the others with a proposed code and its
+  reason: the tools' usual words no seed label resembles ("Bac", "Infra 3", "Intérim": ``LABEL_HINTS``), the
+  intermediary structure a modality names ("Mise à disposition ETTI"), the most similar label of the nomenclature
+  (and the score), or a code written inside the label ("art. L2112-2"); "?" when nothing is close enough. Multi-valued cells are
   split on the default separators, and the separators seen are proposed.
 Personal fields (``donneePersonnelle`` in the schema) are matched by header only: their values are never read.
 
@@ -89,6 +91,8 @@ WORD_SYNONYMS = {
 #: Headers tools write → field, per table (compared as ``_words``).
 HEADER_SYNONYMS: dict[str, dict[str, str]] = {
     "participants": {
+        "matricule": "id_participant",
+        "matricule participant": "id_participant",
         "civilite": "sexe",
         "genre": "sexe",
         "h f": "sexe",
@@ -105,6 +109,9 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "commune": "commune_residence_libelle",
         "localite": "commune_residence_libelle",
         "code insee": "commune_residence",
+        "code insee domicile": "commune_residence",
+        "code insee residence": "commune_residence",
+        "code commune": "commune_residence",
         "n secu": "nir",
         "n ss": "nir",
         "numero de securite sociale": "nir",
@@ -152,6 +159,11 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
     },
     "engagements_moa": {"moa": "maitre_ouvrage_nom", "ouvrage": "id_operation"},
     "contrats_travail": {
+        "matricule": "id_participant",
+        "matricule participant": "id_participant",
+        "mode d embauche": "modalite",
+        "modalite d embauche": "modalite",
+        "mode de recrutement": "modalite",
         "type de contrat": "type_contrat",
         "contrat": "type_contrat",
         "siret employeur": "employeur_siret",
@@ -168,7 +180,12 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "heures realisees": "heures",
         "heures effectuees": "heures",
     },
-    "sorties": {"situation a la sortie": "situation_sortie", "motif de sortie": "situation_sortie"},
+    "sorties": {
+        "matricule": "id_participant",
+        "matricule participant": "id_participant",
+        "situation a la sortie": "situation_sortie",
+        "motif de sortie": "situation_sortie",
+    },
     "marches": {
         "article": "base_juridique",
         "objet": "objet",
@@ -178,6 +195,11 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "ouvrage": "id_operation",
         "objectif heures": "heures_prevues",
         "date de notification": "date_notification",
+        "fondement juridique": "base_juridique",
+        "siret donneur d ordre": "acheteur_siret",
+        "siret acheteur": "acheteur_siret",
+        "siret maitre d ouvrage": "acheteur_siret",
+        "siret pouvoir adjudicateur": "acheteur_siret",
     },
     "entreprises": {
         "siret": "siret",
@@ -202,6 +224,43 @@ TABLE_WORDS = {
     "ouvrages": "operations",
     "engagements": "engagements_moa",
 }
+#: Labels tools write that no label of the nomenclature resembles, per field: label key → (code, why). Proposed in
+#: the draft like any other proposal, for a person to confirm; the loader alone does not read them.
+LABEL_HINTS: dict[str, dict[str, tuple[str, str]]] = {
+    "niveau_formation": {
+        **dict.fromkeys(
+            ("bac", "bac pro", "baccalaureat", "bac general", "bac technologique"), ("4", "bac : niveau 4")
+        ),
+        **dict.fromkeys(("cap", "bep", "cap bep", "cap ou bep"), ("3", "CAP, BEP : niveau 3")),
+        "bac 2": ("5", "bac+2 : niveau 5"),
+        **dict.fromkeys(("bac 3", "bac 4", "licence", "maitrise"), ("6", "bac+3/4 : niveau 6")),
+        **dict.fromkeys(("bac 5", "master"), ("7", "bac+5 : niveau 7")),
+        **dict.fromkeys(
+            ("infra 3", "infra niveau 3", "infra cap", "infra v", "infra niveau v", "infra 5", "infra bac"),
+            ("1", "sous le niveau 3 : niveau 1 ou 2, à vérifier (les deux comptent « CAP/BEP ou moins »)"),
+        ),
+    },
+    "type_contrat": {
+        **dict.fromkeys(
+            ("interim", "mission d interim", "contrat de mission", "travail temporaire"),
+            ("CTT", "intérim classique ; CTTI si la mission passe par une ETTI"),
+        ),
+        **dict.fromkeys(("interim d insertion", "etti", "mission etti"), ("CTTI", "intérim d'insertion (ETTI)")),
+        **dict.fromkeys(
+            ("contrat pro", "professionnalisation", "contrat de professionnalisation"), ("PRO", "alternance")
+        ),
+        **dict.fromkeys(("pec", "cui", "cui cie", "parcours emploi competences"), ("CUI_PEC", "contrat aidé")),
+    },
+    "modalite": {
+        "etti": ("MAD_ETTI", "mise à disposition par une ETTI"),
+        "geiq": ("MAD_GEIQ", "mise à disposition par un GEIQ"),
+        **dict.fromkeys(("ai", "association intermediaire"), ("MAD_AI", "mise à disposition par une AI")),
+        **dict.fromkeys(("ett", "interim", "interim classique"), ("MAD_ETT", "intérim classique")),
+    },
+}
+#: A code written inside a label ("Clause d'insertion (art. L2112-2)") is proposed when its comparison key has at
+#: least this many characters (shorter codes, "F", "ML", are words of other labels too).
+MIN_WRITTEN_CODE = 3
 #: Labels that mean "not known": proposed as null (or as the nomenclature's INCONNU code when it has one).
 UNKNOWN_LABELS = frozenset({"non renseigne", "nr", "inconnu", "ne sait pas", "nsp", "non communique", "nc", "n c"})
 #: Why a file or sheet is not used when no line of it names two fields (its cells are not copied: they may be data).
@@ -486,6 +545,12 @@ def propose_label(exchange_field: Field, label: str) -> tuple[str | None, float,
     level = _nomenclature_1969(exchange_field, key)
     if level:
         return level[0], 0.9, level[1], True
+    hint = LABEL_HINTS.get(exchange_field.name, {}).get(key)
+    if hint and hint[0] in {code for code, _, _ in _label_candidates(exchange_field)}:
+        return hint[0], 0.9, hint[1], True
+    structure = _structure_named_in(exchange_field, key)
+    if structure:
+        return structure[0], 0.9, f"structure « {structure[1]} » nommée dans le libellé", True
     best: dict[str, tuple[float, str]] = {}
     for code, text, what in _label_candidates(exchange_field):
         score = _label_score(key, text)
@@ -498,8 +563,42 @@ def propose_label(exchange_field: Field, label: str) -> tuple[str | None, float,
     second = ranked[1][1][0] if len(ranked) > 1 else 0.0
     if score >= MIN_LABEL_SCORE and score - second >= LABEL_MARGIN:
         return code, round(score, 2), what, True
+    written = _code_written_in(exchange_field, key)
+    if written:
+        return written, 0.9, f"code « {written} » écrit dans le libellé", True
     near = ", ".join(f"{c} ({s:.2f})" for c, (s, _) in ranked[:2] if s > 0.3)
     return None, round(score, 2), f"à compléter ; le plus proche : {near}" if near else "à compléter", False
+
+
+def _structure_named_in(exchange_field: Field, key: str) -> tuple[str, str] | None:
+    """(modality, structure) when the label names the intermediary structure of exactly one modality
+    ("Mise à disposition ETTI" → MAD_ETTI): the seed's column ``structure_intermediaire``; None otherwise."""
+    if exchange_field.nomenclature != "clauses_modalites":
+        return None
+    words = set(key.split())
+    named = {
+        row["code"]: structure
+        for row in nomenclature_rows(exchange_field.nomenclature)
+        for structure in (row.get("structure_intermediaire") or "").split("/")
+        if structure and label_key(structure) in words
+    }
+    return next(iter(named.items())) if len(named) == 1 else None
+
+
+def _code_written_in(exchange_field: Field, key: str) -> str | None:
+    """The code of the field written as words of the label key ("clause d insertion art l2112 2" holds L2112-2):
+    the longest one, None when there is none or two of that length."""
+    padded = f" {key} "
+    written = {
+        code: len(code_key)
+        for code, code_key, what in _label_candidates(exchange_field)
+        if what == "code" and len(code_key.replace(" ", "")) >= MIN_WRITTEN_CODE and f" {code_key} " in padded
+    }
+    if not written:
+        return None
+    longest = max(written.values())
+    codes = [code for code, length in written.items() if length == longest]
+    return codes[0] if len(codes) == 1 else None
 
 
 @cache

@@ -267,7 +267,9 @@ def test_the_draft_of_a_csv_export_matches_headers_and_proposes_the_seed_codes(
         "CDD d'insertion": code_of("clauses_types_contrats", "CDD d'insertion (ACI / EI)"),
         "Intérim d'insertion": code_of("clauses_types_contrats", "Contrat de mission d'intérim d'insertion (ETTI)"),
     }
-    assert contracts["values"]["modalite"] == {"Mise à dispo ETTI": "?"}
+    # the intermediary structure named in the label: the one modality whose structure it is
+    mad_etti = code_of("clauses_modalites", "Mise à disposition par une entreprise de travail temporaire d'insertion")
+    assert contracts["values"]["modalite"] == {"Mise à dispo ETTI": mad_etti}
     # counts of the labels, from the file
     assert re.search(r'"Niveau V": 3\s+# 2 lignes', text)
     # the draft loads as written, "?" included
@@ -294,8 +296,6 @@ def test_the_completed_draft_loads_every_valid_person_and_keeps_the_unknown_labe
     _, _, text = draft(folder, mappings, monkeypatch, capsys)
     # a person completes the "?" lines but one (the prescriber nobody knows)
     text = complete(text, "BRSA", code_of("clauses_publics", "Bénéficiaire du RSA"))
-    mad_etti = code_of("clauses_modalites", "Mise à disposition par une entreprise de travail temporaire d'insertion")
-    text = complete(text, "Mise à dispo ETTI", mad_etti)
     assert re.findall(r'^\s+(".*"): "\?"', text, re.MULTILINE) == [yaml_quoted(UNKNOWN_PRESCRIBER)]
     mapping = mappings / "coord_essonne_sud.yaml"
     mapping.write_text(text, encoding="utf-8")
@@ -353,6 +353,7 @@ def test_the_completed_draft_loads_every_valid_person_and_keeps_the_unknown_labe
         "select count(*) from raw_suivi_clauses.contrats_travail c where not exists (select 1 from "
         "raw_suivi_clauses.participants p where p.participant_pseudonym = c.participant_pseudonym)",
     ) == [(1,)]
+    mad_etti = code_of("clauses_modalites", "Mise à disposition par une entreprise de travail temporaire d'insertion")
     assert query(warehouse, "select modalite from raw_suivi_clauses.contrats_travail where line_number = 3") == [
         (mad_etti,)
     ]
@@ -564,8 +565,6 @@ def test_through_dbt_every_valid_person_is_a_beneficiary_and_the_unknown_label_i
     mappings = tmp_path / "mappings"
     _, _, text = draft(folder, mappings, monkeypatch, capsys)
     text = complete(text, "BRSA", code_of("clauses_publics", "Bénéficiaire du RSA"))
-    mad_etti = code_of("clauses_modalites", "Mise à disposition par une entreprise de travail temporaire d'insertion")
-    text = complete(text, "Mise à dispo ETTI", mad_etti)
     next_year = date.today().year + 1
     exits = "N° bénéficiaire;Date de sortie;Situation à la sortie\r\n" + "".join(
         f"{pid};01/01/{next_year};CDI\r\n" for pid, *_ in CSV_PEOPLE[:3]
@@ -609,3 +608,95 @@ def test_through_dbt_every_valid_person_is_a_beneficiary_and_the_unknown_label_i
         warehouse,
         "select table_name, issue from audit.clause_tracking_issues where issue like 'participant inconnu%'",
     ) == [("contrats_travail", "participant inconnu de la source")]
+
+
+# ------------------------------------------------------- export 4: a tool's own words, nothing the seeds spell out
+
+BUYER = "21750001600019"  # Ville de Paris (valid SIRET)
+#: A coordination's tool: comma-separated UTF-8 with BOM, "Matricule" for the participant, levels as "Bac" and
+#: "Infra 3", "Intérim", the intermediary structure named in the modality, legal bases with their article inside the
+#: label, periods with a French month name and hours with their unit.
+TOOL_FILES = {  # fmt: skip
+    "beneficiaires.csv": [
+        [
+            "Matricule",
+            "NOM",
+            "Prénom",
+            "Né(e) le",
+            "Genre",
+            "Code INSEE domicile",
+            "Niveau d'études",
+            "Orienté par",
+            "Entrée le",
+        ],
+        ["CM01", "PETIT", "Karim", "08/02/2000", "HOMME", "94028", "Infra 3", "Mission locale", "1er juin 2024"],
+        ["CM02", "FOFANA", "Awa", "19/10/1990", "Femme", "94046", "Bac", "PLIE", "15/08/2024"],
+    ],
+    "contrats.csv": [
+        ["N° contrat", "Matricule", "Réf. marché", "SIRET employeur", "Nature du contrat", "Mode d'embauche", "Début"],
+        ["K01", "CM01", "2024-94-001", EMPLOYER, "Intérim", "Mise à disposition ETTI", "16/06/2024"],
+        ["K02", "CM02", "2024-94-002", EMPLOYER, "CDI", "Mise à disposition GEIQ", "15/08/2024"],
+    ],
+    "liste_marches.csv": [
+        ["Référence marché", "SIRET donneur d'ordre", "Intitulé", "Notifié le", "Fondement juridique"],
+        ["2024-94-001", BUYER, "Voirie lot 1", "11/03/2024", "Clause d'insertion (art. L2112-2)"],
+        ["2024-94-002", BUYER, "Voirie lot 2", "21/01/2024", "Critère social (art. L2152-7)"],
+    ],
+    "pointage_heures.csv": [
+        ["N° contrat", "Période", "Heures effectuées"],
+        ["K01", "juin 2024", "43,8"],
+        ["K01", "juil.-24", "12,5h"],
+        ["K02", "Août 2024", "35 heures"],
+    ],
+}
+
+
+def test_a_tools_own_words_are_drafted_without_a_question_left_and_load_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    inbox = tmp_path / "inbox"
+    folder = inbox / "clause_manager_94"
+    folder.mkdir(parents=True)
+    for name, rows in TOOL_FILES.items():
+        with (folder / name).open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(rows)  # "43,8" quoted, as the tool writes it
+    mappings = tmp_path / "mappings"
+    code, output, text = draft(folder, mappings, monkeypatch, capsys)
+    assert code == 0, output  # every header matched, every label proposed
+    tables = yaml.safe_load(text)["tables"]
+    assert tables["participants"]["columns"]["Matricule"] == "id_participant"
+    assert tables["participants"]["columns"]["Code INSEE domicile"] == "commune_residence"
+    assert tables["contrats_travail"]["columns"]["Matricule"] == "id_participant"
+    assert tables["contrats_travail"]["columns"]["Mode d'embauche"] == "modalite"
+    assert tables["marches"]["columns"]["SIRET donneur d'ordre"] == "acheteur_siret"
+    levels = {row["code"]: row for row in seed("clauses_niveaux_formation")}
+    proposed_levels = {
+        label: str(code_) for label, code_ in tables["participants"]["values"]["niveau_formation"].items()
+    }
+    assert levels[proposed_levels["Bac"]]["libelle"] == "Niveau Bac"
+    # below level 3: a level the seed counts as "CAP/BEP or below", under the CAP/BEP level itself
+    assert levels[proposed_levels["Infra 3"]]["est_cap_bep_ou_infra"] == "true"
+    assert int(proposed_levels["Infra 3"]) < int(code_of("clauses_niveaux_formation", "Niveau CAP / BEP"))
+    contracts = tables["contrats_travail"]["values"]
+    assert contracts["type_contrat"] == {
+        "Intérim": code_of("clauses_types_contrats", "Contrat de mission d'intérim classique")
+    }
+    structures = {row["structure_intermediaire"]: row["code"] for row in seed("clauses_modalites")}
+    assert contracts["modalite"] == {
+        "Mise à disposition ETTI": structures["ETTI"],
+        "Mise à disposition GEIQ": structures["GEIQ"],
+    }
+    bases = {row["code"] for row in seed("clauses_bases_juridiques")}
+    assert tables["marches"]["values"]["base_juridique"] == {
+        "Clause d'insertion (art. L2112-2)": "L2112-2",
+        "Critère social (art. L2152-7)": "L2152-7",
+    }
+    assert {"L2112-2", "L2152-7"} <= bases
+
+    assert main(["check", str(folder)]) == 0
+    assert "Rien ne serait rejeté ni laissé inconnu." in capsys.readouterr().out
+    warehouse = load(inbox, mappings, tmp_path, monkeypatch)
+    hours = query(warehouse, "select id_contrat, mois::varchar, heures from raw_suivi_clauses.heures order by 2")
+    assert hours == [("K01", "2024-06-01", 43.8), ("K01", "2024-07-01", 12.5), ("K02", "2024-08-01", 35.0)]
+    entries = query(warehouse, "select date_entree::varchar from raw_suivi_clauses.participants order by 1")
+    assert entries == [("2024-06-01",), ("2024-08-15",)]  # "1er juin 2024" and "15/08/2024"
