@@ -62,6 +62,29 @@ def test_every_check_ran_and_passed(demo_outputs: DemoOutputs) -> None:
             assert all(r.status.value == "SUCCEEDED" for r in records), (asset, check, records)
 
 
+def test_the_sources_messages_are_in_the_runs_event_log(demo_outputs: DemoOutputs) -> None:
+    """What each source read, file by file, shows in the UI's run view (orchestration/dagster.yaml's managed
+    loggers), not only on the terminal of the process."""
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+    with DagsterInstance.from_config(str(demo_outputs.copy_dir / "dagster_home")) as instance:
+        [run] = instance.get_runs(RunsFilter(job_name="full_refresh", statuses=[DagsterRunStatus.SUCCESS]), limit=1)
+        messages = {(e.step_key, e.user_message) for e in instance.all_logs(run.run_id) if e.user_message}
+    with duckdb.connect(str(demo_outputs.warehouse), read_only=True) as con:
+        documents = con.execute("select source_file, status, records_read from raw_decp.decp_load_audit").fetchall()
+        tables = con.execute(
+            "select table_name, status, rows_read from raw_suivi_clauses.tracking_load_audit where rows_read > 0"
+        ).fetchall()
+    decp = {message for step, message in messages if step == "decp"}
+    assert len(documents) > 100
+    for source_file, status, read in documents:
+        assert f"DECP document {source_file}: {status}, {read} record(s)" in decp, source_file
+    tracking = [message for step, message in messages if step == "suivi_clauses"]
+    assert len(tables) > 10
+    for table, status, read in tables:
+        assert any(f"→ {table}: {status}, {read} lus, " in message for message in tracking), (table, status, read)
+
+
 # ----------------------------------------------------------------------------------------------- registries
 SIAE_IDF = DEMO_DATA_DIR / "ref/inclusion/itou_2019_07_liste_siae_idf_sans_contacts.csv"
 
