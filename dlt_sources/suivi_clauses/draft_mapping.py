@@ -12,8 +12,8 @@
   loader already knows (codes, seed labels, universal spellings) as comments, the others with a proposed code and its
   reason: the tools' usual words no seed label resembles ("Bac", "Infra 3", "Intérim": ``LABEL_HINTS``), the
   intermediary structure a modality names ("Mise à disposition ETTI"), the most similar label of the nomenclature
-  (and the score), or a code written inside the label ("art. L2112-2"); "?" when nothing is close enough. Multi-valued cells are
-  split on the default separators, and the separators seen are proposed.
+  (and the score), or a code written inside the label ("art. L2112-2"); "?" when nothing is close enough.
+  Multi-valued cells are split on the default separators, and the separators seen are proposed.
 Personal fields (``donneePersonnelle`` in the schema) are matched by header only: their values are never read.
 
 ``render_yaml(draft)`` writes the draft as a commented YAML mapping that ``mapping.load_mapping`` reads as it is
