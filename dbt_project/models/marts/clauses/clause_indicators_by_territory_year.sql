@@ -294,20 +294,45 @@ residence_indicators as (
     inner join residence_beneficiary_counts using (territory_level, territory_code, year)
 ),
 
+-- One row per contract-year and territory of its operation's place. Lists are unnested in the select list, not by
+-- a lateral `cross join unnest(...)`, which DuckDB plans as a dependent join: on the national data, 10 s → 4 s.
+operation_place_hours as (
+
+    select
+        unnest(operation_territories.territories) as territory,
+        contract_years_described.year,
+        contract_years_described.hours,
+        contract_years_described.beneficiary_key
+    from contract_years_described
+    inner join operation_territories using (operation_key)
+
+),
+
 hours_by_operation_place as (
 
     select
         territory.level as territory_level,
         territory.code as territory_code,
         min(territory.name) as territory_name,
-        contract_years_described.year,
-        sum(contract_years_described.hours) as hours_worked_on_territory,
-        count(distinct contract_years_described.beneficiary_key) as beneficiaries_working_on_territory
-    from contract_years_described
-    inner join operation_territories using (operation_key)
-    cross join unnest(operation_territories.territories) as t(territory)
+        year,
+        sum(hours) as hours_worked_on_territory,
+        count(distinct beneficiary_key) as beneficiaries_working_on_territory
+    from operation_place_hours
     where territory.code is not null
     group by all
+
+),
+
+-- one row per exit and territory of the beneficiary's residence
+outcome_territories as (
+
+    select
+        unnest(beneficiary_territories.territories) as territory,
+        outcomes.exit_year,
+        outcomes.outcome_category,
+        outcomes.is_dynamic_exit
+    from outcomes
+    inner join beneficiary_territories using (beneficiary_key)
 
 ),
 
@@ -317,16 +342,14 @@ outcomes_by_residence as (
         territory.level as territory_level,
         territory.code as territory_code,
         min(territory.name) as territory_name,
-        outcomes.exit_year as year,
+        exit_year as year,
         count(*) as exit_count,
-        count(*) filter (where outcomes.outcome_category = 'emploi_durable') as lasting_employment_exit_count,
-        count(*) filter (where outcomes.outcome_category = 'emploi_transition') as transition_employment_exit_count,
-        count(*) filter (where outcomes.outcome_category = 'sortie_positive') as positive_exit_count,
-        count(*) filter (where outcomes.is_dynamic_exit) as dynamic_exit_count,
-        count(*) filter (where outcomes.outcome_category <> 'inconnue') as known_outcome_exit_count
-    from outcomes
-    inner join beneficiary_territories using (beneficiary_key)
-    cross join unnest(beneficiary_territories.territories) as t(territory)
+        count(*) filter (where outcome_category = 'emploi_durable') as lasting_employment_exit_count,
+        count(*) filter (where outcome_category = 'emploi_transition') as transition_employment_exit_count,
+        count(*) filter (where outcome_category = 'sortie_positive') as positive_exit_count,
+        count(*) filter (where is_dynamic_exit) as dynamic_exit_count,
+        count(*) filter (where outcome_category <> 'inconnue') as known_outcome_exit_count
+    from outcome_territories
     where territory.code is not null
     group by all
 
