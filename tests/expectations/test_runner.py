@@ -555,6 +555,47 @@ def test_a_large_relation_is_validated_in_batches_with_the_results_of_one_frame(
     assert batched.results[0].partial_unexpected == (999.0, 999.0, 999.0)
 
 
+def test_integer_columns_with_and_without_nulls_are_checked_against_their_bounds(
+    tmp_path: Path, gx_context: Any
+) -> None:
+    """INTEGER columns (DuckDB gives them to pandas as int32, or Int32 with NULLs, which GX compares value by value)
+    are compared as int64 or float64: the same unexpected rows as SQL counts, NULLs left out, values as published."""
+    import great_expectations as gx
+
+    path = tmp_path / "integers.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            """
+            create table marts.people as
+            select cast(case when i in (3, 40) then 90 else 20 + i % 40 end as integer) as age,
+                   cast(case when i % 10 = 0 then null when i = 7 then 9 else 1 + i % 8 end as integer) as level,
+                   cast(i % 3 as smallint) as small
+            from range(100) as t(i)
+            """
+        )
+    suite = gx.ExpectationSuite(
+        name="marts.people",
+        expectations=[
+            gx.expectations.ExpectColumnValuesToBeBetween(column="age", min_value=14, max_value=75),
+            gx.expectations.ExpectColumnValuesToBeBetween(column="level", min_value=1.0, max_value=8.0),
+            gx.expectations.ExpectColumnValuesToBeBetween(column="small", min_value=0, max_value=2),
+        ],
+    )
+    report = validate_table(path, suite, context=gx_context)
+    counts = [
+        _scalar(path, "select count(*) from marts.people where age not between 14 and 75"),
+        _scalar(path, "select count(*) from marts.people where level not between 1 and 8"),
+        0,
+    ]
+    assert [r.unexpected_count for r in report.results] == counts == [2, 1, 0]
+    assert report.results[1].element_count == 100
+    assert report.results[0].partial_unexpected == (90, 90)
+    assert report.results[1].partial_unexpected == (9,)
+    assert isinstance(report.results[1].partial_unexpected[0], int)  # as published: 9, not 9.0
+    assert [r.success for r in report.results] == [False, False, True]
+
+
 def test_rows_of_loads_validated_before_are_not_read_again_and_results_are_those_of_every_row(
     make_db: Callable[..., Path], tmp_path: Path, gx_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
