@@ -261,6 +261,8 @@ LABEL_HINTS: dict[str, dict[str, tuple[str, str]]] = {
 #: A code written inside a label ("Clause d'insertion (art. L2112-2)") is proposed when its comparison key has at
 #: least this many characters (shorter codes, "F", "ML", are words of other labels too).
 MIN_WRITTEN_CODE = 3
+#: Words that turn a label into the opposite of a code it names ("Hors QPV", "Non RSA"): no code is read in it.
+NEGATIONS = frozenset({"non", "hors", "sans", "pas", "aucun", "aucune", "ni"})
 #: Labels that mean "not known": proposed as null (or as the nomenclature's INCONNU code when it has one).
 UNKNOWN_LABELS = frozenset({"non renseigne", "nr", "inconnu", "ne sait pas", "nsp", "non communique", "nc", "n c"})
 #: Why a file or sheet is not used when no line of it names two fields (its cells are not copied: they may be data).
@@ -552,13 +554,21 @@ def propose_label(exchange_field: Field, label: str) -> tuple[str | None, float,
     if structure:
         return structure[0], 0.9, f"structure « {structure[1]} » nommée dans le libellé", True
     best: dict[str, tuple[float, str]] = {}
+    negated = set(key.split()) & NEGATIONS
     for code, text, what in _label_candidates(exchange_field):
+        if negated - set(text.split()):  # "hors qpv" is not "qpv"; "sans diplome" may be "... (sans diplôme)"
+            continue
         score = _label_score(key, text)
         if score > best.get(code, (-1.0, ""))[0]:
             best[code] = (score, what)
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
     if not ranked:
-        return None, 0.0, "aucun code", False
+        return (
+            None,
+            0.0,
+            "libellé négatif : aucun code proposé (null s'il n'en désigne aucun)" if negated else "aucun code",
+            False,
+        )
     code, (score, what) = ranked[0]
     second = ranked[1][1][0] if len(ranked) > 1 else 0.0
     if score >= MIN_LABEL_SCORE and score - second >= LABEL_MARGIN:
@@ -573,9 +583,9 @@ def propose_label(exchange_field: Field, label: str) -> tuple[str | None, float,
 def _structure_named_in(exchange_field: Field, key: str) -> tuple[str, str] | None:
     """(modality, structure) when the label names the intermediary structure of exactly one modality
     ("Mise à disposition ETTI" → MAD_ETTI): the seed's column ``structure_intermediaire``; None otherwise."""
-    if exchange_field.nomenclature != "clauses_modalites":
-        return None
     words = set(key.split())
+    if exchange_field.nomenclature != "clauses_modalites" or words & NEGATIONS:
+        return None
     named = {
         row["code"]: structure
         for row in nomenclature_rows(exchange_field.nomenclature)
@@ -587,7 +597,9 @@ def _structure_named_in(exchange_field: Field, key: str) -> tuple[str, str] | No
 
 def _code_written_in(exchange_field: Field, key: str) -> str | None:
     """The code of the field written as words of the label key ("clause d insertion art l2112 2" holds L2112-2):
-    the longest one, None when there is none or two of that length."""
+    the longest one; None when there is none, two of that length, or a negation ("hors qpv")."""
+    if set(key.split()) & NEGATIONS:
+        return None
     padded = f" {key} "
     written = {
         code: len(code_key)

@@ -700,3 +700,33 @@ def test_a_tools_own_words_are_drafted_without_a_question_left_and_load_whole(
     assert hours == [("K01", "2024-06-01", 43.8), ("K01", "2024-07-01", 12.5), ("K02", "2024-08-01", 35.0)]
     entries = query(warehouse, "select date_entree::varchar from raw_suivi_clauses.participants order by 1")
     assert entries == [("2024-06-01",), ("2024-08-15",)]  # "1er juin 2024" and "15/08/2024"
+
+
+@pytest.mark.parametrize(
+    ("table", "field_name", "label"),
+    [
+        ("participants", "publics", "Hors QPV"),  # the code written in the label
+        ("participants", "publics", "Non résident QPV"),
+        ("participants", "publics", "Non bénéficiaire du RSA"),  # a seed label's words, negated
+        ("participants", "publics", "Non travailleur handicapé"),
+        ("contrats_travail", "modalite", "Sans GEIQ"),  # the structure named in the label
+    ],
+)
+def test_a_negated_label_gets_no_code_it_names(table: str, field_name: str, label: str) -> None:
+    """ "Hors QPV" names the code QPV and means its opposite: left to a person, never proposed as QPV."""
+    from dlt_sources.suivi_clauses.draft_mapping import propose_label
+    from dlt_sources.suivi_clauses.exchange_format import exchange_tables
+
+    field = next(f for f in exchange_tables()[table].fields if f.name == field_name)
+    code, _, note, resolved = propose_label(field, label)
+    assert (code, resolved) == (None, False), note
+
+
+def test_a_label_negated_like_its_seed_label_still_gets_its_code() -> None:
+    from dlt_sources.suivi_clauses.draft_mapping import propose_label
+    from dlt_sources.suivi_clauses.exchange_format import exchange_tables
+
+    field = next(f for f in exchange_tables()["participants"].fields if f.name == "niveau_formation")
+    code, _, _, resolved = propose_label(field, "Sans diplôme")
+    [without_diploma] = [row["code"] for row in seed("clauses_niveaux_formation") if "(sans diplôme)" in row["libelle"]]
+    assert (code, resolved) == (without_diploma, True)
