@@ -191,11 +191,11 @@ def _relation(suite: ExpectationSuite) -> str:
 
 
 def _read_metadata(
-    duckdb_path: Path, suite: ExpectationSuite
+    duckdb_path: Path, suite: ExpectationSuite, per_load: bool
 ) -> tuple[int, dict[str, list[Any]], dict[str, int] | None]:
-    """The row count of the suite's relation, the suite parameters' values, and the rows of each dlt load when every
-    row carries the load that wrote it (None otherwise); checks the file, the relation and the suite's columns exist
-    (read-only)."""
+    """The row count of the suite's relation, the suite parameters' values, and (``per_load``) the rows of each dlt
+    load when every row carries the load that wrote it (None otherwise, or without ``per_load``); checks the file,
+    the relation and the suite's columns exist (read-only)."""
     if not duckdb_path.exists():
         raise TableNotFoundError(
             f"table {suite.name} cannot be validated: DuckDB file {duckdb_path} does not exist (run the load first)"
@@ -213,7 +213,7 @@ def _read_metadata(
             )
         relation = _relation(suite)
         loads: dict[str, int] | None = None
-        if LOAD_ID_COLUMN in existing:
+        if per_load and LOAD_ID_COLUMN in existing:
             rows = con.execute(f"select {sql_identifier(LOAD_ID_COLUMN)}, count(*) from {relation} group by all")
             loads = dict(rows.fetchall())
             row_count = sum(loads.values())
@@ -575,7 +575,7 @@ def validate_table(
     if isinstance(suite, str | Path):
         suite = load_suite(suite)
     duckdb_path = Path(duckdb_path)
-    row_count, parameters, loads = _read_metadata(duckdb_path, suite)
+    row_count, parameters, loads = _read_metadata(duckdb_path, suite, per_load=cache_dir is not None)
     context = context or get_gx_context()
     cache = (
         _RowWiseCache(cache_dir, duckdb_path, suite, parameters, loads)

@@ -480,8 +480,10 @@ def _month_header(header: Any, fmt: str) -> bool:
 ROMAN = {"i", "ii", "iii", "iv", "v", "vi"}
 
 
-def _label_candidates(exchange_field: Field) -> list[tuple[str, str, str]]:
-    """(code, comparison text, what it is) of a coded field: codes, seed labels and their parts, universal labels."""
+@cache
+def _label_candidates(exchange_field: Field) -> tuple[tuple[str, str, str], ...]:
+    """(code, comparison text, what it is) of a coded field: codes, seed labels and their parts, universal labels;
+    built once per field (each label of a draft reads them up to three times)."""
     from .vocabulary import UNIVERSAL_LABELS
 
     candidates = []
@@ -498,7 +500,7 @@ def _label_candidates(exchange_field: Field) -> list[tuple[str, str, str]]:
         candidates.append((code, label_key(code), "code"))
     for key, code in UNIVERSAL_LABELS.get(exchange_field.name, {}).items():
         candidates.append((code, key, f"libellé « {key} »"))
-    return candidates
+    return tuple(candidates)
 
 
 def _label_score(label: str, candidate: str) -> float:
