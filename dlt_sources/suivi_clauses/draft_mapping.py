@@ -107,6 +107,10 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "code postal": "code_postal_residence",
         "ville": "commune_residence_libelle",
         "commune": "commune_residence_libelle",
+        # a town's name, as tools write it beside the postal code; the INSEE code has "code" in its header
+        "commune de residence": "commune_residence_libelle",
+        "commune de domicile": "commune_residence_libelle",
+        "code commune de residence": "commune_residence",
         "localite": "commune_residence_libelle",
         "code insee": "commune_residence",
         "code insee domicile": "commune_residence",
@@ -134,6 +138,10 @@ HEADER_SYNONYMS: dict[str, dict[str, str]] = {
         "eligibilite": "publics",
         "orienteur": "prescripteur",
         "structure orienteuse": "prescripteur",
+        "structure orientatrice": "prescripteur",
+        "organisme prescripteur": "prescripteur",
+        "statut a l entree": "publics",
+        "situation a l entree": "publics",
         "origine": "prescripteur",
         "situation s": "publics",
         "situations": "publics",
@@ -231,13 +239,23 @@ LABEL_HINTS: dict[str, dict[str, tuple[str, str]]] = {
         **dict.fromkeys(
             ("bac", "bac pro", "baccalaureat", "bac general", "bac technologique"), ("4", "bac : niveau 4")
         ),
+        **dict.fromkeys(
+            ("sans qualification", "sans diplome", "aucun diplome", "aucune qualification"),
+            ("1", "sans diplôme ni qualification : niveau 1"),
+        ),
         **dict.fromkeys(("cap", "bep", "cap bep", "cap ou bep"), ("3", "CAP, BEP : niveau 3")),
-        "bac 2": ("5", "bac+2 : niveau 5"),
+        **dict.fromkeys(("bac 2", "bts", "dut", "deug", "but"), ("5", "bac+2 (BTS, DUT) : niveau 5")),
         **dict.fromkeys(("bac 3", "bac 4", "licence", "maitrise"), ("6", "bac+3/4 : niveau 6")),
         **dict.fromkeys(("bac 5", "master"), ("7", "bac+5 : niveau 7")),
         **dict.fromkeys(
             ("infra 3", "infra niveau 3", "infra cap", "infra v", "infra niveau v", "infra 5", "infra bac"),
             ("1", "sous le niveau 3 : niveau 1 ou 2, à vérifier (les deux comptent « CAP/BEP ou moins »)"),
+        ),
+    },
+    "prescripteur": {
+        **dict.fromkeys(
+            ("spontane", "spontanee", "demarche spontanee", "de lui meme", "d elle meme"),
+            ("CANDIDATURE_SPONTANEE", "venu(e) de sa propre initiative"),
         ),
     },
     "type_contrat": {
@@ -416,7 +434,10 @@ def header_scores(table: str, header: str, fields: Iterable[str] | None = None) 
             scores.append((1.0, name, "nom" if header_key(header) == name else "synonyme"))
             continue
         best = max(((_similarity(words, text), how) for text, how in texts), default=(0.0, "nom"))
-        scores.append((round(best[0], 2), name, best[1]))
+        score = round(best[0], 2)
+        if synonym is not None:  # a synonym says which field the header is: words in common come after it
+            score = min(score, 0.99)
+        scores.append((score, name, best[1]))
     return sorted(scores, key=lambda s: (-s[0], s[1]))
 
 

@@ -730,3 +730,43 @@ def test_a_label_negated_like_its_seed_label_still_gets_its_code() -> None:
     code, _, _, resolved = propose_label(field, "Sans diplôme")
     [without_diploma] = [row["code"] for row in seed("clauses_niveaux_formation") if "(sans diplôme)" in row["libelle"]]
     assert (code, resolved) == (without_diploma, True)
+
+
+@pytest.mark.parametrize(
+    ("field_name", "label", "seed_name", "libelle"),
+    [
+        ("niveau_formation", "Sans qualification", "clauses_niveaux_formation", None),
+        ("niveau_formation", "BTS", "clauses_niveaux_formation", "Bac+2"),
+        ("prescripteur", "Spontané", "clauses_prescripteurs", None),
+    ],
+)
+def test_usual_tool_words_get_the_seed_code_they_mean(
+    field_name: str, label: str, seed_name: str, libelle: str | None
+) -> None:
+    from dlt_sources.suivi_clauses.draft_mapping import propose_label
+    from dlt_sources.suivi_clauses.exchange_format import exchange_tables
+
+    field = next(f for f in exchange_tables()["participants"].fields if f.name == field_name)
+    code, _, _, resolved = propose_label(field, label)
+    rows = {row["code"]: row["libelle"] for row in seed(seed_name)}
+    if libelle is not None:
+        assert rows[code] == libelle
+    elif field_name == "niveau_formation":
+        assert "(sans diplôme)" in rows[code]
+    else:
+        assert "spontan" in rows[code].lower()
+    assert resolved
+
+
+def test_a_town_column_beside_the_postal_code_is_the_towns_name_not_its_insee_code() -> None:
+    from dlt_sources.suivi_clauses.draft_mapping import match_headers
+
+    headers = ["Identifiant salarié", "CP", "Commune de résidence", "Code INSEE domicile", "Statut à l'entrée"]
+    matched = {m.header: m.field for m in match_headers("participants", headers)}
+    assert matched == {
+        "Identifiant salarié": "id_participant",
+        "CP": "code_postal_residence",
+        "Commune de résidence": "commune_residence_libelle",
+        "Code INSEE domicile": "commune_residence",
+        "Statut à l'entrée": "publics",
+    }
