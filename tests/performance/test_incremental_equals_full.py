@@ -10,9 +10,12 @@ file paths, so both must read the same paths):
 
 Month N also carries what a real month brings besides new rows: a DECP record published again with a later
 publication date and a modification (it supersedes the earlier one), a corrected row for a month already
-loaded in an hours export (the latest file wins), and a tabular DECP file (a "DECP valides" file whose rows
+loaded in an hours export (the latest file wins), a tabular DECP file (a "DECP valides" file whose rows
 repeat holders and carry modifications) that the incremental DECP models add to those of the first months' (a
-real decp.info extract).
+real decp.info extract), and a source's re-export of rows it published before: a participant's new education
+level, a participant published under another identity (the beneficiary it was leaves the marts), an employment
+contract moved to another participant with a new end date, a new six-month situation and a tracked contract's
+new planned hours.
 
 Every table dbt builds (schemas ``staging``, ``intermediate`` and ``marts``: the incremental models of every
 layer and what they feed) must hold the same rows, compared as an order-independent checksum of each row
@@ -48,6 +51,10 @@ INCREMENTAL_UPSTREAM = {
     "staging.stg_decp__modifications",
     "staging.stg_decp__tabular_rows",
     "staging.stg_suivi_clauses__monthly_hours",
+    "staging.stg_suivi_clauses__participants",
+    "staging.stg_suivi_clauses__employment_contracts",
+    "staging.stg_suivi_clauses__exits",
+    "staging.stg_suivi_clauses__tracked_contracts",
     "intermediate.int_decp_records_unioned",
     "intermediate.int_decp_records_ranked",
     "intermediate.int_decp_contracts_modified",
@@ -117,6 +124,48 @@ def add_corrections(base: Path, month: Path, month_label: str) -> tuple[str, str
     return record["id"], cells[_index(field, "id_contrat")], 7.0
 
 
+#: The exchange-format source of the demo preset (files named after their table, headers are the field names).
+REPUBLISHING_SOURCE = "sgp_grand_paris_express"
+
+
+def add_tracking_republications(base: Path, month: Path, month_label: str) -> dict[str, str]:
+    """Add to the month's inbox, for :data:`REPUBLISHING_SOURCE`, files that publish again rows of the first months
+    with changed values (see the module docstring); the month's files sort after the first ones, so their rows win.
+    Returns the published ids and values the test checks in the staging models."""
+    source = base / "suivi_clauses" / REPUBLISHING_SOURCE
+    target = month / "suivi_clauses" / REPUBLISHING_SOURCE
+    target.mkdir(parents=True, exist_ok=True)
+
+    def republish(table: str, changes: dict[str, dict[str, str]], key: str) -> dict[str, dict[str, str]]:
+        """Rows of ``table`` whose ``key`` is in ``changes``, with those fields changed, written to the month."""
+        sheet = read_csv(source / f"{table}.csv")
+        header = [header_key(name) for name in sheet.header]
+        rows = [dict(zip(header, cells, strict=True)) for _, cells in sheet.rows]
+        changed = {row[key]: {**row, **changes[row[key]]} for row in rows if row[key] in changes}
+        assert set(changed) == set(changes), f"{table}: rows {set(changes) - set(changed)} not in the first months"
+        unchanged = [
+            (row[key], field)
+            for row in rows
+            if row[key] in changes
+            for field, value in changes[row[key]].items()
+            if row[field] == value
+        ]
+        assert not unchanged, f"{table}: these values are already the first months' {unchanged}"
+        lines = [";".join(sheet.header), *(";".join(row[field] for field in header) for row in changed.values())]
+        (target / f"{table}_{month_label}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return changed
+
+    republish(
+        "participants",
+        {"P000001": {"niveau_formation": "5"}, "P000002": {"prenom": "Guillaume-Henri"}},
+        "id_participant",
+    )
+    contracts = republish("contrats_travail", {"K0000002": {"id_participant": "P000001", "date_fin": ""}}, "id_contrat")
+    republish("sorties", {"P000001": {"situation_6_mois": "CDI"}}, "id_participant")
+    republish("marches", {"M00001": {"heures_prevues": "1500"}}, "id_marche")
+    return {"moved_contract": "K0000002", "moved_to": contracts["K0000002"]["id_participant"], "planned_hours": "1500"}
+
+
 def _index(fields: dict[int, str], name: str) -> int:
     return next(i for i, field in fields.items() if field == name)
 
@@ -127,6 +176,7 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
     shutil.copytree(inputs.increment, month)
     month_label = f"{inputs.month[0]}-{inputs.month[1]:02d}"
     contract_id, employment_contract_id, corrected_hours = add_corrections(inputs.base, month, month_label)
+    republished = add_tracking_republications(inputs.base, month, month_label)
     work_dir = tmp_path / "run"  # the same paths for both runs
     env = {**warehouse_env(work_dir), "OBSERVATOIRE_DEMO_MODE": "1"}
     inbox = work_dir / "data" / "inbox"
@@ -154,6 +204,23 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
             "where contract_id = ?",
             [contract_id],
         ).fetchall()
+        staged = con.execute(
+            "select p.education_level, c.participant_key = p.participant_key, c.end_date, t.planned_hours, "
+            "x.six_month_situation_code "
+            "from staging.stg_suivi_clauses__participants p, staging.stg_suivi_clauses__employment_contracts c, "
+            "staging.stg_suivi_clauses__tracked_contracts t, staging.stg_suivi_clauses__exits x "
+            "where p.source_name = ? and p.source_file like ? "
+            "and c.source_employment_contract_id = ? and c.source_file like ? "
+            "and t.source_contract_id = 'M00001' and t.source_name = p.source_name "
+            "and x.participant_key = p.participant_key and x.source_file like ?",
+            [
+                REPUBLISHING_SOURCE,
+                f"%participants_{month_label}.csv",
+                republished["moved_contract"],
+                f"%contrats_travail_{month_label}.csv",
+                f"%sorties_{month_label}.csv",
+            ],
+        ).fetchall()
         tabular_added = [
             con.execute(f"select count(*) from intermediate.{table} where record_key like '%:tabular:%'").fetchone()[0]
             for table in ("int_decp_holders_unioned", "int_decp_modifications_unioned")
@@ -169,6 +236,9 @@ def test_monthly_refresh_equals_full_rebuild(tmp_path: Path) -> None:
     assert month_rows > 0
     assert hours == [(corrected_hours,)]
     assert contract == [(1_234_567.0, 1, 1)]
+    # the re-exported rows replaced the first ones in the incremental staging models (P000001, whose exit and
+    # contract K0000002 now point at it, is the one participant of the re-export with an exit)
+    assert staged == [(5, True, None, float(republished["planned_hours"]), "CDI")], staged
     assert all(tabular_added), tabular_added  # the month's tabular files went through the incremental models
     assert set(incremental) == set(full)
     assert {"marts.fct_insertion_hours", "marts.fct_contracts", *INCREMENTAL_UPSTREAM} <= set(full)
