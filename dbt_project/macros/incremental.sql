@@ -33,29 +33,79 @@
     ))
 {%- endmacro %}
 
-{#- A model made incremental in a later version finds, in a warehouse built before, a table without the load id its
-    bound is read from (`load_id` or `refreshed_load_id`): it could not tell which rows it holds. Before each run
-    (on-run-start), such a table of a selected incremental model is dropped, and the run builds it from scratch. -#}
-{% macro drop_incremental_tables_without_load_id() %}
+{#- An incremental model keeps the rows of its earlier builds. Once its code changes, those rows no longer say what
+    the new code computes: the model's SQL, the SQL or rows of any model or seed it reads (directly or not), or one of
+    the project's macros. Before each run (on-run-start), each selected incremental model's fingerprint, a digest of
+    all that code, is compared with the one recorded when it was last selected (table
+    dbt_state.incremental_model_fingerprints); when they differ, or none is recorded (a warehouse built by an earlier
+    version, where the model may not even have been incremental), its table is dropped and the run builds it from
+    scratch. A change of description or test rebuilds nothing. -#}
+{% macro rebuild_changed_incremental_models() %}
     {%- if execute -%}
-        {#- outside a transaction (auto_begin=False), as dbt runs its hooks: one left open here would keep the old
-            catalog for the statements of the hook that ends the run -#}
-        {%- call statement('tables_with_load_id', fetch_result=True, auto_begin=False) -%}
-            select distinct table_schema || '.' || table_name from information_schema.columns
-            where table_catalog = current_database() and column_name in ('load_id', 'refreshed_load_id')
-        {%- endcall -%}
-        {%- set with_load_id = load_result('tables_with_load_id').table.columns[0].values() -%}
+        {%- set macro_code = [] -%}
+        {%- for name, value in context.items() | sort -%}
+            {%- if value.macro is defined and value.macro.package_name == project_name -%}
+                {%- do macro_code.append(value.macro.macro_sql) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set current = {} -%}
         {%- for node in graph.nodes.values()
                 if node.resource_type == 'model' and node.config.materialized == 'incremental'
                 and node.unique_id in selected_resources -%}
-            {%- set relation = adapter.get_relation(
-                    database=node.database, schema=node.schema, identifier=node.alias) -%}
-            {%- if relation is not none and relation.is_table
-                    and node.schema ~ '.' ~ node.alias not in with_load_id -%}
-                {%- do log('rebuilding ' ~ relation ~ ' from scratch: built before it was incremental',
-                        info=true) -%}
-                {%- do adapter.drop_relation(relation) -%}
-            {%- endif -%}
+            {%- set walk = namespace(frontier=[node.unique_id], seen=[node.unique_id]) -%}
+            {%- for _ in range(graph.nodes | length) if walk.frontier -%}
+                {%- set parents = [] -%}
+                {%- for child in walk.frontier -%}
+                    {%- for parent in graph.nodes[child].depends_on.nodes
+                            if parent in graph.nodes and parent not in walk.seen and parent not in parents -%}
+                        {%- do parents.append(parent) -%}
+                    {%- endfor -%}
+                {%- endfor -%}
+                {%- do walk.seen.extend(parents) -%}
+                {%- set walk.frontier = parents -%}
+            {%- endfor -%}
+            {%- set code = [local_md5(macro_code | join('\n'))] -%}
+            {%- for unique_id in walk.seen | sort -%}
+                {%- do code.append(unique_id ~ ' ' ~ graph.nodes[unique_id].checksum.checksum) -%}
+            {%- endfor -%}
+            {%- do current.update({node.unique_id: local_md5(code | join('\n'))}) -%}
         {%- endfor -%}
+        {%- if current -%}
+            {%- set fingerprints = 'dbt_state.incremental_model_fingerprints' -%}
+            {#- outside a transaction (auto_begin=False), as dbt runs its hooks: one left open here would keep the old
+                catalog for the statements of the hook that ends the run -#}
+            {%- call statement('fingerprints_schema', auto_begin=False) -%}
+                create schema if not exists dbt_state
+            {%- endcall -%}
+            {%- call statement('fingerprints_table', auto_begin=False) -%}
+                create table if not exists {{ fingerprints }} (
+                    model_id varchar primary key, fingerprint varchar not null, recorded_at timestamp with time zone
+                )
+            {%- endcall -%}
+            {%- call statement('recorded_fingerprints', fetch_result=True, auto_begin=False) -%}
+                select model_id, fingerprint from {{ fingerprints }}
+            {%- endcall -%}
+            {%- set recorded = {} -%}
+            {%- for model_id, fingerprint in load_result('recorded_fingerprints').table.rows -%}
+                {%- do recorded.update({model_id: fingerprint}) -%}
+            {%- endfor -%}
+            {%- for node in graph.nodes.values() if node.unique_id in current
+                    and recorded.get(node.unique_id) != current[node.unique_id] -%}
+                {%- set relation = adapter.get_relation(
+                        database=node.database, schema=node.schema, identifier=node.alias) -%}
+                {%- if relation is not none -%}
+                    {%- do log('rebuilding ' ~ relation ~ ' from scratch: '
+                            ~ ('its code changed since its last build' if node.unique_id in recorded
+                               else 'built by an earlier version'), info=true) -%}
+                    {%- do adapter.drop_relation(relation) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- call statement('record_fingerprints', auto_begin=False) -%}
+                insert or replace into {{ fingerprints }} values
+                {%- for model_id, fingerprint in current.items() %}
+                    ('{{ model_id }}', '{{ fingerprint }}', current_timestamp){{ ',' if not loop.last }}
+                {%- endfor %}
+            {%- endcall -%}
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}

@@ -1,17 +1,21 @@
 """Project-wide settings of the dbt project: the freshness thresholds are written once (dbt_project.yml vars, read by
 the dbt sources and the Dagster checks), a run drops the tables no model builds any more (a model renamed or
-moved to another schema, such as the audit tables once in marts), and rebuilds the table of a model made incremental
-since it was built."""
+moved to another schema, such as the audit tables once in marts), and rebuilds an incremental model's table from
+scratch when its code changed since it was built."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
-from support import run_dbt
+from support import DBT, run_dbt
+
+from observatoire.settings import DBT_PROJECT_DIR
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("project_settings")]
 
@@ -58,26 +62,43 @@ def test_freshness_thresholds_are_those_of_the_dagster_checks(built: Path) -> No
     assert (WARN_AFTER.days, ERROR_AFTER.days) == (35, 70)
 
 
-def test_a_table_built_before_its_model_was_incremental_is_rebuilt(tmp_path: Path) -> None:
-    """A warehouse of an earlier version holds ``int_decp_holders_unioned`` as a table without ``load_id`` (it became
-    incremental since): the run drops it and builds it from scratch, instead of failing on the missing column."""
+def test_an_incremental_model_is_rebuilt_from_scratch_when_its_code_changed(tmp_path: Path) -> None:
+    """``int_decp_holders_unioned`` is incremental: its rows were computed by the code of their build. A warehouse of
+    an earlier version (the table without ``load_id``, built before the model was incremental) and a change in the
+    SQL of a model it reads make the run rebuild it from scratch; a run on the same code keeps its rows."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema intermediate")
         con.execute("create table intermediate.int_decp_holders_unioned as select 'stale' as record_key")
-    result = run_dbt(
-        ["build", "--select", "+int_decp_holders_unioned"],  # with the seeds it reads
-        {**os.environ, "OBSERVATOIRE_WAREHOUSE": str(warehouse)},
-        tmp_path,
-    )
-    assert "rebuilding" in result.stdout and "int_decp_holders_unioned" in result.stdout
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        columns = {
-            row[0]
-            for row in con.execute(
-                "select column_name from information_schema.columns where table_name = 'int_decp_holders_unioned'"
-            ).fetchall()
-        }
-        rows = con.execute("select count(*) from intermediate.int_decp_holders_unioned").fetchone()[0]
-    assert "load_id" in columns
-    assert rows == 0  # no DECP file loaded: the stale row is gone
+
+    def run(*args: str) -> str:
+        command = [str(DBT), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+        env = {**os.environ, "OBSERVATOIRE_WAREHOUSE": str(warehouse)}
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout[-4000:]
+        return result.stdout
+
+    def holders() -> list[str]:
+        with duckdb.connect(str(warehouse)) as con:
+            return [
+                row[0] for row in con.execute("select record_key from intermediate.int_decp_holders_unioned").fetchall()
+            ]
+
+    def mark() -> None:  # a row no build of the model computes: it stays until the table is rebuilt
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("insert into intermediate.int_decp_holders_unioned by name select 'kept' as record_key")
+
+    stdout = run("build", "--select", "+int_decp_holders_unioned")  # with the seeds it reads
+    assert 'int_decp_holders_unioned" from scratch: built by an earlier version' in stdout
+    assert holders() == []  # no DECP file loaded: the stale row is gone
+    mark()
+    assert "rebuilding" not in run("run", "--select", "int_decp_holders_unioned")
+    assert holders() == ["kept"]
+
+    upstream = project / "models" / "staging" / "decp" / "stg_decp__tabular_rows.sql"
+    upstream.write_text(upstream.read_text(encoding="utf-8") + "\n-- a new line\n", encoding="utf-8")
+    stdout = run("run", "--select", "int_decp_holders_unioned")  # the changed model itself is not run
+    assert 'int_decp_holders_unioned" from scratch: its code changed since its last build' in stdout
+    assert holders() == []
