@@ -8,6 +8,7 @@ sociale") linked by buyer + date + CPV + amount, DECP-DECLARED-003 declared but 
 
 Hours (h) per employment contract and month, with the residence of the person and the commune of the operation:
     coord_93 C1  Alice  CDD  EMBAUCHE_DIRECTE  on M1 (OP1, Saint-Denis 93066): 2021-02 100, 03 120, 04 110  = 330
+                 (February was published first as 95 h, in an earlier export: the later row counts, everywhere)
     coord_75 C1  Alice  CTTI MAD_ETTI          on M3 (no operation):           2021-06 80, 07 90           = 170
     coord_93 C3  Bruno  CDI  EMBAUCHE_DIRECTE  on M2 (OP1):                    2021-03 60, 04 150, 12 140  = 350
     coord_93 C4  David  CTT  MAD_ETT           on M2 (OP1):                    2021-09 100, 10 0; 2022-01 120
@@ -71,7 +72,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         work_dir,
     )
     print(f"dbt build of the clause marts: {time.perf_counter() - started:.1f} s")
-    assert "ERROR=0" in result.stdout and "WARN=0" in result.stdout
+    # one warning, expected: C1's February published twice (the rows replaced are counted, not summed)
+    assert "ERROR=0" in result.stdout and "WARN=1" in result.stdout
+    assert (
+        "Warning in test unique_combination_stg_suivi_clauses__monthly_hours_employment_contract_key" in result.stdout
+    )
     yield path
 
 

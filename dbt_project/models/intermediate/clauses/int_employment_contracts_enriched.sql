@@ -2,8 +2,20 @@
     Duration: days from start to end date inclusive; months = days / 30.4375 (mean month). A contract is
     lasting employment ("emploi durable") when its type's rule (seed clauses_types_contrats) is `toujours`
     (CDI, CDI inclusion) or `6_mois` and it lasts at least six calendar months (end date + 1 day on or after
-    start date + 6 months). An open contract (no end date) of a `6_mois` type is not counted. -#}
-with employment_contracts as (
+    start date + 6 months). An open contract (no end date) of a `6_mois` type is not counted.
+    Incremental (macros/incremental.sql): a refresh computes again the contracts whose row can have changed since
+    the last build (described again, or their participant, tracked contract or hours) and, since a contract's rank
+    in its beneficiary's path depends on the beneficiary's other contracts, every contract of the beneficiaries
+    those contracts belong to, now or at the last build (a contract moved to another participant changes the path
+    it left too). The other rows cannot have changed. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='employment_contract_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+with all_employment_contracts as (
 
     select * from {{ ref('stg_suivi_clauses__employment_contracts') }}
 
@@ -11,15 +23,77 @@ with employment_contracts as (
 
 participants as (
 
-    select participant_key, beneficiary_key, entry_date from {{ ref('stg_suivi_clauses__participants') }}
+    select participant_key, beneficiary_key, load_id from {{ ref('stg_suivi_clauses__participants') }}
 
 ),
 
 tracked_contracts as (
 
-    select tracked_contract_key, operation_key from {{ ref('stg_suivi_clauses__tracked_contracts') }}
+    select tracked_contract_key, operation_key, load_id from {{ ref('stg_suivi_clauses__tracked_contracts') }}
 
 ),
+
+attributed_hours as (
+
+    select * from {{ ref('int_insertion_hours_attributed') }}
+
+),
+
+{% if is_incremental() %}
+{%- set built = last_built_load_id('refreshed_load_id') %}
+touched_contracts as (
+
+    select employment_contract_key from all_employment_contracts where {{ load_order('load_id') }} > {{ built }}
+    union
+    select all_employment_contracts.employment_contract_key
+    from all_employment_contracts
+    inner join participants
+        on participants.participant_key = all_employment_contracts.participant_key
+        and {{ load_order('participants.load_id') }} > {{ built }}
+    union
+    select all_employment_contracts.employment_contract_key
+    from all_employment_contracts
+    inner join tracked_contracts
+        on tracked_contracts.tracked_contract_key = all_employment_contracts.tracked_contract_key
+        and {{ load_order('tracked_contracts.load_id') }} > {{ built }}
+    union
+    select employment_contract_key from attributed_hours where refreshed_load_id > {{ built }}
+
+),
+
+-- their beneficiaries now and at the last build (null: contracts whose participant is not described)
+touched_beneficiaries as (
+
+    select participants.beneficiary_key
+    from all_employment_contracts
+    left join participants using (participant_key)
+    where all_employment_contracts.employment_contract_key in (select employment_contract_key from touched_contracts)
+    union
+    select built_rows.beneficiary_key
+    from {{ this }} as built_rows
+    where built_rows.employment_contract_key in (select employment_contract_key from touched_contracts)
+
+),
+
+employment_contracts as (
+
+    select all_employment_contracts.*
+    from all_employment_contracts
+    left join participants using (participant_key)
+    where participants.beneficiary_key in (select beneficiary_key from touched_beneficiaries)
+        or (
+            participants.beneficiary_key is null
+            and exists (select 1 from touched_beneficiaries where beneficiary_key is null)
+        )
+
+),
+{% else %}
+employment_contracts as (
+
+    select * from all_employment_contracts
+
+),
+{% endif %}
 
 contract_types as (
 
@@ -27,6 +101,7 @@ contract_types as (
 
 ),
 
+-- the hours as counted everywhere else: a month published twice counts once, its latest row
 worked as (
 
     select
@@ -35,7 +110,10 @@ worked as (
         count(*) as month_count,
         min(month_date) as first_month_date,
         max(month_date) as last_month_date
-    from {{ ref('stg_suivi_clauses__monthly_hours') }}
+    from attributed_hours
+    {% if is_incremental() %}
+    where employment_contract_key in (select employment_contract_key from employment_contracts)
+    {% endif %}
     group by employment_contract_key
 
 ),
@@ -74,5 +152,11 @@ select
     ) as is_lasting_employment,
     row_number() over (
         partition by beneficiary_key order by start_date, source_name, employment_contract_key
-    ) as contract_rank_in_path
+    ) as contract_rank_in_path,
+    {{ latest_load_id([
+        ref('stg_suivi_clauses__employment_contracts'),
+        ref('stg_suivi_clauses__participants'),
+        ref('stg_suivi_clauses__tracked_contracts'),
+        ref('stg_suivi_clauses__monthly_hours'),
+    ]) }} as refreshed_load_id
 from enriched

@@ -1,9 +1,53 @@
 -- One row per employment contract of a beneficiary on a tracked clause contract, with durations and hours.
-with employment_contracts as (
+-- Incremental (macros/incremental.sql): the hours cumulated along a beneficiary's path depend on all their contracts,
+-- so a refresh computes again every contract of the beneficiaries of the rows int_employment_contracts_enriched
+-- recomputed since the last build, as they are now and as they were then.
+{{ config(
+    materialized='incremental',
+    unique_key='employment_contract_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+with all_employment_contracts as (
 
     select * from {{ ref('int_employment_contracts_enriched') }}
 
+),
+
+{% if is_incremental() %}
+{%- set built = last_built_load_id('refreshed_load_id') %}
+recomputed as (
+
+    select employment_contract_key, beneficiary_key from all_employment_contracts
+    where refreshed_load_id > {{ built }}
+
+),
+
+touched_beneficiaries as (
+
+    select beneficiary_key from recomputed
+    union
+    select built_rows.beneficiary_key
+    from {{ this }} as built_rows
+    where built_rows.employment_contract_key in (select employment_contract_key from recomputed)
+
+),
+
+employment_contracts as (
+
+    select * from all_employment_contracts
+    where beneficiary_key in (select beneficiary_key from touched_beneficiaries)
+        or (beneficiary_key is null and exists (select 1 from touched_beneficiaries where beneficiary_key is null))
+
 )
+{% else %}
+employment_contracts as (
+
+    select * from all_employment_contracts
+
+)
+{% endif %}
 
 select
     employment_contract_key,
@@ -33,5 +77,6 @@ select
         rows between unbounded preceding and current row
     ) as double) as cumulative_hours_in_path,
     source_file,
-    line_number
+    line_number,
+    refreshed_load_id
 from employment_contracts
