@@ -61,6 +61,9 @@ INCREMENTAL_UPSTREAM = {
     "intermediate.int_decp_holders_unioned",
     "intermediate.int_decp_modifications_unioned",
     "intermediate.int_insertion_hours_attributed",
+    "intermediate.int_employment_contracts_enriched",
+    "intermediate.int_beneficiaries_unified",
+    "intermediate.int_beneficiary_months_summed",
 }
 
 

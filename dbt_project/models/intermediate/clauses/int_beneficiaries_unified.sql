@@ -2,11 +2,22 @@
     Rule when sources disagree: the participant record with the earliest entry date wins for sex, age,
     residence, QPV, diploma level and prescriber (ties: source_name, then participant pseudonym, so the result
     is deterministic); eligibility publics are the union over all the person's records (each facilitator
-    validated an eligibility); disagreements on sex, residence or level are flagged. -#}
+    validated an eligibility); disagreements on sex, residence or level are flagged.
+    Incremental on the beneficiaries a refresh touches (macros/touched_beneficiaries.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_touched_beneficiaries() }}",
+) }}
+
 with participants as (
 
     select * from {{ ref('stg_suivi_clauses__participants') }}
     where beneficiary_key is not null
+    {% if is_incremental() %}
+        and beneficiary_key in ({{ touched_beneficiaries(this.identifier, last_built_load_id('refreshed_load_id')) }})
+    {% endif %}
 
 ),
 
@@ -61,6 +72,7 @@ select
     across_sources.public_codes,
     across_sources.participant_record_count,
     across_sources.source_count,
-    across_sources.has_conflicting_attributes
+    across_sources.has_conflicting_attributes,
+    {{ latest_load_id([ref('stg_suivi_clauses__participants')]) }} as refreshed_load_id
 from earliest_record
 inner join across_sources using (beneficiary_key)

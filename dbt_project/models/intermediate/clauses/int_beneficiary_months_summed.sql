@@ -1,9 +1,20 @@
 -- One row per beneficiary and month: hours worked across all employment contracts and sources. The legal
 -- bound (300 h a month, the exchange format's limit per contract) is checked on the person, not the contract.
+-- Incremental on the beneficiaries a refresh touches (macros/touched_beneficiaries.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_touched_beneficiaries() }}",
+) }}
+
 with hours as (
 
     select * from {{ ref('int_insertion_hours_attributed') }}
     where beneficiary_key is not null
+    {% if is_incremental() %}
+        and beneficiary_key in ({{ touched_beneficiaries(this.identifier, last_built_load_id('refreshed_load_id')) }})
+    {% endif %}
 
 )
 
@@ -15,6 +26,13 @@ select
     -- an employment contract has one row per month (int_insertion_hours_attributed): no need for distinct
     count(*) as employment_contract_count,
     count(distinct source_name) as source_count,
-    sum(hours) between 0 and 300 as is_within_monthly_bound
+    sum(hours) between 0 and 300 as is_within_monthly_bound,
+    -- the inputs of int_insertion_hours_attributed, whose refreshed_load_id this bound is compared with
+    {{ latest_load_id([
+        ref('stg_suivi_clauses__monthly_hours'),
+        ref('stg_suivi_clauses__employment_contracts'),
+        ref('stg_suivi_clauses__participants'),
+        ref('stg_suivi_clauses__tracked_contracts'),
+    ]) }} as refreshed_load_id
 from hours
 group by beneficiary_key, month_date, year

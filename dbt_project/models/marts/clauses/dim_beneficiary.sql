@@ -1,9 +1,21 @@
 {#- One row per beneficiary (pseudonymous: the keyed HMAC computed at extraction; no identity is held).
     Attributes are those of int_beneficiaries_unified (the earliest entry wins, publics are the union).
-    Age band at first entry: under_26 (< 26), 26_49, 50_and_over (>= 50), unknown. -#}
+    Age band at first entry: under_26 (< 26), 26_49, 50_and_over (>= 50), unknown.
+    Incremental on the beneficiaries a refresh touches (macros/touched_beneficiaries.sql). -#}
+-- depends_on: {{ ref('stg_suivi_clauses__participants') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_touched_beneficiaries() }}",
+) }}
+
 with beneficiaries as (
 
     select * from {{ ref('int_beneficiaries_unified') }}
+    {% if is_incremental() %}
+    where beneficiary_key in ({{ touched_beneficiaries(this.identifier, last_built_load_id('refreshed_load_id')) }})
+    {% endif %}
 
 ),
 
@@ -45,6 +57,7 @@ select
     beneficiaries.first_source_name,
     cast(beneficiaries.source_count as integer) as source_count,
     cast(beneficiaries.participant_record_count as integer) as participant_record_count,
-    beneficiaries.has_conflicting_attributes
+    beneficiaries.has_conflicting_attributes,
+    beneficiaries.refreshed_load_id
 from beneficiaries
 left join levels using (education_level)

@@ -3,24 +3,46 @@
     employment contract in the path (CDI, or CDD/temporary work of 6 months or more, see
     int_employment_contracts_enriched), the date of an exit whose situation at exit is lasting employment, or
     six months after an exit whose situation at six months is lasting employment. months_to_first_lasting_employment
-    counts complete months from the first entry (date_entree) to that date. -#}
-with beneficiaries as (
+    counts complete months from the first entry (date_entree) to that date.
+    Incremental on the beneficiaries a refresh touches (macros/touched_beneficiaries.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_touched_beneficiaries() }}",
+) }}
+
+{%- set of_touched_beneficiaries -%}
+    {%- if is_incremental() %}beneficiary_key in (select beneficiary_key from touched){% else %}true{% endif -%}
+{%- endset %}
+
+with
+{% if is_incremental() %}
+touched as (
+
+    {{ touched_beneficiaries(this.identifier, last_built_load_id('refreshed_load_id')) }}
+
+),
+{% endif %}
+
+beneficiaries as (
 
     select beneficiary_key, first_entry_date from {{ ref('int_beneficiaries_unified') }}
+    where {{ of_touched_beneficiaries }}
 
 ),
 
 contracts as (
 
     select * from {{ ref('int_employment_contracts_enriched') }}
-    where beneficiary_key is not null
+    where beneficiary_key is not null and {{ of_touched_beneficiaries }}
 
 ),
 
 exits as (
 
     select * from {{ ref('int_exits_classified') }}
-    where beneficiary_key is not null
+    where beneficiary_key is not null and {{ of_touched_beneficiaries }}
 
 ),
 
@@ -43,7 +65,7 @@ months_worked as (
 
     select beneficiary_key, count(*) as months_with_hours
     from {{ ref('int_beneficiary_months_summed') }}
-    where hours > 0
+    where hours > 0 and {{ of_touched_beneficiaries }}
     group by beneficiary_key
 
 ),
@@ -99,7 +121,14 @@ select
     cast(date_sub('month', beneficiaries.first_entry_date, first_lasting.first_lasting_employment_date) as integer)
         as months_to_first_lasting_employment,
     cast(coalesce(exit_summary.exit_count, 0) as integer) as exit_count,
-    exit_summary.last_outcome_category
+    exit_summary.last_outcome_category,
+    {{ latest_load_id([
+        ref('stg_suivi_clauses__participants'),
+        ref('stg_suivi_clauses__employment_contracts'),
+        ref('stg_suivi_clauses__tracked_contracts'),
+        ref('stg_suivi_clauses__monthly_hours'),
+        ref('stg_suivi_clauses__exits'),
+    ]) }} as refreshed_load_id
 from beneficiaries
 left join contract_summary using (beneficiary_key)
 left join months_worked using (beneficiary_key)

@@ -38,7 +38,12 @@ published as (
 
 )
 
-select *, {{ replaced_tracking_rows('employment_contract_key') }} as replaced_rows
+select
+    *,
+    {{ replaced_tracking_rows('employment_contract_key') }} as replaced_rows,
+    -- every participant this contract was published for (macros/touched_beneficiaries.sql)
+    list_sort(list_distinct(list(participant_key) over (partition by employment_contract_key)))
+        as published_participant_keys
 from published
 {{ where_tracking_key_touched('published', 'employment_contract_key') }}
 {{ keep_latest_tracking_row('employment_contract_key') }}
