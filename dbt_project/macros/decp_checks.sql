@@ -29,11 +29,19 @@
 {%- endmacro %}
 
 {#- Validity rules of a record's values (fct_contracts flags them, decp_record_issues says why): NULL when the
-    value is valid or absent (absent and unreadable values are the reader's to name). -#}
-{% macro notification_date_issue(notification_date) -%}
+    value is valid or absent (absent and unreadable values are the reader's to name).
+    A date "in the future" is one after the day the record was received (the day of its dlt load, `load_id`), not
+    after today: a rule on the record as published, which the days passing do not change. A date that was in the
+    future when published stays suspicious once that day has come, and the incremental models that apply these
+    rules give, month after month, what a full rebuild gives. -#}
+{% macro received_on(load_id) -%}
+    cast(to_timestamp(cast({{ load_id }} as double)) as date)
+{%- endmacro %}
+
+{% macro notification_date_issue(notification_date, load_id) -%}
     case
         when {{ notification_date }} < date '1990-01-01' then 'date de notification antérieure à 1990'
-        when {{ notification_date }} > current_date then 'date de notification dans le futur'
+        when {{ notification_date }} > {{ received_on(load_id) }} then 'date de notification dans le futur'
     end
 {%- endmacro %}
 
@@ -49,9 +57,9 @@
     end
 {%- endmacro %}
 
-{% macro modification_date_issue(modification_date, notification_date) -%}
+{% macro modification_date_issue(modification_date, notification_date, load_id) -%}
     case
-        when {{ modification_date }} > current_date then 'modification datée dans le futur'
+        when {{ modification_date }} > {{ received_on(load_id) }} then 'modification datée dans le futur'
         when {{ modification_date }} < {{ notification_date }} then 'modification datée avant la notification du contrat'
     end
 {%- endmacro %}

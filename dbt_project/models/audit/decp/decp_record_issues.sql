@@ -24,7 +24,8 @@ with records as (
         buyer_name_published,
         contract_object,
         holders_json,
-        text_repairs
+        text_repairs,
+        load_id
     from {{ ref('stg_decp__records') }}
 
 ),
@@ -52,7 +53,8 @@ tabular_rows as (
         buyer_name_published,
         cast(null as varchar) as contract_object,
         cast(null as json) as holders_json,
-        cast(null as varchar) as text_repairs
+        cast(null as varchar) as text_repairs,
+        load_id
     from {{ ref('stg_decp__tabular_rows') }}
 
 ),
@@ -93,7 +95,7 @@ record_values_checked as (
                 'issue': case
                     when notification_date_published is null then 'date de notification absente'
                     when notification_date is null then 'date de notification illisible'
-                    else {{ notification_date_issue('notification_date') }}
+                    else {{ notification_date_issue('notification_date', 'load_id') }}
                 end
             },
             {
@@ -102,7 +104,7 @@ record_values_checked as (
                 'issue': case
                     when publication_date_published is not null and publication_date is null
                         then 'date de publication illisible'
-                    when publication_date > current_date then 'date de publication dans le futur'
+                    when publication_date > {{ received_on('load_id') }} then 'date de publication dans le futur'
                 end
             },
             {
@@ -254,7 +256,9 @@ issues as (
         modifications.record_key, records.source_file, records.record_index,
         'modifications[' || modifications.modification_position || '].dateNotificationModification',
         cast(modifications.modification_date as varchar),
-        {{ modification_date_issue('modifications.modification_date', 'records.notification_date') }}
+        {{ modification_date_issue(
+            'modifications.modification_date', 'records.notification_date', 'records.load_id'
+        ) }}
     from {{ ref('int_decp_modifications_unioned') }} as modifications
     inner join {{ ref('int_decp_records_unioned') }} as records using (record_key)
 

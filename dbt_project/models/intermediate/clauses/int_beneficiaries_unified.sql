@@ -16,7 +16,9 @@ with participants as (
     select * from {{ ref('stg_suivi_clauses__participants') }}
     where beneficiary_key is not null
     {% if is_incremental() %}
-        and beneficiary_key in ({{ touched_beneficiaries(this.identifier, last_built_load_id('refreshed_load_id')) }})
+        and beneficiary_key in (
+            {{ touched_beneficiaries('int_beneficiaries_unified', last_built_load_id('refreshed_load_id')) }}
+        )
     {% endif %}
 
 ),

@@ -13,7 +13,9 @@ with hours as (
     select * from {{ ref('int_insertion_hours_attributed') }}
     where beneficiary_key is not null
     {% if is_incremental() %}
-        and beneficiary_key in ({{ touched_beneficiaries(this.identifier, last_built_load_id('refreshed_load_id')) }})
+        and beneficiary_key in (
+            {{ touched_beneficiaries('int_beneficiary_months_summed', last_built_load_id('refreshed_load_id')) }}
+        )
     {% endif %}
 
 )

@@ -52,7 +52,9 @@ latest_values as (
             filter (where {{ holders_identified('holders_json') }}) as holders_modification_position,
         max(modification_date) as last_modification_date,
         count(*) filter (
-            where {{ modification_date_issue('modification_date', 'retained.notification_date') }} is not null
+            where {{ modification_date_issue(
+                'modification_date', 'retained.notification_date', 'retained.load_id'
+            ) }} is not null
         ) as modification_date_issue_count
     from modifications
     inner join retained using (record_key)

@@ -14,7 +14,9 @@ with beneficiaries as (
 
     select * from {{ ref('int_beneficiaries_unified') }}
     {% if is_incremental() %}
-    where beneficiary_key in ({{ touched_beneficiaries(this.identifier, last_built_load_id('refreshed_load_id')) }})
+    where beneficiary_key in (
+        {{ touched_beneficiaries('dim_beneficiary', last_built_load_id('refreshed_load_id')) }}
+    )
     {% endif %}
 
 ),

@@ -12,15 +12,11 @@
     pre_hook="{{ delete_touched_beneficiaries() }}",
 ) }}
 
-{%- set of_touched_beneficiaries -%}
-    {%- if is_incremental() %}beneficiary_key in (select beneficiary_key from touched){% else %}true{% endif -%}
-{%- endset %}
-
 with
 {% if is_incremental() %}
 touched as (
 
-    {{ touched_beneficiaries(this.identifier, last_built_load_id('refreshed_load_id')) }}
+    {{ touched_beneficiaries('fct_beneficiary_paths', last_built_load_id('refreshed_load_id')) }}
 
 ),
 {% endif %}
@@ -28,21 +24,23 @@ touched as (
 beneficiaries as (
 
     select beneficiary_key, first_entry_date from {{ ref('int_beneficiaries_unified') }}
-    where {{ of_touched_beneficiaries }}
+    {% if is_incremental() %}where beneficiary_key in (select beneficiary_key from touched){% endif %}
 
 ),
 
 contracts as (
 
     select * from {{ ref('int_employment_contracts_enriched') }}
-    where beneficiary_key is not null and {{ of_touched_beneficiaries }}
+    where beneficiary_key is not null
+    {% if is_incremental() %}and beneficiary_key in (select beneficiary_key from touched){% endif %}
 
 ),
 
 exits as (
 
     select * from {{ ref('int_exits_classified') }}
-    where beneficiary_key is not null and {{ of_touched_beneficiaries }}
+    where beneficiary_key is not null
+    {% if is_incremental() %}and beneficiary_key in (select beneficiary_key from touched){% endif %}
 
 ),
 
@@ -65,7 +63,8 @@ months_worked as (
 
     select beneficiary_key, count(*) as months_with_hours
     from {{ ref('int_beneficiary_months_summed') }}
-    where hours > 0 and {{ of_touched_beneficiaries }}
+    where hours > 0
+    {% if is_incremental() %}and beneficiary_key in (select beneficiary_key from touched){% endif %}
     group by beneficiary_key
 
 ),

@@ -117,7 +117,8 @@ select
     cast(contracts.modification_date_issue_count as integer) as modification_date_issue_count,
     {{ amount_anomaly_reason('contracts.amount_eur') }} as amount_anomaly_reason,
     {{ amount_anomaly_reason('contracts.amount_eur') }} is not null as is_amount_anomalous,
-    contracts.notification_date is not null and {{ notification_date_issue('contracts.notification_date') }} is null
+    contracts.notification_date is not null
+        and {{ notification_date_issue('contracts.notification_date', 'contracts.load_id') }} is null
         as is_notification_date_valid,
     contracts.current_duration_months is not null and {{ duration_issue('contracts.current_duration_months') }} is null
         as is_duration_valid,
