@@ -35,8 +35,12 @@
 
 {#- An incremental model keeps the rows of its earlier builds. Once its code changes, those rows no longer say what
     the new code computes: the model's SQL, the SQL or rows of any model or seed it reads (directly or not), or one of
-    the project's macros. Before each run (on-run-start), each selected incremental model's fingerprint, a digest of
-    all that code, is compared with the one recorded when it was last selected (table
+    the project's macros. Nor once a nomenclature it reads changes: the files of the `raw_reference` source (CPV
+    codes, geography), which are replaced, not appended to, when a new version is loaded (the content hashes of the
+    files loaded are part of the fingerprint). The registries (SIRENE, SIAE lists...), refreshed every month, are
+    not: no incremental model may depend on their values (fct_contracts reads only holder counts from
+    fct_contract_holders). Before each run (on-run-start), each selected incremental model's fingerprint, a digest of
+    all that, is compared with the one recorded when it was last selected (table
     dbt_state.incremental_model_fingerprints); when they differ, or none is recorded (a warehouse built by an earlier
     version, where the model may not even have been incremental), its table is dropped and the run builds it from
     scratch. A change of description or test rebuilds nothing. -#}
@@ -48,6 +52,7 @@
                 {%- do macro_code.append(value.macro.macro_sql) -%}
             {%- endif -%}
         {%- endfor -%}
+        {%- set reference_files = {} -%}
         {%- set current = {} -%}
         {%- for node in graph.nodes.values()
                 if node.resource_type == 'model' and node.config.materialized == 'incremental'
@@ -67,6 +72,30 @@
             {%- set code = [local_md5(macro_code | join('\n'))] -%}
             {%- for unique_id in walk.seen | sort -%}
                 {%- do code.append(unique_id ~ ' ' ~ graph.nodes[unique_id].checksum.checksum) -%}
+                {%- for source_id in graph.nodes[unique_id].depends_on.nodes
+                        if source_id in graph.sources and graph.sources[source_id].source_name == 'raw_reference' -%}
+                    {%- if source_id not in reference_files -%}
+                        {#- not adapter.get_relation: listing a schema dbt has not cached opens a transaction that
+                            dbt rolls back at the end of the hook, with the fingerprints recorded in it -#}
+                        {%- set source = graph.sources[source_id] -%}
+                        {%- call statement('reference_table', fetch_result=True, auto_begin=False) -%}
+                            select count(*) from information_schema.tables
+                            where table_catalog = current_database()
+                                and table_schema = '{{ source.schema }}' and table_name = '{{ source.identifier }}'
+                        {%- endcall -%}
+                        {%- if load_result('reference_table').table.columns[0].values()[0] == 0 -%}
+                            {%- do reference_files.update({source_id: 'not loaded'}) -%}
+                        {%- else -%}
+                            {%- call statement('reference_files', fetch_result=True, auto_begin=False) -%}
+                                select coalesce(string_agg(distinct source_sha256, ' ' order by source_sha256), '')
+                                from {{ source.schema }}.{{ source.identifier }}
+                            {%- endcall -%}
+                            {%- do reference_files.update(
+                                    {source_id: load_result('reference_files').table.columns[0].values()[0]}) -%}
+                        {%- endif -%}
+                    {%- endif -%}
+                    {%- do code.append(source_id ~ ' ' ~ reference_files[source_id]) -%}
+                {%- endfor -%}
             {%- endfor -%}
             {%- do current.update({node.unique_id: local_md5(code | join('\n'))}) -%}
         {%- endfor -%}

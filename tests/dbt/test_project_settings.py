@@ -102,3 +102,35 @@ def test_an_incremental_model_is_rebuilt_from_scratch_when_its_code_changed(tmp_
     stdout = run("run", "--select", "int_decp_holders_unioned")  # the changed model itself is not run
     assert 'int_decp_holders_unioned" from scratch: its code changed since its last build' in stdout
     assert holders() == []
+
+
+def test_an_incremental_model_is_rebuilt_from_scratch_when_a_nomenclature_it_reads_changed(tmp_path: Path) -> None:
+    """``int_decp_records_unioned`` resolves CPV codes with the CPV nomenclature (``raw_reference.cpv``): a new
+    version of that file (another content hash) makes the run rebuild it; the same file keeps its rows."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw_reference")
+        con.execute(
+            "create table raw_reference.cpv as select '45000000' as code_cpv_8, '45000000-7' as code_cpv, "
+            "'Travaux de construction' as libelle_fr, '45' as division, '2' as niveau, 'travaux' as type_marche, "
+            "'cpv.csv' as source_file, 'sha-2008' as source_sha256, '1700000000.1' as _dlt_load_id"
+        )
+    env = {**os.environ, "OBSERVATOIRE_WAREHOUSE": str(warehouse)}
+
+    def records() -> list[str]:
+        with duckdb.connect(str(warehouse)) as con:
+            return [
+                row[0] for row in con.execute("select record_key from intermediate.int_decp_records_unioned").fetchall()
+            ]
+
+    run_dbt(["build", "--select", "+int_decp_records_unioned"], env, tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into intermediate.int_decp_records_unioned by name select 'kept' as record_key")
+    assert "rebuilding" not in run_dbt(["run", "--select", "int_decp_records_unioned"], env, tmp_path).stdout
+    assert records() == ["kept"]
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update raw_reference.cpv set source_sha256 = 'sha-new-version'")
+    stdout = run_dbt(["run", "--select", "int_decp_records_unioned"], env, tmp_path).stdout
+    assert 'int_decp_records_unioned" from scratch: its code changed since its last build' in stdout
+    assert records() == []
