@@ -22,6 +22,11 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- ` and <load_id> > <bound>` (the rows loaded after `bound`), or nothing when `bound` is none (a full build). -#}
+{% macro and_loaded_after(load_id, bound) -%}
+    {%- if bound is not none %} and {{ load_order(load_id) }} > {{ bound }}{% endif -%}
+{%- endmacro %}
+
 {#- The highest load id among the load ids of the given relations (the inputs of a model): written in
     `refreshed_load_id` by the rows this build computes. -#}
 {% macro latest_load_id(relations) -%}

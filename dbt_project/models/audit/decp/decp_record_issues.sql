@@ -1,6 +1,13 @@
 -- Every value of a published DECP record that could not be used as published, one row per record × field,
 -- with the published value and the reason in French (for the data stewards and the data-quality page).
 -- The record itself is kept (fct_contracts carries validity flags); this table says what was wrong.
+-- Incremental (macros/incremental.sql): a record's issues depend on the record as published (its holders and
+-- modifications are published inside it) and on rules that do not change with the day (macros/decp_checks.sql)
+-- or that rebuild the table when they change (the seeds and the CPV nomenclature: its fingerprint), so a refresh
+-- appends the issues of the records loaded since the last build.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{%- set built = last_built_load_id('load_id') if is_incremental() else none %}
+
 with records as (
 
     select
@@ -27,6 +34,7 @@ with records as (
         text_repairs,
         load_id
     from {{ ref('stg_decp__records') }}
+    where true {{- and_loaded_after('load_id', built) }}
 
 ),
 
@@ -56,6 +64,7 @@ tabular_rows as (
         cast(null as varchar) as text_repairs,
         load_id
     from {{ ref('stg_decp__tabular_rows') }}
+    where true {{- and_loaded_after('load_id', built) }}
 
 ),
 
@@ -72,11 +81,7 @@ all_records as (
 buyer_id_issues as (
 
     select buyer_id, {{ buyer_id_issue('buyer_id') }} as issue
-    from (
-        select buyer_id from {{ ref('stg_decp__records') }}
-        union
-        select buyer_id from {{ ref('stg_decp__tabular_rows') }}
-    )
+    from (select distinct buyer_id from all_records) as buyer_ids
 
 ),
 
@@ -88,6 +93,7 @@ record_values_checked as (
         record_key,
         source_file,
         record_index,
+        load_id,
         list_filter([
             {
                 'field': 'dateNotification',
@@ -187,24 +193,26 @@ record_values_checked as (
 
 issues as (
 
-    select record_key, source_file, record_index, found.field, found.published_value, found.issue
+    select record_key, source_file, record_index, found.field, found.published_value, found.issue, load_id
     from (
-        select record_key, source_file, record_index, unnest(found) as found from record_values_checked
+        select record_key, source_file, record_index, load_id, unnest(found) as found from record_values_checked
     ) as checked
 
     union all
 
     select record_key, source_file, record_index, repair.field, repair.published,
-        'texte mal décodé (UTF-8 lu comme Latin-1/Windows-1252) réparé : ' || repair.repaired
+        'texte mal décodé (UTF-8 lu comme Latin-1/Windows-1252) réparé : ' || repair.repaired,
+        load_id
     from (
         select
             {{ decp_record_key('source_sha256', 'record_type', 'record_index') }} as record_key,
             source_file,
             record_index,
             unnest(from_json(text_repairs, '[{"field": "VARCHAR", "published": "VARCHAR", "repaired": "VARCHAR"}]'))
-                as repair
+                as repair,
+            load_id
         from {{ ref('stg_decp__records') }}
-        where text_repairs is not null
+        where text_repairs is not null {{- and_loaded_after('load_id', built) }}
     ) as repairs
 
     union all
@@ -218,10 +226,13 @@ issues as (
             when holders.holder_id is null then 'titulaire sans identifiant: ignoré'
             when {{ is_placeholder_identifier('holders.holder_id') }}
                 then 'identifiant du titulaire de remplissage (chiffre répété ou suite 123456789)'
-        end
+        end,
+        records.load_id
     from {{ ref('stg_decp__holders') }} as holders
     inner join {{ ref('stg_decp__records') }} as records
         using (source_sha256, record_type, record_index)
+    where true {{- and_loaded_after('holders.load_id', built) }}
+        {{- and_loaded_after('records.load_id', built) }}
 
     union all
 
@@ -230,10 +241,13 @@ issues as (
         records.source_file, holders.record_index,
         'titulaires[' || holders.holder_position || '].denominationSociale',
         holders.holder_name_published,
-        {{ lost_characters_issue('holders.holder_name_published') }}
+        {{ lost_characters_issue('holders.holder_name_published') }},
+        records.load_id
     from {{ ref('stg_decp__holders') }} as holders
     inner join {{ ref('stg_decp__records') }} as records
         using (source_sha256, record_type, record_index)
+    where true {{- and_loaded_after('holders.load_id', built) }}
+        {{- and_loaded_after('records.load_id', built) }}
 
     union all
 
@@ -244,10 +258,13 @@ issues as (
         cast(null as varchar),
         case when modifications.is_well_formed and modifications.holders_json is not null
                 and not {{ holders_identified('modifications.holders_json') }}
-            then 'liste de titulaires sans identifiant : titulaires précédents conservés' end
+            then 'liste de titulaires sans identifiant : titulaires précédents conservés' end,
+        records.load_id
     from {{ ref('stg_decp__modifications') }} as modifications
     inner join {{ ref('stg_decp__records') }} as records
         using (source_sha256, record_type, record_index)
+    where true {{- and_loaded_after('modifications.load_id', built) }}
+        {{- and_loaded_after('records.load_id', built) }}
 
     union all
 
@@ -258,9 +275,12 @@ issues as (
         cast(modifications.modification_date as varchar),
         {{ modification_date_issue(
             'modifications.modification_date', 'records.notification_date', 'records.load_id'
-        ) }}
+        ) }},
+        records.load_id
     from {{ ref('int_decp_modifications_unioned') }} as modifications
     inner join {{ ref('int_decp_records_unioned') }} as records using (record_key)
+    where true {{- and_loaded_after('modifications.load_id', built) }}
+        {{- and_loaded_after('records.load_id', built) }}
 
     union all
 
@@ -269,13 +289,16 @@ issues as (
         records.source_file, modifications.record_index,
         'modifications[' || modifications.modification_position || ']',
         cast(null as varchar),
-        case when not modifications.is_well_formed then 'modification mal formée (pas un objet): ignorée' end
+        case when not modifications.is_well_formed then 'modification mal formée (pas un objet): ignorée' end,
+        records.load_id
     from {{ ref('stg_decp__modifications') }} as modifications
     inner join {{ ref('stg_decp__records') }} as records
         using (source_sha256, record_type, record_index)
+    where true {{- and_loaded_after('modifications.load_id', built) }}
+        {{- and_loaded_after('records.load_id', built) }}
 
 )
 
-select record_key, source_file, record_index, field, published_value, issue
+select record_key, source_file, record_index, field, published_value, issue, load_id
 from issues
 where issue is not null
