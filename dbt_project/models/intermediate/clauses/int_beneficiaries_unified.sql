@@ -3,7 +3,7 @@
     residence, QPV, diploma level and prescriber (ties: source_name, then participant pseudonym, so the result
     is deterministic); eligibility publics are the union over all the person's records (each facilitator
     validated an eligibility); disagreements on sex, residence or level are flagged.
-    Incremental on the beneficiaries a refresh touches (macros/touched_beneficiaries.sql). -#}
+    Incremental on the beneficiaries a refresh touches (macros/tracking_changes.sql). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

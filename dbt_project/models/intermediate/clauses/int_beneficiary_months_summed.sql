@@ -1,6 +1,6 @@
 -- One row per beneficiary and month: hours worked across all employment contracts and sources. The legal
 -- bound (300 h a month, the exchange format's limit per contract) is checked on the person, not the contract.
--- Incremental on the beneficiaries a refresh touches (macros/touched_beneficiaries.sql).
+-- Incremental on the beneficiaries a refresh touches (macros/tracking_changes.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -29,12 +29,6 @@ select
     count(*) as employment_contract_count,
     count(distinct source_name) as source_count,
     sum(hours) between 0 and 300 as is_within_monthly_bound,
-    -- the inputs of int_insertion_hours_attributed, whose refreshed_load_id this bound is compared with
-    {{ latest_load_id([
-        ref('stg_suivi_clauses__monthly_hours'),
-        ref('stg_suivi_clauses__employment_contracts'),
-        ref('stg_suivi_clauses__participants'),
-        ref('stg_suivi_clauses__tracked_contracts'),
-    ]) }} as refreshed_load_id
+    {{ latest_load_id(hours_attribution_inputs()) }} as refreshed_load_id
 from hours
 group by beneficiary_key, month_date, year

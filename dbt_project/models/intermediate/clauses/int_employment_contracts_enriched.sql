@@ -43,19 +43,7 @@ attributed_hours as (
 {%- set built = last_built_load_id('refreshed_load_id') %}
 touched_contracts as (
 
-    select employment_contract_key from all_employment_contracts where {{ load_order('load_id') }} > {{ built }}
-    union
-    select all_employment_contracts.employment_contract_key
-    from all_employment_contracts
-    inner join participants
-        on participants.participant_key = all_employment_contracts.participant_key
-        and {{ load_order('participants.load_id') }} > {{ built }}
-    union
-    select all_employment_contracts.employment_contract_key
-    from all_employment_contracts
-    inner join tracked_contracts
-        on tracked_contracts.tracked_contract_key = all_employment_contracts.tracked_contract_key
-        and {{ load_order('tracked_contracts.load_id') }} > {{ built }}
+    {{ employment_contracts_described_since(built, 'all_employment_contracts', 'participants', 'tracked_contracts') }}
     union
     select employment_contract_key from attributed_hours where refreshed_load_id > {{ built }}
 
@@ -153,10 +141,5 @@ select
     row_number() over (
         partition by beneficiary_key order by start_date, source_name, employment_contract_key
     ) as contract_rank_in_path,
-    {{ latest_load_id([
-        ref('stg_suivi_clauses__employment_contracts'),
-        ref('stg_suivi_clauses__participants'),
-        ref('stg_suivi_clauses__tracked_contracts'),
-        ref('stg_suivi_clauses__monthly_hours'),
-    ]) }} as refreshed_load_id
+    {{ latest_load_id(hours_attribution_inputs()) }} as refreshed_load_id
 from enriched

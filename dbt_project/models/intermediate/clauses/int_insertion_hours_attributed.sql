@@ -44,19 +44,7 @@ touched_contracts as (
 
     select employment_contract_key from published_hours where {{ load_order('load_id') }} > {{ built }}
     union
-    select employment_contract_key from employment_contracts where {{ load_order('load_id') }} > {{ built }}
-    union
-    select employment_contracts.employment_contract_key
-    from employment_contracts
-    inner join participants
-        on participants.participant_key = employment_contracts.participant_key
-        and {{ load_order('participants.load_id') }} > {{ built }}
-    union
-    select employment_contracts.employment_contract_key
-    from employment_contracts
-    inner join tracked_contracts
-        on tracked_contracts.tracked_contract_key = employment_contracts.tracked_contract_key
-        and {{ load_order('tracked_contracts.load_id') }} > {{ built }}
+    {{ employment_contracts_described_since(built, 'employment_contracts', 'participants', 'tracked_contracts') }}
 
 ),
 {% endif %}
@@ -101,12 +89,7 @@ select
     hours.hours,
     hours.source_file,
     hours.line_number,
-    {{ latest_load_id([
-        ref('stg_suivi_clauses__monthly_hours'),
-        ref('stg_suivi_clauses__employment_contracts'),
-        ref('stg_suivi_clauses__participants'),
-        ref('stg_suivi_clauses__tracked_contracts'),
-    ]) }} as refreshed_load_id
+    {{ latest_load_id(hours_attribution_inputs()) }} as refreshed_load_id
 from hours
 inner join employment_contracts using (employment_contract_key)
 left join participants on participants.participant_key = employment_contracts.participant_key

@@ -1,7 +1,7 @@
 {#- One row per beneficiary (pseudonymous: the keyed HMAC computed at extraction; no identity is held).
     Attributes are those of int_beneficiaries_unified (the earliest entry wins, publics are the union).
     Age band at first entry: under_26 (< 26), 26_49, 50_and_over (>= 50), unknown.
-    Incremental on the beneficiaries a refresh touches (macros/touched_beneficiaries.sql). -#}
+    Incremental on the beneficiaries a refresh touches (macros/tracking_changes.sql). -#}
 -- depends_on: {{ ref('stg_suivi_clauses__participants') }}
 {{ config(
     materialized='incremental',

@@ -4,7 +4,7 @@
     int_employment_contracts_enriched), the date of an exit whose situation at exit is lasting employment, or
     six months after an exit whose situation at six months is lasting employment. months_to_first_lasting_employment
     counts complete months from the first entry (date_entree) to that date.
-    Incremental on the beneficiaries a refresh touches (macros/touched_beneficiaries.sql). -#}
+    Incremental on the beneficiaries a refresh touches (macros/tracking_changes.sql). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -121,13 +121,7 @@ select
         as months_to_first_lasting_employment,
     cast(coalesce(exit_summary.exit_count, 0) as integer) as exit_count,
     exit_summary.last_outcome_category,
-    {{ latest_load_id([
-        ref('stg_suivi_clauses__participants'),
-        ref('stg_suivi_clauses__employment_contracts'),
-        ref('stg_suivi_clauses__tracked_contracts'),
-        ref('stg_suivi_clauses__monthly_hours'),
-        ref('stg_suivi_clauses__exits'),
-    ]) }} as refreshed_load_id
+    {{ latest_load_id(hours_attribution_inputs() + [ref('stg_suivi_clauses__exits')]) }} as refreshed_load_id
 from beneficiaries
 left join contract_summary using (beneficiary_key)
 left join months_worked using (beneficiary_key)

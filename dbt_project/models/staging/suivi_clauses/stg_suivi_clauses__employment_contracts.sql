@@ -41,7 +41,7 @@ published as (
 select
     *,
     {{ replaced_tracking_rows('employment_contract_key') }} as replaced_rows,
-    -- every participant this contract was published for (macros/touched_beneficiaries.sql)
+    -- every participant this contract was published for (macros/tracking_changes.sql)
     list_sort(list_distinct(list(participant_key) over (partition by employment_contract_key)))
         as published_participant_keys
 from published

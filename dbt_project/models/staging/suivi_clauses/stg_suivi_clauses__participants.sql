@@ -53,7 +53,7 @@ select
     *,
     {{ replaced_tracking_rows('participant_key') }} as replaced_rows,
     -- every pseudonym this participant was published under (an identity corrected gives another one): the
-    -- beneficiaries a re-publication can change (macros/touched_beneficiaries.sql)
+    -- beneficiaries a re-publication can change (macros/tracking_changes.sql)
     list_sort(list_distinct(list(beneficiary_key) over (partition by participant_key))) as published_beneficiary_keys
 from published
 {{ where_tracking_key_touched('published', 'participant_key') }}

@@ -1,3 +1,38 @@
+{#- What a refresh touches in the clause tracking data, for the incremental models downstream of the staging.
+
+    The hours attribution (int_insertion_hours_attributed) and everything computed from it carry `refreshed_load_id`,
+    the highest load id of its inputs when a row was computed (hours_attribution_inputs); a model compares it, or the
+    load ids of the staging rows, with its own bound (`built`, last_built_load_id('refreshed_load_id'),
+    macros/incremental.sql). -#}
+
+{% macro hours_attribution_inputs() -%}
+    {{ return([
+        ref('stg_suivi_clauses__monthly_hours'),
+        ref('stg_suivi_clauses__employment_contracts'),
+        ref('stg_suivi_clauses__participants'),
+        ref('stg_suivi_clauses__tracked_contracts'),
+    ]) }}
+{%- endmacro %}
+
+{#- The employment contracts described again since `built`: the contract, its participant or its tracked contract
+    published again. `contracts`, `participants` and `tracked_contracts` are the caller's relations (CTEs) of the three
+    staging models, with their keys and `load_id`. -#}
+{% macro employment_contracts_described_since(built, contracts, participants, tracked_contracts) -%}
+    select employment_contract_key from {{ contracts }} where {{ load_order('load_id') }} > {{ built }}
+    union
+    select {{ contracts }}.employment_contract_key
+    from {{ contracts }}
+    inner join {{ participants }}
+        on {{ participants }}.participant_key = {{ contracts }}.participant_key
+        and {{ load_order(participants ~ '.load_id') }} > {{ built }}
+    union
+    select {{ contracts }}.employment_contract_key
+    from {{ contracts }}
+    inner join {{ tracked_contracts }}
+        on {{ tracked_contracts }}.tracked_contract_key = {{ contracts }}.tracked_contract_key
+        and {{ load_order(tracked_contracts ~ '.load_id') }} > {{ built }}
+{%- endmacro %}
+
 {#- The beneficiary-level models (one or more rows per beneficiary) are incremental on the beneficiaries a refresh
     touches. A beneficiary's rows can change when a participant record of theirs is published again, when an
     employment contract of theirs, its hours or its exits change, and also when one of those moves to another
